@@ -1,0 +1,52 @@
+# Caseinjob portal. `make run` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := APP_ENV=development FLASK_APP=wsgi $(BIN)/flask
+CATALOG := app/translations/fr/LC_MESSAGES/messages.po
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-e2e lint translations translations-extract translations-update translations-compile \
+        venv clean-venv
+
+run: $(VENV)/.installed translations-compile ## Serve the portal on http://127.0.0.1:5000 (SQLite, demo data)
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	@echo "Portal: http://$(HOST):$(PORT)/  (demo password: tulip-harbour-47)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed translations-compile ## The whole test suite (e2e tests skip without chromium unless CI=true)
+	$(BIN)/pytest
+
+test-e2e: $(VENV)/.installed translations-compile
+	$(BIN)/pytest tests/e2e
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check app tests
+	$(BIN)/ruff format --check app tests
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@test -n "$(PYTHON)" || (echo "Python 3.11 is needed: sudo apt-get install python3 python3-venv" && exit 1)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+		(echo "Could not create the virtual environment: sudo apt-get install python3-venv" && exit 1)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+translations: translations-extract translations-update translations-compile ## Extract, update, compile
+
+translations-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -c i18n: --add-location=file --sort-by-file \
+		--project=caseinjob --copyright-holder="Caseinjob SAS" -o app/translations/messages.pot .
+
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
+
+translations-compile: $(VENV)/.installed
+	$(BIN)/pybabel compile -d app/translations --statistics
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,116 @@
+"""The Caseinjob portal: create_app() builds the application from configuration."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import config as config_module
+from app.extensions import db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then the environment, then `test_config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    env_name = (test_config or {}).get("APP_ENV") or config_module.environment_name()
+    app.config.from_object(config_module.ENVIRONMENTS.get(env_name, config_module.Defaults))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(config_module.settings_from_environment())
+    else:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config_module.ensure_secrets(app.config, app.instance_path)
+    _configure_paths(app)
+    _configure_logging(app)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_personal_data()
+
+    if app.config["MAIL_BACKGROUND_SENDER"] and not app.testing:
+        from app.core.mail import start_sender_with_first_request
+
+        start_sender_with_first_request(app)
+    return app
+
+
+def _configure_paths(app: Flask) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'caseinjob.sqlite'}"
+    if not app.config.get("UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        # Wait for a lock instead of failing at once when two requests write together.
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 15)
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: enforce foreign keys, write-ahead log for concurrent readers, wait on locks."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.core import errors, i18n, security
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.needs_refresh_message = _l("Please sign in again to continue.")
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+    from app.main import root_bp
+    from app.privacy import bp as privacy_bp
+
+    for blueprint in (root_bp, main_bp, auth_bp, privacy_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.auth.cli import users_cli
+    from app.core.mail import mail_cli
+    from app.demo import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(demo_cli)
+
+
+def _register_personal_data() -> None:
+    """Import every feature's personal_data module, each of which registers its entries once."""
+    from app.auth import personal_data as _auth  # noqa: F401
+    from app.core import personal_data as _core  # noqa: F401
+    from app.privacy import personal_data as _privacy  # noqa: F401

@@ -1,0 +1,44 @@
+"""Admin forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from app.auth.models import Role
+
+
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, role.label) for role in Role]
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=role_choices)
+    submit = SubmitField(_l("Grant this role"))
+
+
+class RemoveRoleForm(FlaskForm):
+    submit = SubmitField(_l("Remove"))
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason, shown to the member when they try to sign in"),
+        validators=[
+            DataRequired(message=_l("This field is required.")),
+            Length(max=500, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
+    submit = SubmitField(_l("Suspend the account"))
+
+
+class ReinstateForm(FlaskForm):
+    submit = SubmitField(_l("Reinstate the account"))
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a search changes nothing
+
+    q = StringField(_l("Name, e-mail, phone or username"), validators=[Length(max=200)])

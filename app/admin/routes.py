@@ -1,0 +1,148 @@
+"""Operator pages. Every view needs an administrator who passed two-step verification."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.admin import bp, services
+from app.admin.forms import ReinstateForm, RemoveRoleForm, RoleForm, SearchForm, SuspendForm
+from app.auth import services as auth_services
+from app.auth.models import Role, User
+from app.auth.permissions import admin_required
+from app.core.audit import EventKind
+from app.core.security import form_checks_csrf
+from app.extensions import db
+
+
+def _member_or_404(public_id: str) -> User:
+    user = db.session.scalar(select(User).where(User.public_id == public_id))
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/")
+@admin_required
+def members():
+    """Find a member."""
+    form = SearchForm(request.args)
+    page = services.search_members(form.q.data or "", page=request.args.get("page", 1, type=int))
+    return render_template("admin/members.html", form=form, page=page)
+
+
+@bp.route("/members/<public_id>")
+@admin_required
+def member(public_id: str):
+    """One member: roles, status, recent security events."""
+    user = _member_or_404(public_id)
+    return _render_member(user)
+
+
+def _render_member(user: User, *, role_form=None, suspend_form=None, status: int = 200):
+    events = services.audit_events(user=user, page=1)
+    return (
+        render_template(
+            "admin/member.html",
+            member=user,
+            role_form=role_form or RoleForm(),
+            remove_form=RemoveRoleForm(),
+            suspend_form=suspend_form or SuspendForm(),
+            reinstate_form=ReinstateForm(),
+            events=events.items,
+            Role=Role,
+        ),
+        status,
+    )
+
+
+@bp.route("/members/<public_id>/roles", methods=["POST"])
+@admin_required
+@form_checks_csrf
+def grant_role(public_id: str):
+    """Grant a role."""
+    user = _member_or_404(public_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _render_member(user, role_form=form, status=400)
+    role = Role(form.role.data)
+    if auth_services.grant_role(user, role, actor=current_user):
+        db.session.commit()
+        flash(_("%(name)s is now %(role)s.", name=user.full_name, role=role.label), "success")
+    return redirect(url_for("admin.member", public_id=user.public_id))
+
+
+@bp.route("/members/<public_id>/roles/<role>/remove", methods=["POST"])
+@admin_required
+@form_checks_csrf
+def remove_role(public_id: str, role: str):
+    """Remove a role."""
+    user = _member_or_404(public_id)
+    if role not in {item.value for item in Role}:
+        abort(404)
+    form = RemoveRoleForm()
+    if not form.validate_on_submit():
+        return _render_member(user, status=400)
+    try:
+        removed = auth_services.remove_role(user, Role(role), actor=current_user)
+    except auth_services.AuthError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("admin.member", public_id=user.public_id))
+    if removed:
+        db.session.commit()
+        flash(_("The role %(role)s was removed.", role=Role(role).label), "success")
+    return redirect(url_for("admin.member", public_id=user.public_id))
+
+
+@bp.route("/members/<public_id>/suspend", methods=["POST"])
+@admin_required
+@form_checks_csrf
+def suspend(public_id: str):
+    """Suspend an account: its sessions end and it cannot sign in; the member is told the reason."""
+    user = _member_or_404(public_id)
+    form = SuspendForm()
+    if not form.validate_on_submit():
+        return _render_member(user, suspend_form=form, status=400)
+    try:
+        auth_services.suspend_user(user, form.reason.data, actor=current_user)
+    except auth_services.AuthError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("admin.member", public_id=user.public_id))
+    db.session.commit()
+    flash(_("The account is suspended."), "success")
+    return redirect(url_for("admin.member", public_id=user.public_id))
+
+
+@bp.route("/members/<public_id>/reinstate", methods=["POST"])
+@admin_required
+@form_checks_csrf
+def reinstate(public_id: str):
+    """Lift a suspension."""
+    user = _member_or_404(public_id)
+    if ReinstateForm().validate_on_submit():
+        auth_services.reinstate_user(user, actor=current_user)
+        db.session.commit()
+        flash(_("The account is reinstated."), "success")
+    return redirect(url_for("admin.member", public_id=user.public_id))
+
+
+@bp.route("/audit")
+@admin_required
+def audit_log():
+    """Security events, newest first, filtered by kind or member."""
+    kind = request.args.get("kind") or None
+    if kind and kind not in {item.value for item in EventKind}:
+        kind = None
+    member = None
+    if request.args.get("member"):
+        member = db.session.scalar(select(User).where(User.public_id == request.args["member"]))
+    page = services.audit_events(kind=kind, user=member, page=request.args.get("page", 1, type=int))
+    ids = {event.user_id for event in page.items} | {event.actor_id for event in page.items}
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        kinds=list(EventKind),
+        kind=kind,
+        member=member,
+        people=services.members_by_id({i for i in ids if i}),
+    )

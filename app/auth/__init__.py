@@ -1,0 +1,7 @@
+"""Accounts: registration, e-mail verification, sign-in, sessions, passwords, two-step verification."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__, url_prefix="/<lang:lang_code>")
+
+from app.auth import routes  # noqa: E402,F401  (registers the views on bp)

@@ -1,0 +1,159 @@
+"""Account forms. Each check is a validate_<field> that turns a service's AuthError into a field error."""
+
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField, TelField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.auth import services
+from app.auth.passwords import MAX_LENGTH, password_problem
+
+
+def required():
+    return DataRequired(message=_l("This field is required."))
+
+
+def at_most(count: int):
+    return Length(max=count, message=_l("Use at most %(max)d characters."))
+
+
+def _normalised(field, normalise):
+    """Run a service normaliser on a field, keeping the clean value on the field for the view."""
+    try:
+        field.clean = normalise(field.data)
+    except services.AuthError as error:
+        raise ValidationError(str(error.message)) from None
+
+
+class PasswordRulesMixin:
+    """A new password must pass the portal's rules, knowing the member's name and address."""
+
+    def check_new_password(self, password: str, *, email=None, names=()) -> None:
+        problem = password_problem(password or "", email=email, names=names)
+        if problem:
+            raise ValidationError(str(problem))
+
+
+class RegistrationForm(FlaskForm, PasswordRulesMixin):
+    first_name = StringField(_l("First name"), validators=[required(), at_most(100)])
+    last_name = StringField(_l("Last name"), validators=[required(), at_most(100)])
+    email = EmailField(_l("E-mail address"), validators=[Optional(), at_most(254)])
+    phone = TelField(_l("Mobile phone"), validators=[Optional(), at_most(30)])
+    company = StringField(_l("Company or school (optional)"), validators=[Optional(), at_most(200)])
+    username = StringField(_l("Username (optional)"), validators=[Optional(), at_most(40)])
+    password = PasswordField(_l("Password"), validators=[required(), Length(max=MAX_LENGTH)])
+    accept_policy = BooleanField(_l("I have read and accept the privacy policy"))
+    submit = SubmitField(_l("Create my account"))
+
+    def validate_email(self, field) -> None:
+        field.clean = None
+        if field.data:
+            _normalised(field, services.normalise_email)
+
+    def validate_phone(self, field) -> None:
+        field.clean = None
+        if field.data:
+            _normalised(field, services.normalise_phone)
+        elif not self.email.data:
+            raise ValidationError(str(_l("Give an e-mail address or a phone number (or both).")))
+
+    def validate_username(self, field) -> None:
+        field.clean = None
+        if field.data:
+            _normalised(field, services.normalise_username)
+
+    def validate_password(self, field) -> None:
+        self.check_new_password(
+            field.data, email=self.email.data, names=(self.first_name.data or "", self.last_name.data or "")
+        )
+
+    def validate_accept_policy(self, field) -> None:
+        if not field.data:
+            raise ValidationError(str(_l("You must accept the privacy policy to create an account.")))
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField(_l("E-mail, phone or username"), validators=[required(), at_most(254)])
+    password = PasswordField(_l("Password"), validators=[required(), Length(max=MAX_LENGTH)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    submit = SubmitField(_l("Sign in"))
+
+
+class TwoStepForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"), validators=[required(), at_most(20)]
+    )
+    submit = SubmitField(_l("Verify"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[required(), at_most(254)])
+    submit = SubmitField(_l("Send me a reset link"))
+
+    def validate_email(self, field) -> None:
+        _normalised(field, services.normalise_email)
+
+
+class NewPasswordForm(FlaskForm, PasswordRulesMixin):
+    """Choose a new password; the view sets `member` so the rules know the name and address."""
+
+    password = PasswordField(_l("New password"), validators=[required(), Length(max=MAX_LENGTH)])
+    confirm = PasswordField(_l("New password again"), validators=[required(), Length(max=MAX_LENGTH)])
+    submit = SubmitField(_l("Save the new password"))
+    member = None
+
+    def validate_password(self, field) -> None:
+        member = self.member
+        self.check_new_password(
+            field.data,
+            email=member.email if member else None,
+            names=(member.first_name, member.last_name) if member else (),
+        )
+
+    def validate_confirm(self, field) -> None:
+        if field.data != self.password.data:
+            raise ValidationError(str(_l("The two passwords are not the same.")))
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[required(), Length(max=MAX_LENGTH)])
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(_l("New e-mail address"), validators=[required(), at_most(254)])
+    current_password = PasswordField(_l("Current password"), validators=[required(), Length(max=MAX_LENGTH)])
+    submit = SubmitField(_l("Change my e-mail address"))
+
+    def validate_email(self, field) -> None:
+        _normalised(field, services.normalise_email)
+
+
+def timezone_choices() -> list[SelectChoice]:
+    names = sorted(name for name in available_timezones() if "/" in name and not name.startswith("Etc/"))
+    return [SelectChoice(name, name.replace("_", " ")) for name in names]
+
+
+class AccountForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[required(), at_most(100)])
+    last_name = StringField(_l("Last name"), validators=[required(), at_most(100)])
+    company = StringField(_l("Company or school (optional)"), validators=[Optional(), at_most(200)])
+    locale = SelectField(
+        _l("Language for the portal and e-mails"), choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")]
+    )
+    timezone = SelectField(_l("Time zone"), choices=timezone_choices)
+    submit = SubmitField(_l("Save"))
+
+
+class EnableTwoStepForm(FlaskForm):
+    code = StringField(_l("6-digit code shown by your app"), validators=[required(), at_most(10)])
+    submit = SubmitField(_l("Turn on two-step verification"))
+
+
+class PasswordConfirmForm(FlaskForm):
+    """Any action that needs the current password again (turning off two-step, for example)."""
+
+    current_password = PasswordField(_l("Current password"), validators=[required(), Length(max=MAX_LENGTH)])
+    submit = SubmitField(_l("Confirm"))

@@ -1,0 +1,193 @@
+"""Members, their roles, their signed-in sessions and their two-step verification recovery codes."""
+
+import enum
+import secrets
+import uuid
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+
+class Role(enum.StrEnum):
+    CANDIDATE = "candidate"
+    INTERVIEWER = "interviewer"
+    SPONSOR_ADMIN = "sponsor_admin"
+    CLIENT = "client"
+    TEST_AUTHOR = "test_author"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.CANDIDATE: _l("Candidate"),
+    Role.INTERVIEWER: _l("Interviewer"),
+    Role.SPONSOR_ADMIN: _l("Sponsor admin"),
+    Role.CLIENT: _l("Client"),
+    Role.TEST_AUTHOR: _l("Test author"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+def new_public_id() -> str:
+    """An identifier for URLs that name someone's data: random, so it cannot be guessed."""
+    return uuid.uuid4().hex
+
+
+class User(db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="email_or_phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    #: Lower-cased, so that uniqueness is case-insensitive on every database.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    email_verified_dt: Mapped[datetime | None]
+    #: E.164, as phonenumbers formats it (+33612345678).
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    #: Lower-cased; letters, digits, dot, dash and underscore.
+    username: Mapped[str | None] = mapped_column(String(40), unique=True)
+    company: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    password_changed_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    last_login_dt: Mapped[datetime | None]
+    is_suspended: Mapped[bool] = mapped_column(default=False)
+    suspended_reason: Mapped[str | None] = mapped_column(String(500))
+    suspended_dt: Mapped[datetime | None]
+    #: The TOTP secret, encrypted with the file key (core.crypto); None until two-step is set up.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(300))
+    totp_enabled_dt: Mapped[datetime | None]
+
+    roles: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", foreign_keys="UserRole.user_id", lazy="selectin"
+    )
+
+    #: The session this request runs in (set when the session is loaded; not a column).
+    current_session = None
+
+    # Flask-Login protocol. get_id() names the server-side session, not the member, so that ending the
+    # session row signs the device out even though its signed cookie is still valid.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return not self.is_suspended
+
+    def get_id(self) -> str | None:
+        return self.current_session.token if self.current_session else None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def role_set(self) -> set[Role]:
+        return {Role(link.role) for link in self.roles}
+
+    def has_role(self, *roles: Role) -> bool:
+        mine = {link.role for link in self.roles}
+        return any(role.value in mine for role in roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_dt is not None
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_enabled_dt is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", name="uq_user_role_user_id_role"),
+        CheckConstraint(
+            "role IN ('candidate', 'interviewer', 'sponsor_admin', 'client', 'test_author', 'admin')",
+            name="known_role",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    granted_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+
+
+class EndReason(enum.StrEnum):
+    LOGOUT = "logout"
+    ENDED_BY_MEMBER = "ended_by_member"
+    PASSWORD_CHANGED = "password_changed"
+    SUSPENDED = "suspended"
+    ERASED = "erased"
+    EXPIRED = "expired"
+
+
+class UserSession(db.Model):
+    """One signed-in device. The cookie carries a random token; only its hash is stored."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_dt: Mapped[datetime]
+    is_remembered: Mapped[bool] = mapped_column(default=False)
+    #: Whether the second factor was checked in this session (admins need it for admin pages).
+    is_mfa_verified: Mapped[bool] = mapped_column(default=False)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    ended_dt: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship()
+
+    #: The clear token, known only in the request that created or loaded the session.
+    token = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_dt is None
+
+
+class RecoveryCode(db.Model):
+    """Single-use codes that stand in for the authenticator app; only their hashes are stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_dt: Mapped[datetime | None]
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)

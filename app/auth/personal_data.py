@@ -1,0 +1,110 @@
+"""Personal data that accounts store: identity and contact details, roles, sessions, two-step codes."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from app.auth.models import RecoveryCode, UserSession
+from app.core.registry import LegalBasis, PersonalDataEntry, register
+from app.extensions import db
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def export_account(user) -> dict:
+    return {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "email_verified": _iso(user.email_verified_dt),
+        "phone": user.phone,
+        "username": user.username,
+        "company": user.company,
+        "language": user.locale,
+        "time_zone": user.timezone,
+        "created": _iso(user.created_dt),
+        "last_sign_in": _iso(user.last_login_dt),
+        "roles": sorted(link.role for link in user.roles),
+        "two_step_verification": user.has_totp,
+        "suspended": user.is_suspended,
+    }
+
+
+register(
+    PersonalDataEntry(
+        key="account",
+        category=_l("Account: name, e-mail, phone, username, company, password (hashed), language, roles"),
+        purpose=_l("Creating and running your account, signing you in, writing to you"),
+        legal_basis=LegalBasis.CONTRACT,
+        recipients=(_l("Interviewers and clients you work with see your name"),),
+        retention=_l("As long as your account exists; unverified accounts are deleted after 30 days"),
+        tables=("user_account", "user_role"),
+        export=export_account,
+        # The account row itself is deleted last, by the erasure service, after every other entry.
+        erase=None,
+        count=lambda user: 1,
+        order=10,
+    )
+)
+
+
+def export_sessions(user) -> list[dict]:
+    rows = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id))
+    return [
+        {
+            "signed_in": _iso(row.created_dt),
+            "last_activity": _iso(row.last_seen_dt),
+            "ended": _iso(row.ended_dt),
+            "ip_address": row.ip_address,
+            "device": row.user_agent,
+            "remembered": row.is_remembered,
+        }
+        for row in rows
+    ]
+
+
+def erase_sessions(user) -> int:
+    return db.session.execute(delete(UserSession).where(UserSession.user_id == user.id)).rowcount
+
+
+register(
+    PersonalDataEntry(
+        key="sessions",
+        category=_l("Signed-in devices (IP address, browser, last activity)"),
+        purpose=_l("Keeping you signed in, and letting you sign out any device"),
+        legal_basis=LegalBasis.CONTRACT,
+        recipients=(),
+        retention=_l("Until the session ends, then 12 months"),
+        tables=("user_session",),
+        export=export_sessions,
+        erase=erase_sessions,
+        count=lambda user: db.session.scalar(
+            select(func.count(UserSession.id)).where(UserSession.user_id == user.id)
+        ),
+        order=70,
+    )
+)
+
+
+def erase_recovery_codes(user) -> int:
+    return db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id)).rowcount
+
+
+# Recovery codes are hashes only: nothing to show or export, but erasure removes them.
+register(
+    PersonalDataEntry(
+        key="recovery_codes",
+        category=_l("Two-step verification recovery codes (stored as hashes)"),
+        purpose=_l("Letting you sign in if you lose your phone"),
+        legal_basis=LegalBasis.CONTRACT,
+        retention=_l("Until you replace them or turn two-step verification off"),
+        tables=("recovery_code",),
+        export=lambda user: {"unused_codes": db.session.scalar(
+            select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_dt.is_(None))
+        )},
+        erase=erase_recovery_codes,
+        order=75,
+    )
+)
+

@@ -1,0 +1,207 @@
+"""Configuration: defaults here, then instance/config.py, then the environment.
+
+Every environment variable the portal reads is read in this module, and nowhere else.
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+#: The environments the portal knows. Anything but "development" and "testing" is production.
+DEVELOPMENT = "development"
+TESTING = "testing"
+PRODUCTION = "production"
+
+
+class Defaults:
+    """Settings that hold in every environment unless overridden."""
+
+    APP_ENV = PRODUCTION
+    SQLALCHEMY_DATABASE_URI = None  # set from the instance folder when nothing else says
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # the largest upload (a 10 MB CV) plus the form around it
+
+    # Languages: English is the source, French the default for visitors who say nothing.
+    LANGUAGES = ("fr", "en")
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+
+    # Who runs the portal; the policy texts and e-mails interpolate these.
+    PORTAL_NAME = "Caseinjob"
+    CONTROLLER_NAME = "Caseinjob SAS"
+    CONTROLLER_ADDRESS = "10 rue de la Paix, 75002 Paris, France"
+    CONTACT_EMAIL = "contact@caseinjob.example"
+    DPO_EMAIL = "privacy@caseinjob.example"
+    BASE_URL = "http://127.0.0.1:5000"
+
+    # Sessions: a signed cookie that names a server-side session row (auth.models.UserSession).
+    SESSION_COOKIE_NAME = "caseinjob_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_NAME = "caseinjob_remember"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    SESSION_IDLE_TIMEOUT = timedelta(hours=2)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    REMEMBER_ME_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_DURATION = REMEMBER_ME_DURATION
+    #: How often a session's last activity is written; more often costs a write per page.
+    SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+    # Links sent by e-mail.
+    EMAIL_VERIFICATION_MAX_AGE = timedelta(days=2)
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+
+    # CSRF: forms check their own token so that a stale form keeps what was typed;
+    # every other state-changing request is checked before the view (core.security).
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    # Rate limits (Flask-Limiter); in memory unless RATELIMIT_STORAGE_URI names Redis.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_ENABLED = True
+    LOGIN_LIMIT_PER_IP = "25 per 5 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "6 per minute;20 per hour"
+    REGISTRATION_LIMIT = "10 per hour"
+    PASSWORD_RESET_LIMIT = "5 per 15 minutes"
+
+    # Mail: an outbox table, delivered over SMTP when MAIL_SERVER is set, else to the console.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None  # noqa: S105 (no default password: None means none)
+    MAIL_DEFAULT_SENDER = "Caseinjob <no-reply@caseinjob.example>"
+    MAIL_CONSOLE = False
+    #: Deliver from a thread inside the web process (development: no other process to start).
+    MAIL_BACKGROUND_SENDER = False
+    MAIL_MAX_ATTEMPTS = 8
+
+    # Files members upload; encrypted at rest with FILE_ENCRYPTION_KEY (Fernet).
+    UPLOAD_DIR = None
+    FILE_ENCRYPTION_KEY = None
+
+    # Security headers.
+    HSTS_SECONDS = 31536000
+
+    # Retention (the privacy issue's purge reads these).
+    LOGIN_RECORD_RETENTION = timedelta(days=365)
+    UNVERIFIED_ACCOUNT_RETENTION = timedelta(days=30)
+
+
+class Development(Defaults):
+    APP_ENV = DEVELOPMENT
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    MAIL_CONSOLE = True
+    MAIL_BACKGROUND_SENDER = True
+    HSTS_SECONDS = 0
+
+
+class Testing(Defaults):
+    APP_ENV = TESTING
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    FILE_ENCRYPTION_KEY = "o0Y4BUXAN2Di9IUEYy-UYUhTpIATbsA_hcbzINttMlI="  # a Fernet key for tests only
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    RATELIMIT_ENABLED = False
+    HSTS_SECONDS = 0
+    BASE_URL = "http://localhost"
+    SERVER_NAME = None
+
+
+ENVIRONMENTS = {DEVELOPMENT: Development, TESTING: Testing, PRODUCTION: Defaults}
+
+#: Environment variables read as they are (strings).
+_STRING_VARIABLES = (
+    "SECRET_KEY",
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+    "RATELIMIT_STORAGE_URI",
+    "UPLOAD_DIR",
+    "FILE_ENCRYPTION_KEY",
+    "BASE_URL",
+    "CONTROLLER_NAME",
+    "CONTROLLER_ADDRESS",
+    "CONTACT_EMAIL",
+    "DPO_EMAIL",
+)
+_BOOLEAN_VARIABLES = ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_BACKGROUND_SENDER")
+_INTEGER_VARIABLES = ("MAIL_PORT",)
+
+
+def environment_name() -> str:
+    """The environment named by APP_ENV; production when unset, so that nothing is lax by accident."""
+    return os.environ.get("APP_ENV", PRODUCTION)
+
+
+def settings_from_environment() -> dict:
+    """The settings that the environment variables give, converted to their types."""
+    found: dict = {}
+    for name in _STRING_VARIABLES:
+        if os.environ.get(name):
+            found[name] = os.environ[name]
+    for name in _BOOLEAN_VARIABLES:
+        if name in os.environ:
+            found[name] = os.environ[name].strip().lower() in {"1", "true", "yes", "on"}
+    for name in _INTEGER_VARIABLES:
+        if os.environ.get(name):
+            found[name] = int(os.environ[name])
+    if os.environ.get("DATABASE_URL"):
+        found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class MissingSecretKey(RuntimeError):
+    """Production refuses to start without a SECRET_KEY: sessions would be forgeable."""
+
+
+def ensure_secrets(config: dict, instance_path: str) -> None:
+    """Fill SECRET_KEY and FILE_ENCRYPTION_KEY in development; refuse to start without them in production."""
+    env = config["APP_ENV"]
+    if not config.get("SECRET_KEY"):
+        if env == PRODUCTION:
+            raise MissingSecretKey(
+                "SECRET_KEY is not set. In production, set the SECRET_KEY environment variable "
+                "(or SECRET_KEY in instance/config.py) to a long random value, for example the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        config["SECRET_KEY"] = _read_or_create(Path(instance_path) / "secret_key", lambda: secrets.token_urlsafe(48))
+    if not config.get("FILE_ENCRYPTION_KEY"):
+        if env == PRODUCTION:
+            raise MissingSecretKey(
+                "FILE_ENCRYPTION_KEY is not set. In production, set it to a Fernet key, for example the output "
+                "of `python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+            )
+        from cryptography.fernet import Fernet
+
+        config["FILE_ENCRYPTION_KEY"] = _read_or_create(
+            Path(instance_path) / "file_key", lambda: Fernet.generate_key().decode()
+        )
+
+
+def _read_or_create(path: Path, make) -> str:
+    """A development secret kept in the instance folder so that it survives restarts."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    path.write_text(value)
+    path.chmod(0o600)
+    return value

@@ -1,0 +1,80 @@
+"""Error pages in the visitor's language for 400–503; nothing internal ever reaches the page."""
+
+import logging
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from app.extensions import db
+
+logger = logging.getLogger("caseinjob.errors")
+
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back, reload the page and try again.")),
+    403: (_l("Access denied"), _l("You do not have permission to see this page.")),
+    404: (_l("Page not found"), _l("This page does not exist, or it is not yours to see.")),
+    405: (_l("Method not allowed"), _l("This address cannot be used this way.")),
+    413: (
+        _l("File too large"),
+        _l("What you sent is larger than the portal accepts. Choose a smaller file and try again."),
+    ),
+    429: (
+        _l("Too many attempts"),
+        _l("You have tried too many times in a short while. Wait a few minutes, then try again."),
+    ),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again later.")),
+    503: (
+        _l("Service unavailable"),
+        _l("The portal is temporarily unavailable. Please try again in a few minutes."),
+    ),
+}
+CSRF_TEXT = _l("Your form has expired or was sent from elsewhere. Reload the page and try again.")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _handle_csrf_error)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(OperationalError, _handle_database_down)
+    app.register_error_handler(Exception, _handle_unexpected_error)
+
+
+def render_error(code: int, message=None):
+    title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    return render_template("errors/error.html", code=code, title=title, message=message or text), code
+
+
+def _handle_csrf_error(error: CSRFError):
+    return render_error(400, CSRF_TEXT)
+
+
+def _handle_http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    if error.code not in ERROR_TEXTS:
+        return render_error(400 if error.code < 500 else 500)
+    response = render_error(error.code)
+    if error.code == 429 or error.code == 503:
+        return response[0], error.code, {"Retry-After": "60"}
+    return response
+
+
+def _handle_database_down(error: OperationalError):
+    logger.error("database unavailable: %s", error.__class__.__name__)
+    _rollback_quietly()
+    return _handle_http_error(ServiceUnavailable())
+
+
+def _handle_unexpected_error(error: Exception):
+    logger.exception("unhandled error")
+    _rollback_quietly()
+    return _handle_http_error(InternalServerError())
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the database itself may be what failed
+        logger.warning("rollback failed after an error")

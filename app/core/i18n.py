@@ -1,0 +1,99 @@
+"""Languages: the locale lives in the URL (/fr/..., /en/...); Babel formats dates and numbers."""
+
+from flask import Flask, g, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from werkzeug.routing import BaseConverter
+
+from app.extensions import babel
+
+
+class LanguageConverter(BaseConverter):
+    """Matches only the portal's languages, so that /de/... is a plain 404."""
+
+    regex = "fr|en"
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["lang"] = LanguageConverter
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # Without this, a {% trans %} block spread over lines keeps its line breaks and never matches.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.url_value_preprocessor(_pull_lang_code)
+    app.url_defaults(_add_lang_code)
+    app.context_processor(_language_context)
+
+
+def _pull_lang_code(endpoint, values) -> None:
+    if values and "lang_code" in values:
+        g.lang_code = values.pop("lang_code")
+
+
+def _add_lang_code(endpoint, values) -> None:
+    if "lang_code" in values or not endpoint:
+        return
+    from flask import current_app
+
+    if current_app.url_map.is_endpoint_expecting(endpoint, "lang_code"):
+        values["lang_code"] = current_language()
+
+
+def current_language() -> str:
+    """The language of this page: the URL's, else the member's or browser's preference."""
+    code = g.get("lang_code")
+    if code:
+        return code
+    first = request.path.strip("/").split("/", 1)[0] if request else ""
+    if first in languages():
+        return first
+    return preferred_language()
+
+
+def languages() -> tuple[str, ...]:
+    from flask import current_app
+
+    return current_app.config["LANGUAGES"]
+
+
+def preferred_language() -> str:
+    """The saved preference of a signed-in member, then Accept-Language, then French."""
+    if current_user and current_user.is_authenticated and current_user.locale in languages():
+        return current_user.locale
+    from flask import current_app
+
+    best = request.accept_languages.best_match(languages()) if request else None
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_locale() -> str:
+    return current_language()
+
+
+def select_timezone() -> str | None:
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return None
+
+
+def url_in_language(code: str) -> str:
+    """This page in another language, with the same arguments and query string."""
+    endpoint = request.endpoint
+    if endpoint and request.url_rule and "lang_code" in request.url_rule.arguments and request.method == "GET":
+        args = dict(request.view_args or {})
+        args.update(request.args.to_dict(flat=False))
+        return url_for(endpoint, **args, lang_code=code)
+    if endpoint and request.url_rule and "lang_code" in request.url_rule.arguments:
+        return url_for(endpoint, **(request.view_args or {}), lang_code=code)
+    return url_for("main.home", lang_code=code)
+
+
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+
+
+def _language_context() -> dict:
+    return {
+        "current_language": current_language,
+        "url_in_language": url_in_language,
+        "language_names": LANGUAGE_NAMES,
+        "page_locale": lambda: str(get_locale()),
+    }

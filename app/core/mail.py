@@ -1,0 +1,271 @@
+"""Outgoing mail: an outbox table filled in the caller's transaction, and a sender that delivers it.
+
+Messages are written in the recipient's language, with a text and an HTML part, and links that are
+absolute against BASE_URL. They leave after the commit: from a thread under `make run`, from
+`flask mail send` (cron or a worker) in production. Failures are retried with a growing delay.
+"""
+
+import base64
+import enum
+import logging
+import smtplib
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+from urllib.parse import urlsplit
+
+import click
+from flask import Flask, current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import JSON, ForeignKey, String, Text, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+logger = logging.getLogger("caseinjob.mail")
+
+#: A message still "sending" after this long belonged to a sender that died; it is tried again.
+STALE_CLAIM = timedelta(minutes=10)
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The member the message is for, when it is for a member; erasure deletes their messages.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    #: A service message (account, security, results) or a marketing or news one (carries unsubscribe).
+    is_service: Mapped[bool] = mapped_column(default=True)
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: [{"filename", "content_type", "data" (base64)}], for calendar invitations and the like.
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING.value, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_dt: Mapped[datetime | None]
+    sent_dt: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link to the portal for an e-mail, built against BASE_URL (no request needed)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def queue_email(
+    *,
+    to: str,
+    template: str,
+    locale: str,
+    subject,
+    user_id: int | None = None,
+    is_service: bool = True,
+    headers: dict | None = None,
+    attachments: list[Attachment] | None = None,
+    **context,
+) -> OutboxMessage:
+    """Render `email/<template>.txt` and `.html` in the recipient's language and add it to the outbox.
+
+    :param subject: a lazy string (or a callable taking no argument), rendered in `locale`.
+    """
+    with force_locale(locale):
+        context.update(locale=locale, portal_name=current_app.config["PORTAL_NAME"])
+        rendered_subject = str(subject() if callable(subject) else subject)
+        message = OutboxMessage(
+            user_id=user_id,
+            to_address=to,
+            subject=rendered_subject,
+            body_text=render_template(f"email/{template}.txt", subject=rendered_subject, **context),
+            body_html=render_template(f"email/{template}.html", subject=rendered_subject, **context),
+            is_service=is_service,
+            headers=headers or {},
+            attachments=[
+                {
+                    "filename": item.filename,
+                    "content_type": item.content_type,
+                    "data": base64.b64encode(item.data).decode(),
+                }
+                for item in attachments or []
+            ],
+        )
+    db.session.add(message)
+    return message
+
+
+def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
+    """The MIME message for an outbox row: text, HTML alternative, then attachments."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+    for name, value in (row.headers or {}).items():
+        message[name] = value
+    message.set_content(row.body_text)
+    message.add_alternative(row.body_html, subtype="html")
+    for item in row.attachments or []:
+        maintype, _, subtype = item["content_type"].partition("/")
+        message.add_attachment(
+            base64.b64decode(item["data"]), maintype=maintype, subtype=subtype, filename=item["filename"]
+        )
+    return message
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    given_up: int = 0
+
+
+def deliver_pending(limit: int = 100) -> DeliveryReport:
+    """Send what is due in the outbox; each message is claimed first, so two senders never both send it."""
+    report = DeliveryReport()
+    now = utcnow()
+    _release_stale_claims(now)
+    due_ids = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_dt <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    for message_id in due_ids:
+        if not _claim(message_id):
+            continue
+        row = db.session.get(OutboxMessage, message_id)
+        try:
+            _transmit(build_message(row, current_app.config["MAIL_DEFAULT_SENDER"]))
+        except (OSError, smtplib.SMTPException) as error:
+            _record_failure(row, error, report)
+        else:
+            row.status = OutboxStatus.SENT
+            row.sent_dt = utcnow()
+            row.last_error = None
+            report.sent += 1
+        db.session.commit()
+    return report
+
+
+def _release_stale_claims(now: datetime) -> None:
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_dt < now - STALE_CLAIM)
+        .values(status=OutboxStatus.PENDING)
+    )
+    db.session.commit()
+
+
+def _claim(message_id: int) -> bool:
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, claimed_dt=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _record_failure(row: OutboxMessage, error: Exception, report: DeliveryReport) -> None:
+    row.attempts += 1
+    row.last_error = f"{type(error).__name__}: {error}"[:500]
+    if row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        row.status = OutboxStatus.FAILED
+        report.given_up += 1
+    else:
+        row.status = OutboxStatus.PENDING
+        row.next_attempt_dt = utcnow() + timedelta(minutes=2**row.attempts)
+        report.failed += 1
+    logger.warning("mail %s not delivered (attempt %s): %r", row.id, row.attempts, row.last_error)
+
+
+def _transmit(message: EmailMessage) -> None:
+    config = current_app.config
+    if config["MAIL_CONSOLE"]:
+        print(f"\n----- e-mail -----\n{message.as_string()}\n------------------", flush=True)  # noqa: T201
+    if not config["MAIL_SERVER"]:
+        return
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+
+
+def start_background_sender(app: Flask, interval: float = 2.0) -> threading.Thread:
+    """Deliver from a daemon thread, so that `make run` sends mail within seconds with nothing else to start."""
+
+    def loop() -> None:
+        while True:
+            with app.app_context():
+                try:
+                    deliver_pending()
+                except Exception:  # keep the thread alive: the next round retries
+                    logger.exception("background mail delivery failed")
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
+            time.sleep(interval)
+
+    thread = threading.Thread(target=loop, name="mail-sender", daemon=True)
+    thread.start()
+    return thread
+
+
+def start_sender_with_first_request(app: Flask) -> None:
+    """Start the background sender when the app serves its first request, never in CLI commands."""
+    lock = threading.Lock()
+    started: list[threading.Thread] = []
+
+    @app.before_request
+    def _start_sender_once() -> None:
+        if started:
+            return
+        with lock:
+            if not started:
+                started.append(start_background_sender(app))
+
+
+@click.group("mail")
+def mail_cli() -> None:
+    """Outgoing mail."""
+
+
+@mail_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep running and deliver every few seconds.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
+def send_command(loop: bool, interval: float) -> None:
+    """Deliver the messages due in the outbox, retrying failed ones later."""
+    while True:
+        report = deliver_pending()
+        click.echo(f"sent {report.sent}, failed {report.failed} (will retry), given up {report.given_up}")
+        if not loop:
+            return
+        time.sleep(interval)

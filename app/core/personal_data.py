@@ -1,0 +1,101 @@
+"""Personal data that core stores: the audit log (sign-ins included) and the e-mails sent to a member."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from app.core.audit import LOGIN_KINDS, AuditEvent
+from app.core.mail import OutboxMessage
+from app.core.registry import LegalBasis, PersonalDataEntry, register
+from app.extensions import db
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def export_security_events(user) -> list[dict]:
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.user_id == user.id).order_by(AuditEvent.created_dt)
+    )
+    return [
+        {
+            "when": _iso(event.created_dt),
+            "event": event.kind,
+            "ip_address": event.ip_address,
+            "device": event.user_agent,
+            "details": event.details,
+        }
+        for event in events
+    ]
+
+
+def erase_security_events(user) -> int:
+    # Events where the member was only the actor keep the row, without the link to them.
+    db.session.execute(
+        AuditEvent.__table__.update().where(AuditEvent.actor_id == user.id).values(actor_id=None)
+    )
+    return db.session.execute(delete(AuditEvent).where(AuditEvent.user_id == user.id)).rowcount
+
+
+def count_security_events(user) -> int:
+    return db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.user_id == user.id))
+
+
+register(
+    PersonalDataEntry(
+        key="security_events",
+        category=_l("Sign-ins and security events (with IP address and device)"),
+        purpose=_l("Keeping your account secure, investigating fraud, showing you where you are signed in"),
+        legal_basis=LegalBasis.LEGITIMATE_INTEREST,
+        recipients=(_l("Caseinjob administrators"),),
+        retention=_l("12 months for sign-in records; other security events as long as your account exists"),
+        tables=("audit_event",),
+        export=export_security_events,
+        erase=erase_security_events,
+        count=count_security_events,
+        order=80,
+        extra={"login_kinds": tuple(kind.value for kind in LOGIN_KINDS)},
+    )
+)
+
+
+def export_emails(user) -> list[dict]:
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.user_id == user.id).order_by(OutboxMessage.created_dt)
+    )
+    return [
+        {
+            "created": _iso(row.created_dt),
+            "to": row.to_address,
+            "subject": row.subject,
+            "status": row.status,
+            "sent": _iso(row.sent_dt),
+            "text": row.body_text,
+        }
+        for row in rows
+    ]
+
+
+def erase_emails(user) -> int:
+    return db.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id)).rowcount
+
+
+def count_emails(user) -> int:
+    return db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.user_id == user.id))
+
+
+register(
+    PersonalDataEntry(
+        key="emails",
+        category=_l("E-mails we sent you"),
+        purpose=_l("Delivering service messages, and news you agreed to receive"),
+        legal_basis=LegalBasis.CONTRACT,
+        recipients=(_l("Our e-mail delivery provider"),),
+        retention=_l("As long as your account exists"),
+        tables=("outbox_message",),
+        export=export_emails,
+        erase=erase_emails,
+        count=count_emails,
+        order=90,
+    )
+)

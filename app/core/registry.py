@@ -1,0 +1,92 @@
+"""The personal-data registry: each feature declares, in its personal_data.py, what it stores about members.
+
+The privacy features (dashboard, export, erasure, retention, records of processing) read only this
+registry, so a kind of data that is not declared here cannot be shown, exported or erased, and the
+completeness test fails on any table that refers to a member without an entry.
+"""
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+
+class LegalBasis(enum.StrEnum):
+    CONSENT = "consent"
+    CONTRACT = "contract"
+    LEGAL_OBLIGATION = "legal_obligation"
+    LEGITIMATE_INTEREST = "legitimate_interest"
+
+    @property
+    def label(self) -> str:
+        return str(LEGAL_BASIS_LABELS[self])
+
+
+LEGAL_BASIS_LABELS = {
+    LegalBasis.CONSENT: _l("Your consent"),
+    LegalBasis.CONTRACT: _l("Performance of our contract with you"),
+    LegalBasis.LEGAL_OBLIGATION: _l("A legal obligation"),
+    LegalBasis.LEGITIMATE_INTEREST: _l("Our legitimate interest"),
+}
+
+
+class ErasureAction(enum.StrEnum):
+    DELETE = "delete"
+    ANONYMISE = "anonymise"
+    KEEP = "keep"  # kept for a legal obligation; the dashboard shows why
+
+
+@dataclass(frozen=True)
+class PersonalDataEntry:
+    """One kind of personal data: where it lives, why, on what basis, for whom, and for how long.
+
+    `export(user)` returns JSON-ready data (a list of rows is written as CSV too); `erase(user)` deletes
+    or anonymises it and returns how many rows it touched. `files(user)` yields (name, bytes) for the
+    export. `purge(now)` applies the retention period and returns how many rows it touched.
+    """
+
+    key: str
+    category: Any  # lazy string
+    purpose: Any
+    legal_basis: LegalBasis
+    recipients: tuple = ()
+    retention: Any = None  # lazy string shown to the member ("2 years after ...")
+    retention_period: timedelta | None = None
+    tables: tuple[str, ...] = ()
+    erasure: ErasureAction = ErasureAction.DELETE
+    #: Why the data is kept (ErasureAction.KEEP) or what stays after anonymisation, shown to the member.
+    erasure_note: Any = None
+    export: Callable[[Any], Any] | None = None
+    erase: Callable[[Any], int] | None = None
+    files: Callable[[Any], Any] | None = None
+    purge: Callable[[Any], int] | None = None
+    count: Callable[[Any], int] | None = None
+    order: int = 100
+    extra: dict = field(default_factory=dict)
+
+
+_ENTRIES: dict[str, PersonalDataEntry] = {}
+#: Tables that mention a member but hold nothing personal of their own, with the reason.
+_NOT_PERSONAL: dict[str, str] = {}
+
+
+def register(entry: PersonalDataEntry) -> PersonalDataEntry:
+    if entry.key in _ENTRIES and _ENTRIES[entry.key] != entry:
+        raise ValueError(f"personal-data entry {entry.key!r} registered twice")
+    _ENTRIES[entry.key] = entry
+    return entry
+
+
+def declare_not_personal(table: str, reason: str) -> None:
+    _NOT_PERSONAL[table] = reason
+
+
+def entries() -> list[PersonalDataEntry]:
+    return sorted(_ENTRIES.values(), key=lambda entry: (entry.order, entry.key))
+
+
+def covered_tables() -> set[str]:
+    return {table for entry in _ENTRIES.values() for table in entry.tables} | set(_NOT_PERSONAL)

@@ -1,0 +1,188 @@
+"""Fixtures: an app per test database (SQLite, or PostgreSQL from TEST_DATABASE_URL), members, mail."""
+
+import os
+import re
+import socket
+from email import message_from_bytes, policy
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from app.auth.models import Role, User
+from app.auth.passwords import hash_password
+from app.config import normalise_database_url
+from app.core.mail import OutboxMessage, deliver_pending
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.privacy import services as privacy_services
+
+PASSWORD = "correct horse battery"  # noqa: S105 (the password of test members)
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def database_url(tmp_path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return normalise_database_url(url) if url else f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+@pytest.fixture
+def app_config(tmp_path) -> dict:
+    """Settings for the test app; a test may change them before `app` is built."""
+    return {
+        "APP_ENV": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        privacy_services.ensure_shipped_versions()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a member and return its id; roles, language and verification as the test needs."""
+    counter = {"n": 0}
+
+    def make(email=None, *, roles=(Role.CANDIDATE,), locale="en", verified=True, password=PASSWORD, **fields):
+        counter["n"] += 1
+        email = email or f"member{counter['n']}@example.com"
+        with app.app_context():
+            user = User(
+                email=email.lower(),
+                first_name=fields.pop("first_name", "Alice"),
+                last_name=fields.pop("last_name", f"Martin{counter['n']}"),
+                password_hash=hash_password(password),
+                locale=locale,
+                email_verified_dt=utcnow() if verified else None,
+                **fields,
+            )
+            db.session.add(user)
+            db.session.flush()
+            from app.auth.services import grant_role
+
+            for role in roles:
+                grant_role(user, role)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_PATTERN.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    """Sign in and out through the real pages, CSRF tokens included."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, identifier, password=PASSWORD, *, lang="en", remember=False, follow=False):
+        page = self.client.get(f"/{lang}/login")
+        data = {"identifier": identifier, "password": password, "csrf_token": csrf_from(page.text)}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post(f"/{lang}/login", data=data, follow_redirects=follow)
+
+    def logout(self, lang="en"):
+        page = self.client.get(f"/{lang}/dashboard")
+        return self.client.post(f"/{lang}/logout", data={"csrf_token": csrf_from(page.text)})
+
+    def post(self, url, data, *, page=None, follow=False):
+        """POST a form with the CSRF token of `page` (default: the same URL)."""
+        html = self.client.get(page or url).text
+        return self.client.post(url, data={**data, "csrf_token": csrf_from(html)}, follow_redirects=follow)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def outbox(app, to=None) -> list[OutboxMessage]:
+    with app.app_context():
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if to:
+            query = query.where(OutboxMessage.to_address == to)
+        rows = list(db.session.scalars(query))
+        db.session.expunge_all()
+        return rows
+
+
+def link_in(text: str, path_part: str) -> str:
+    """The first absolute link in `text` whose path contains `path_part`, as a path for the test client."""
+    match = re.search(r"https?://[^/\s]+(/[^\s\"<]*" + re.escape(path_part) + r"[^\s\"<]*)", text)
+    assert match, f"no link with {path_part!r} in the message"
+    return match.group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on a free local port that keeps what it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages = []
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(app):
+    """Point the app at a local SMTP server; `deliver()` sends the outbox and returns what arrived."""
+    sink = SmtpSink()
+    sink.controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_CONSOLE=False)
+
+    def deliver():
+        with app.app_context():
+            deliver_pending()
+        return sink.messages
+
+    sink.deliver = deliver
+    yield sink
+    sink.controller.stop()
+
+
+def text_part(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_part(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
