@@ -1,5 +1,6 @@
 """Fixtures: an app per test database (SQLite, or PostgreSQL from TEST_DATABASE_URL), members, mail."""
 
+import html
 import os
 import re
 import socket
@@ -186,3 +187,8 @@ def text_part(message) -> str:
 
 def html_part(message) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
+
+
+def shown(response) -> str:
+    """The page as a reader sees its text (entities such as &#39; decoded)."""
+    return html.unescape(response.get_data(as_text=True))

@@ -20,6 +20,11 @@ def at_most(count: int):
     return Length(max=count, message=_l("Use at most %(max)d characters."))
 
 
+def clean(field):
+    """The normalised value a validate_<field> method stored, or None when the field was left empty."""
+    return getattr(field, "clean", None)
+
+
 def _normalised(field, normalise):
     """Run a service normaliser on a field, keeping the clean value on the field for the view."""
     try:
@@ -48,22 +53,21 @@ class RegistrationForm(FlaskForm, PasswordRulesMixin):
     accept_policy = BooleanField(_l("I have read and accept the privacy policy"))
     submit = SubmitField(_l("Create my account"))
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.email.data or "").strip() and not (self.phone.data or "").strip():
+            self.phone.errors = [*self.phone.errors, str(_l("Give an e-mail address or a phone number (or both)."))]
+            return False
+        return valid
+
     def validate_email(self, field) -> None:
-        field.clean = None
-        if field.data:
-            _normalised(field, services.normalise_email)
+        _normalised(field, services.normalise_email)
 
     def validate_phone(self, field) -> None:
-        field.clean = None
-        if field.data:
-            _normalised(field, services.normalise_phone)
-        elif not self.email.data:
-            raise ValidationError(str(_l("Give an e-mail address or a phone number (or both).")))
+        _normalised(field, services.normalise_phone)
 
     def validate_username(self, field) -> None:
-        field.clean = None
-        if field.data:
-            _normalised(field, services.normalise_username)
+        _normalised(field, services.normalise_username)
 
     def validate_password(self, field) -> None:
         self.check_new_password(

@@ -22,6 +22,7 @@ from app.auth.forms import (
     PasswordConfirmForm,
     RegistrationForm,
     TwoStepForm,
+    clean,
 )
 from app.auth.models import EndReason, User
 from app.core.audit import EventKind, record_event
@@ -73,9 +74,9 @@ def register():
         data = services.Registration(
             first_name=form.first_name.data,
             last_name=form.last_name.data,
-            email=form.email.clean,
-            phone=form.phone.clean,
-            username=form.username.clean,
+            email=clean(form.email),
+            phone=clean(form.phone),
+            username=clean(form.username),
             company=form.company.data,
             password=form.password.data,
             locale=current_language(),
