@@ -74,7 +74,6 @@ def grant_role(public_id: str):
 
 @bp.route("/members/<public_id>/roles/<role>/remove", methods=["POST"])
 @admin_required
-@form_checks_csrf
 def remove_role(public_id: str, role: str):
     """Remove a role."""
     user = _member_or_404(public_id)
@@ -115,7 +114,6 @@ def suspend(public_id: str):
 
 @bp.route("/members/<public_id>/reinstate", methods=["POST"])
 @admin_required
-@form_checks_csrf
 def reinstate(public_id: str):
     """Lift a suspension."""
     user = _member_or_404(public_id)

@@ -118,11 +118,10 @@ def verify_email(token: str):
         db.session.rollback()
         return render_template("auth/link_problem.html", message=error.message), 400
     db.session.commit()
+    if not (current_user.is_authenticated or user.has_totp or user.is_suspended):
+        _sign_in(user, remember=False, mfa_verified=False)  # clears the session, so flash after it
     flash(_("Thank you: your e-mail address is verified."), "success")
-    if current_user.is_authenticated or user.has_totp or user.is_suspended:
-        return redirect(url_for("main.dashboard" if current_user.is_authenticated else "auth.login"))
-    _sign_in(user, remember=False, mfa_verified=False)
-    return redirect(url_for("main.dashboard"))
+    return redirect(url_for("main.dashboard" if current_user.is_authenticated else "auth.login"))
 
 
 @bp.route("/verify-email/resend", methods=["POST"])
@@ -393,7 +392,6 @@ def two_step_setup():
 
 @bp.route("/account/two-step/disable", methods=["POST"])
 @login_required
-@form_checks_csrf
 def two_step_disable():
     """Turn two-step off, given the current password (administrators cannot)."""
     form = PasswordConfirmForm()
@@ -414,7 +412,6 @@ def two_step_disable():
 
 @bp.route("/account/two-step/recovery-codes", methods=["POST"])
 @login_required
-@form_checks_csrf
 def two_step_new_codes():
     """Replace the recovery codes, given the current password."""
     form = PasswordConfirmForm(prefix="codes")
