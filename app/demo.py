@@ -33,10 +33,20 @@ DEMO_MEMBERS = (
     DemoMember("camille.dupont@demo.caseinjob.fr", "Camille", "Dupont", "fr", (Role.CANDIDATE,), "HEC Paris"),
     DemoMember("emma.wilson@demo.caseinjob.fr", "Emma", "Wilson", "en", (Role.CANDIDATE,), None, "Europe/London"),
     DemoMember(
-        "julien.martin@demo.caseinjob.fr", "Julien", "Martin", "fr", (Role.INTERVIEWER, Role.CANDIDATE), "Conseil & Co"
+        "julien.martin@demo.caseinjob.fr",
+        "Julien",
+        "Martin",
+        "fr",
+        (Role.INTERVIEWER, Role.CANDIDATE),
+        "Conseil & Co",
     ),
     DemoMember(
-        "sarah.johnson@demo.caseinjob.fr", "Sarah", "Johnson", "en", (Role.INTERVIEWER,), "Northbridge Bank",
+        "sarah.johnson@demo.caseinjob.fr",
+        "Sarah",
+        "Johnson",
+        "en",
+        (Role.INTERVIEWER,),
+        "Northbridge Bank",
         "America/New_York",
     ),
     DemoMember("claire.bernard@demo.caseinjob.fr", "Claire", "Bernard", "fr", (Role.SPONSOR_ADMIN,), "École Centrale"),

@@ -22,6 +22,26 @@ PASSWORD = "correct horse battery"  # noqa: S105 (the password of test members)
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
+def pytest_sessionstart(session) -> None:
+    """With TEST_DATABASE_URL, the database must answer: a failure under CI, a skip elsewhere."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return
+    from sqlalchemy import create_engine
+
+    engine = create_engine(normalise_database_url(url))
+    try:
+        with engine.connect():
+            pass
+    except Exception as error:
+        message = f"TEST_DATABASE_URL does not answer ({type(error).__name__}): {url}"
+        if os.environ.get("CI") == "true":
+            pytest.exit(message, returncode=3)
+        pytest.skip(message, allow_module_level=True)
+    finally:
+        engine.dispose()
+
+
 def database_url(tmp_path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     return normalise_database_url(url) if url else f"sqlite:///{tmp_path / 'test.sqlite'}"

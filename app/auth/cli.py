@@ -2,6 +2,7 @@
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from app.auth import services
 from app.auth.models import Role, User
@@ -19,6 +20,11 @@ users_cli = AppGroup("users", help="Member accounts.")
 @click.password_option(help="Asked for when not given.")
 def create_admin(email: str, first_name: str, last_name: str, password: str) -> None:
     """Create an administrator (or make an existing member one). They set up two-step at first sign-in."""
+    with force_locale("en"):
+        _create_admin(email, first_name, last_name, password)
+
+
+def _create_admin(email: str, first_name: str, last_name: str, password: str) -> None:
     try:
         email = services.normalise_email(email)
     except services.AuthError as error:

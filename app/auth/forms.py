@@ -56,7 +56,10 @@ class RegistrationForm(FlaskForm, PasswordRulesMixin):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if not (self.email.data or "").strip() and not (self.phone.data or "").strip():
-            self.phone.errors = [*self.phone.errors, str(_l("Give an e-mail address or a phone number (or both)."))]
+            self.phone.errors = [
+                *self.phone.errors,
+                str(_l("Give an e-mail address or a phone number (or both).")),
+            ]
             return False
         return valid
 
@@ -87,9 +90,7 @@ class LoginForm(FlaskForm):
 
 
 class TwoStepForm(FlaskForm):
-    code = StringField(
-        _l("Code from your authenticator app, or a recovery code"), validators=[required(), at_most(20)]
-    )
+    code = StringField(_l("Code from your authenticator app, or a recovery code"), validators=[required(), at_most(20)])
     submit = SubmitField(_l("Verify"))
 
 
@@ -145,7 +146,8 @@ class AccountForm(FlaskForm):
     last_name = StringField(_l("Last name"), validators=[required(), at_most(100)])
     company = StringField(_l("Company or school (optional)"), validators=[Optional(), at_most(200)])
     locale = SelectField(
-        _l("Language for the portal and e-mails"), choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")]
+        _l("Language for the portal and e-mails"),
+        choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
     )
     timezone = SelectField(_l("Time zone"), choices=timezone_choices)
     submit = SubmitField(_l("Save"))

@@ -79,9 +79,7 @@ register(
         tables=("user_session",),
         export=export_sessions,
         erase=erase_sessions,
-        count=lambda user: db.session.scalar(
-            select(func.count(UserSession.id)).where(UserSession.user_id == user.id)
-        ),
+        count=lambda user: db.session.scalar(select(func.count(UserSession.id)).where(UserSession.user_id == user.id)),
         order=70,
     )
 )
@@ -100,11 +98,14 @@ register(
         legal_basis=LegalBasis.CONTRACT,
         retention=_l("Until you replace them or turn two-step verification off"),
         tables=("recovery_code",),
-        export=lambda user: {"unused_codes": db.session.scalar(
-            select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_dt.is_(None))
-        )},
+        export=lambda user: {
+            "unused_codes": db.session.scalar(
+                select(func.count(RecoveryCode.id)).where(
+                    RecoveryCode.user_id == user.id, RecoveryCode.used_dt.is_(None)
+                )
+            )
+        },
         erase=erase_recovery_codes,
         order=75,
     )
 )
-

@@ -72,9 +72,7 @@ def normalise_phone(raw: str, region: str = "FR") -> str:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise AuthError(
-            _l("Enter a valid phone number, such as 06 12 34 56 78 or +44 20 7946 0958."), "phone"
-        )
+        raise AuthError(_l("Enter a valid phone number, such as 06 12 34 56 78 or +44 20 7946 0958."), "phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -82,7 +80,8 @@ def normalise_username(raw: str) -> str:
     username = raw.strip().lower()
     if not 3 <= len(username) <= 40 or not set(username) <= USERNAME_ALLOWED:
         raise AuthError(
-            _l("Use 3 to 40 letters, digits, dots, dashes or underscores, without spaces or accents."), "username"
+            _l("Use 3 to 40 letters, digits, dots, dashes or underscores, without spaces or accents."),
+            "username",
         )
     return username
 
@@ -233,8 +232,11 @@ def authenticate(identifier: str, password: str) -> User | None:
     if user.is_suspended:
         record_event(EventKind.LOGIN_BLOCKED, user_id=user.id)
         raise AccountSuspended(
-            _l("Your account is suspended: %(reason)s. Write to %(contact)s if you think this is a mistake.",
-               reason=user.suspended_reason or "-", contact=current_app.config["CONTACT_EMAIL"])
+            _l(
+                "Your account is suspended: %(reason)s. Write to %(contact)s if you think this is a mistake.",
+                reason=user.suspended_reason or "-",
+                contact=current_app.config["CONTACT_EMAIL"],
+            )
         )
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -317,7 +319,8 @@ def end_other_sessions(user: User, reason: EndReason, keep: UserSession | None =
     if keep is not None:
         query = query.where(UserSession.id != keep.id)
     result = db.session.execute(
-        query.values(ended_dt=utcnow(), end_reason=reason.value), execution_options={"synchronize_session": False}
+        query.values(ended_dt=utcnow(), end_reason=reason.value),
+        execution_options={"synchronize_session": False},
     )
     return result.rowcount
 
@@ -546,4 +549,3 @@ def unused_recovery_code_count(user: User) -> int:
     return db.session.scalar(
         select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_dt.is_(None))
     )
-

@@ -13,7 +13,10 @@ from app.extensions import db
 logger = logging.getLogger("caseinjob.errors")
 
 ERROR_TEXTS = {
-    400: (_l("Bad request"), _l("The request could not be understood. Go back, reload the page and try again.")),
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Go back, reload the page and try again."),
+    ),
     403: (_l("Access denied"), _l("You do not have permission to see this page.")),
     404: (_l("Page not found"), _l("This page does not exist, or it is not yours to see.")),
     405: (_l("Method not allowed"), _l("This address cannot be used this way.")),
@@ -25,7 +28,10 @@ ERROR_TEXTS = {
         _l("Too many attempts"),
         _l("You have tried too many times in a short while. Wait a few minutes, then try again."),
     ),
-    500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again later.")),
+    500: (
+        _l("Something went wrong"),
+        _l("An unexpected error occurred. It has been logged; please try again later."),
+    ),
     503: (
         _l("Service unavailable"),
         _l("The portal is temporarily unavailable. Please try again in a few minutes."),

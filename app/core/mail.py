@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app, render_template
+from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import JSON, ForeignKey, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -253,9 +254,7 @@ def start_sender_with_first_request(app: Flask) -> None:
                 started.append(start_background_sender(app))
 
 
-@click.group("mail")
-def mail_cli() -> None:
-    """Outgoing mail."""
+mail_cli = AppGroup("mail", help="Outgoing mail.")
 
 
 @mail_cli.command("send")

@@ -14,9 +14,7 @@ def _iso(value):
 
 
 def export_security_events(user) -> list[dict]:
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.user_id == user.id).order_by(AuditEvent.created_dt)
-    )
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.user_id == user.id).order_by(AuditEvent.created_dt))
     return [
         {
             "when": _iso(event.created_dt),
@@ -31,9 +29,7 @@ def export_security_events(user) -> list[dict]:
 
 def erase_security_events(user) -> int:
     # Events where the member was only the actor keep the row, without the link to them.
-    db.session.execute(
-        AuditEvent.__table__.update().where(AuditEvent.actor_id == user.id).values(actor_id=None)
-    )
+    db.session.execute(AuditEvent.__table__.update().where(AuditEvent.actor_id == user.id).values(actor_id=None))
     return db.session.execute(delete(AuditEvent).where(AuditEvent.user_id == user.id)).rowcount
 
 

@@ -13,7 +13,11 @@ def export_acceptances(user) -> list[dict]:
         select(PolicyAcceptance).where(PolicyAcceptance.user_id == user.id).order_by(PolicyAcceptance.accepted_dt)
     )
     return [
-        {"version": row.policy_version.version, "accepted": row.accepted_dt.isoformat(), "ip_address": row.ip_address}
+        {
+            "version": row.policy_version.version,
+            "accepted": row.accepted_dt.isoformat(),
+            "ip_address": row.ip_address,
+        }
         for row in rows
     ]
 

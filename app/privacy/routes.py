@@ -39,5 +39,8 @@ def policy_version(version: str):
         abort(404)
     current = services.current_policy()
     return render_template(
-        "privacy/policy.html", version=found, is_current=current and current.id == found.id, **_policy_context()
+        "privacy/policy.html",
+        version=found,
+        is_current=current and current.id == found.id,
+        **_policy_context(),
     )

@@ -12,7 +12,7 @@ from tests.conftest import AuthActions, csrf_from, shown
 def member(app, email) -> User:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
-        user.role_set  # load the roles before leaving the session
+        assert user.role_set is not None  # loads the roles before leaving the session
         db.session.expunge_all()
         return user
 
@@ -98,8 +98,18 @@ def test_non_admins_get_403_on_every_admin_page(app, make_user):
     assert client.get("/en/admin/").status_code == 403
     assert client.get(f"/en/admin/members/{target.public_id}").status_code == 403
     assert client.get("/en/admin/audit").status_code == 403
-    assert client.post(f"/en/admin/members/{target.public_id}/roles", data={"role": "admin", "csrf_token": token}).status_code == 403
-    assert client.post(f"/en/admin/members/{target.public_id}/suspend", data={"reason": "x", "csrf_token": token}).status_code == 403
+    assert (
+        client.post(
+            f"/en/admin/members/{target.public_id}/roles", data={"role": "admin", "csrf_token": token}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/en/admin/members/{target.public_id}/suspend", data={"reason": "x", "csrf_token": token}
+        ).status_code
+        == 403
+    )
     assert member(app, "target@example.com").role_set == {Role.CANDIDATE}
     assert not member(app, "target@example.com").is_suspended
 

@@ -18,7 +18,9 @@ def events(app, kind=None):
         return rows
 
 
-@pytest.mark.parametrize("identifier", ["member@example.com", "MEMBER@example.COM", "+33 6 12 34 56 78", "0612345678", "Camille_D"])
+@pytest.mark.parametrize(
+    "identifier", ["member@example.com", "MEMBER@example.COM", "+33 6 12 34 56 78", "0612345678", "Camille_D"]
+)
 def test_login_by_email_phone_or_username(app, client, make_user, auth, identifier):
     make_user("member@example.com", phone="+33612345678", username="camille_d")
     response = auth.login(identifier)
@@ -42,7 +44,10 @@ def test_every_login_is_recorded_with_ip_and_user_agent(app, client, make_user, 
 
 @pytest.mark.parametrize(
     ("lang", "message"),
-    [("en", "The identifier or the password is not correct."), ("fr", "L'identifiant ou le mot de passe est incorrect.")],
+    [
+        ("en", "The identifier or the password is not correct."),
+        ("fr", "L'identifiant ou le mot de passe est incorrect."),
+    ],
 )
 def test_wrong_password_is_refused_in_the_page_language(app, client, make_user, auth, lang, message):
     make_user("member@example.com")
@@ -59,6 +64,7 @@ def test_unknown_and_wrong_password_answers_are_the_same(client, make_user, auth
     known = auth.login("member@example.com", "not my password")
     unknown = auth.login("stranger@example.com", "not my password")
     assert known.status_code == unknown.status_code == 401
+
     def neutral(text, address):
         return CSRF_PATTERN.sub("", text.replace(address, "X"))
 
@@ -123,11 +129,16 @@ def test_login_is_rate_limited_per_account_with_a_page_in_the_member_language(li
     page = client.get(f"/{lang}/login")
     token = csrf_from(page.text)
     statuses = [
-        client.post(f"/{lang}/login", data={"identifier": "member@example.com", "password": "wrong-1234567", "csrf_token": token}).status_code
+        client.post(
+            f"/{lang}/login",
+            data={"identifier": "member@example.com", "password": "wrong-1234567", "csrf_token": token},
+        ).status_code
         for _ in range(4)
     ]
     assert statuses == [401, 401, 401, 429]
-    blocked = client.post(f"/{lang}/login", data={"identifier": "member@example.com", "password": PASSWORD, "csrf_token": token})
+    blocked = client.post(
+        f"/{lang}/login", data={"identifier": "member@example.com", "password": PASSWORD, "csrf_token": token}
+    )
     assert blocked.status_code == 429
     assert title in blocked.text
     assert blocked.headers["Retry-After"]
@@ -138,7 +149,10 @@ def test_login_is_rate_limited_per_ip_across_accounts(limited_app_config, reques
     client = app.test_client()
     token = csrf_from(client.get("/en/login").text)
     statuses = [
-        client.post("/en/login", data={"identifier": f"user{n}@example.com", "password": "wrong-1234567", "csrf_token": token}).status_code
+        client.post(
+            "/en/login",
+            data={"identifier": f"user{n}@example.com", "password": "wrong-1234567", "csrf_token": token},
+        ).status_code
         for n in range(6)
     ]
     assert statuses == [401] * 5 + [429]

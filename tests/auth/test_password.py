@@ -40,12 +40,22 @@ def test_reset_link_works_once_and_signs_out_every_device(app, client, make_user
     link = link_in(message.body_text, "/password/reset/")
     assert link.startswith("/fr/password/reset/")
     page = client.get(link)
-    response = client.post(link, data={"password": "brand-new-secret-77", "confirm": "brand-new-secret-77", "csrf_token": csrf_from(page.text)})
+    response = client.post(
+        link,
+        data={
+            "password": "brand-new-secret-77",
+            "confirm": "brand-new-secret-77",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
     assert response.headers["Location"] == "/fr/login"
     assert verify_password(password_hash(app, "member@example.com"), "brand-new-secret-77")
     assert other_device.get("/fr/dashboard").status_code == 302
     with app.app_context():
-        assert db.session.scalar(select(UserSession.end_reason).where(UserSession.user_id == user_id)) == "password_changed"
+        assert (
+            db.session.scalar(select(UserSession.end_reason).where(UserSession.user_id == user_id))
+            == "password_changed"
+        )
     reused = client.get(link)
     assert reused.status_code == 400
     assert "déjà été utilisé" in shown(reused)
@@ -68,7 +78,9 @@ def test_reset_with_mismatched_or_weak_password_keeps_the_old_one(app, client, m
     ask_reset(client, "member@example.com")
     link = link_in(outbox(app)[0].body_text, "/password/reset/")
     token = csrf_from(client.get(link).text)
-    mismatch = client.post(link, data={"password": "brand-new-secret-77", "confirm": "other-new-secret-77", "csrf_token": token})
+    mismatch = client.post(
+        link, data={"password": "brand-new-secret-77", "confirm": "other-new-secret-77", "csrf_token": token}
+    )
     assert "The two passwords are not the same." in mismatch.text
     weak = client.post(link, data={"password": "password123", "confirm": "password123", "csrf_token": token})
     assert "too common" in weak.text
@@ -80,10 +92,24 @@ def test_change_password_needs_the_current_one_and_ends_other_sessions(app, clie
     other_device = app.test_client()
     AuthActions(other_device).login("member@example.com")
     auth.login("member@example.com")
-    wrong = auth.post("/en/account/password", {"current_password": "not it at all", "password": "brand-new-secret-77", "confirm": "brand-new-secret-77"})
+    wrong = auth.post(
+        "/en/account/password",
+        {
+            "current_password": "not it at all",
+            "password": "brand-new-secret-77",
+            "confirm": "brand-new-secret-77",
+        },
+    )
     assert "Your current password is not correct." in wrong.text
     assert other_device.get("/en/dashboard").status_code == 200
-    response = auth.post("/en/account/password", {"current_password": "correct horse battery", "password": "brand-new-secret-77", "confirm": "brand-new-secret-77"})
+    response = auth.post(
+        "/en/account/password",
+        {
+            "current_password": "correct horse battery",
+            "password": "brand-new-secret-77",
+            "confirm": "brand-new-secret-77",
+        },
+    )
     assert response.headers["Location"] == "/en/account"
     assert client.get("/en/dashboard").status_code == 200
     assert other_device.get("/en/dashboard").status_code == 302

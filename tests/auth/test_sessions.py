@@ -12,7 +12,9 @@ from tests.conftest import csrf_from
 
 def sessions_of(app, user_id):
     with app.app_context():
-        rows = list(db.session.scalars(select(UserSession).where(UserSession.user_id == user_id).order_by(UserSession.id)))
+        rows = list(
+            db.session.scalars(select(UserSession).where(UserSession.user_id == user_id).order_by(UserSession.id))
+        )
         db.session.expunge_all()
         return rows
 
@@ -108,8 +110,10 @@ def test_member_ends_another_device_and_sees_it_gone(app, make_user):
     AuthActions(phone).login("member@example.com")
     _, phone_session = sessions_of(app, user_id)
     page = laptop.get("/en/account/sessions")
-    assert page.text.count("/end\"") == 2  # both devices are listed, each with its sign-out button
-    response = laptop.post(f"/en/account/sessions/{phone_session.public_id}/end", data={"csrf_token": csrf_from(page.text)})
+    assert page.text.count('/end"') == 2  # both devices are listed, each with its sign-out button
+    response = laptop.post(
+        f"/en/account/sessions/{phone_session.public_id}/end", data={"csrf_token": csrf_from(page.text)}
+    )
     assert response.headers["Location"] == "/en/account/sessions"
     assert phone.get("/en/dashboard").status_code == 302
     assert laptop.get("/en/dashboard").status_code == 200

@@ -16,7 +16,8 @@ def set_up_two_step(client) -> tuple[str, list[str]]:
     secret = re.search(r"<code>([A-Z2-7]{16,})</code>", page.text).group(1)
     assert "<svg" in page.text  # the QR code, generated on the server
     response = client.post(
-        "/en/account/two-step/setup", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page.text)}
+        "/en/account/two-step/setup",
+        data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page.text)},
     )
     codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", response.text)
     return secret, codes
@@ -81,7 +82,10 @@ def test_admin_cannot_turn_two_step_off(app, client, make_user, auth):
     set_up_two_step(client)
     page = client.get("/en/account/two-step")
     assert "Turn off two-step verification" not in page.text
-    client.post("/en/account/two-step/disable", data={"current_password": "correct horse battery", "csrf_token": csrf_from(page.text)})
+    client.post(
+        "/en/account/two-step/disable",
+        data={"current_password": "correct horse battery", "csrf_token": csrf_from(page.text)},
+    )
     with app.app_context():
         assert db.session.scalar(select(User)).has_totp
 
@@ -91,10 +95,16 @@ def test_member_turns_two_step_off_with_password(app, client, make_user, auth):
     auth.login("member@example.com")
     set_up_two_step(client)
     page = client.get("/en/account/two-step")
-    client.post("/en/account/two-step/disable", data={"current_password": "wrong password!", "csrf_token": csrf_from(page.text)})
+    client.post(
+        "/en/account/two-step/disable",
+        data={"current_password": "wrong password!", "csrf_token": csrf_from(page.text)},
+    )
     with app.app_context():
         assert db.session.scalar(select(User)).has_totp
-    client.post("/en/account/two-step/disable", data={"current_password": "correct horse battery", "csrf_token": csrf_from(page.text)})
+    client.post(
+        "/en/account/two-step/disable",
+        data={"current_password": "correct horse battery", "csrf_token": csrf_from(page.text)},
+    )
     with app.app_context():
         assert not db.session.scalar(select(User)).has_totp
 

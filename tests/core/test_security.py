@@ -66,7 +66,10 @@ def test_every_state_changing_route_refuses_a_missing_csrf_token(app, make_user)
     target = member(app, "target@example.com")
     checked = 0
     for rule, method in state_changing_routes(app):
-        response = client.open(_build(rule, {"lang_code": "en", "public_id": target.public_id, "token": "x", "role": "candidate"}), method=method)
+        response = client.open(
+            _build(rule, {"lang_code": "en", "public_id": target.public_id, "token": "x", "role": "candidate"}),
+            method=method,
+        )
         if rule.endpoint in SIGNED_OUT_ONLY:
             # These pages send this member away before reading the form (signed in, or two-step already on).
             assert response.status_code in {302, 200}, rule.rule

@@ -1,0 +1,35 @@
+"""The policy pages: the version in force, earlier versions, both languages, configured contacts."""
+
+import pytest
+
+from tests.conftest import shown
+
+
+@pytest.mark.parametrize(("lang", "title"), [("en", "Privacy policy"), ("fr", "Politique de confidentialité")])
+def test_current_policy_is_version_2_with_contents(app, client, lang, title):
+    response = client.get(f"/{lang}/privacy")
+    text = shown(response)
+    assert response.status_code == 200
+    assert f"<h1>{title}</h1>" in text
+    assert "2.0" in text
+    assert 'class="policy-toc"' in text and 'href="#your-rights"' in text
+    assert app.config["DPO_EMAIL"] in text and app.config["CONTROLLER_NAME"] in text
+
+
+def test_versions_page_lists_both_with_links(client):
+    page = client.get("/fr/privacy/versions")
+    assert 'href="/fr/privacy/versions/1.0"' in page.text and 'href="/fr/privacy/versions/2.0"' in page.text
+    old = client.get("/en/privacy/versions/1.0")
+    assert "This is an earlier version." in old.text
+    assert 'data-clause="retention-client-data-2-years"' not in old.text  # tests came with 2.0
+    assert 'data-clause="retention-client-data-2-years"' in client.get("/en/privacy/versions/2.0").text
+
+
+def test_unknown_version_is_404(client):
+    assert client.get("/en/privacy/versions/9.9").status_code == 404
+
+
+def test_controller_identity_comes_from_configuration(app, client):
+    app.config.update(CONTROLLER_NAME="Exemple Portail SARL", DPO_EMAIL="dpo@portail.example")
+    text = shown(client.get("/fr/privacy"))
+    assert "Exemple Portail SARL" in text and "dpo@portail.example" in text
