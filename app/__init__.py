@@ -94,8 +94,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.main import root_bp
     from app.privacy import bp as privacy_bp
+    from app.profiles import bp as profiles_bp
 
-    for blueprint in (root_bp, main_bp, auth_bp, privacy_bp, admin_bp):
+    for blueprint in (root_bp, main_bp, auth_bp, profiles_bp, privacy_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 
@@ -103,10 +104,12 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.core.mail import mail_cli
     from app.demo import demo_cli
+    from app.privacy.retention import privacy_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(privacy_cli)
 
 
 def _register_personal_data() -> None:
@@ -114,3 +117,4 @@ def _register_personal_data() -> None:
     from app.auth import personal_data as _auth  # noqa: F401
     from app.core import personal_data as _core  # noqa: F401
     from app.privacy import personal_data as _privacy  # noqa: F401
+    from app.profiles import personal_data as _profiles  # noqa: F401

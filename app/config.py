@@ -68,6 +68,8 @@ class Defaults:
     LOGIN_LIMIT_PER_ACCOUNT = "6 per minute;20 per hour"
     REGISTRATION_LIMIT = "10 per hour"
     PASSWORD_RESET_LIMIT = "5 per 15 minutes"
+    #: Building the export reads everything about the member: a costly action (SECURITY.md 13).
+    EXPORT_LIMIT = "5 per hour"
 
     # Mail: an outbox table, delivered over SMTP when MAIL_SERVER is set, else to the console.
     MAIL_SERVER = None

@@ -69,6 +69,10 @@ class User(db.Model):
     #: The TOTP secret, encrypted with the file key (core.crypto); None until two-step is set up.
     totp_secret_encrypted: Mapped[str | None] = mapped_column(String(300))
     totp_enabled_dt: Mapped[datetime | None]
+    #: Restriction of processing (GDPR art. 18): while set, the member's data is only stored: no matching,
+    #: hidden from clients and sponsors, no marketing. Features ask app.privacy.services.is_restricted(user).
+    is_processing_restricted: Mapped[bool] = mapped_column(default=False)
+    restricted_dt: Mapped[datetime | None]
 
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="UserRole.user_id", lazy="selectin"

@@ -1,7 +1,8 @@
 """Personal data that accounts store: identity and contact details, roles, sessions, two-step codes."""
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from app.auth.models import RecoveryCode, UserSession
 from app.core.registry import LegalBasis, PersonalDataEntry, register
@@ -68,6 +69,16 @@ def erase_sessions(user) -> int:
     return db.session.execute(delete(UserSession).where(UserSession.user_id == user.id)).rowcount
 
 
+def purge_sessions(now) -> int:
+    """Sessions that ended (or expired) longer ago than LOGIN_RECORD_RETENTION: they hold IP addresses."""
+    limit = now - current_app.config["LOGIN_RECORD_RETENTION"]
+    return db.session.execute(
+        delete(UserSession).where(
+            or_(UserSession.ended_dt < limit, (UserSession.ended_dt.is_(None)) & (UserSession.expires_dt < limit))
+        )
+    ).rowcount
+
+
 register(
     PersonalDataEntry(
         key="sessions",
@@ -79,6 +90,7 @@ register(
         tables=("user_session",),
         export=export_sessions,
         erase=erase_sessions,
+        purge=purge_sessions,
         count=lambda user: db.session.scalar(select(func.count(UserSession.id)).where(UserSession.user_id == user.id)),
         order=70,
     )

@@ -37,6 +37,9 @@ class EventKind(enum.StrEnum):
     ACCOUNT_SUSPENDED = "account_suspended"
     ACCOUNT_REINSTATED = "account_reinstated"
     ACCESS_REFUSED = "access_refused"
+    PROCESSING_RESTRICTED = "processing_restricted"
+    RESTRICTION_LIFTED = "restriction_lifted"
+    DATA_EXPORTED = "data_exported"
 
     @property
     def label(self) -> str:
@@ -62,6 +65,9 @@ EVENT_TITLES = {
     EventKind.ACCOUNT_SUSPENDED: _l("Account suspended"),
     EventKind.ACCOUNT_REINSTATED: _l("Account reinstated"),
     EventKind.ACCESS_REFUSED: _l("Access refused"),
+    EventKind.PROCESSING_RESTRICTED: _l("Processing restricted"),
+    EventKind.RESTRICTION_LIFTED: _l("Restriction of processing lifted"),
+    EventKind.DATA_EXPORTED: _l("Data exported"),
 }
 
 #: The kinds that make up a member's login history (kept 12 months, see the retention settings).

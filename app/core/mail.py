@@ -93,7 +93,11 @@ def queue_email(
     """Render `email/<template>.txt` and `.html` in the recipient's language and add it to the outbox.
 
     :param subject: a lazy string (or a callable taking no argument), rendered in `locale`.
+    :param is_service: False for news, surveys and offers; those must carry List-Unsubscribe headers, so
+        queue them through app.privacy.consents.queue_marketing_email, which checks consent first.
     """
+    if not is_service and "List-Unsubscribe" not in (headers or {}):
+        raise ValueError("an e-mail that is not a service message must carry an unsubscribe link and headers")
     with force_locale(locale):
         context.update(locale=locale, portal_name=current_app.config["PORTAL_NAME"])
         rendered_subject = str(subject() if callable(subject) else subject)

@@ -1,8 +1,10 @@
 """Personal data that core stores: the audit log (sign-ins included) and the e-mails sent to a member."""
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
+from app.core.access_log import AccessedData, AccessLogEntry, AccessReason
 from app.core.audit import LOGIN_KINDS, AuditEvent
 from app.core.mail import OutboxMessage
 from app.core.registry import LegalBasis, PersonalDataEntry, register
@@ -33,6 +35,15 @@ def erase_security_events(user) -> int:
     return db.session.execute(delete(AuditEvent).where(AuditEvent.user_id == user.id)).rowcount
 
 
+def purge_login_records(now) -> int:
+    """Sign-in records (with IP address and device) older than LOGIN_RECORD_RETENTION, 12 months by default."""
+    limit = now - current_app.config["LOGIN_RECORD_RETENTION"]
+    kinds = [kind.value for kind in LOGIN_KINDS]
+    return db.session.execute(
+        delete(AuditEvent).where(AuditEvent.kind.in_(kinds), AuditEvent.created_dt < limit)
+    ).rowcount
+
+
 def count_security_events(user) -> int:
     return db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.user_id == user.id))
 
@@ -48,6 +59,7 @@ register(
         tables=("audit_event",),
         export=export_security_events,
         erase=erase_security_events,
+        purge=purge_login_records,
         count=count_security_events,
         order=80,
         extra={"login_kinds": tuple(kind.value for kind in LOGIN_KINDS)},
@@ -93,5 +105,49 @@ register(
         erase=erase_emails,
         count=count_emails,
         order=90,
+    )
+)
+
+
+def export_access_log(user) -> list[dict]:
+    rows = db.session.scalars(
+        select(AccessLogEntry).where(AccessLogEntry.owner_id == user.id).order_by(AccessLogEntry.created_dt.desc())
+    )
+    return [
+        {
+            "when": _iso(row.created_dt),
+            "viewer": row.viewer_name,
+            "what": AccessedData(row.what).label,
+            "why": AccessReason(row.why).label,
+        }
+        for row in rows
+    ]
+
+
+def erase_access_log(user) -> int:
+    # The member's own log goes; in other members' logs, the member's name is replaced.
+    db.session.execute(
+        update(AccessLogEntry)
+        .where(AccessLogEntry.viewer_id == user.id)
+        .values(viewer_id=None, viewer_name=str(_l("A former member")))
+    )
+    return db.session.execute(delete(AccessLogEntry).where(AccessLogEntry.owner_id == user.id)).rowcount
+
+
+register(
+    PersonalDataEntry(
+        key="access_log",
+        category=_l("Who viewed your profile, CV or photo, when and why"),
+        purpose=_l("Showing you who accessed your data, and checking that access was legitimate"),
+        legal_basis=LegalBasis.LEGITIMATE_INTEREST,
+        recipients=(_l("You"), _l("Caseinjob administrators")),
+        retention=_l("As long as your account exists"),
+        tables=("access_log_entry",),
+        export=export_access_log,
+        erase=erase_access_log,
+        count=lambda user: db.session.scalar(
+            select(func.count(AccessLogEntry.id)).where(AccessLogEntry.owner_id == user.id)
+        ),
+        order=85,
     )
 )

@@ -80,6 +80,15 @@ def register(entry: PersonalDataEntry) -> PersonalDataEntry:
     return entry
 
 
+def find(key: str) -> PersonalDataEntry | None:
+    """The entry registered under `key`, if a feature registered one (the dashboard reads "access_log" so)."""
+    return _ENTRIES.get(key)
+
+
+def not_personal() -> dict[str, str]:
+    return dict(_NOT_PERSONAL)
+
+
 def declare_not_personal(table: str, reason: str) -> None:
     _NOT_PERSONAL[table] = reason
 

@@ -39,11 +39,18 @@ def form_checks_csrf(view: Callable) -> Callable:
     return view
 
 
+def token_authorises(view: Callable) -> Callable:
+    """Mark a view that a signed token in its URL authorises (one-click unsubscribe, RFC 8058): a mail
+    program POSTs to it with no session and no CSRF token, and the token is the secret a forger lacks."""
+    view.token_authorises = True
+    return view
+
+
 def _check_csrf_without_form() -> None:
     if request.method in SAFE_METHODS or not request.endpoint:
         return
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "form_checks_csrf", False):
+    if getattr(view, "form_checks_csrf", False) or getattr(view, "token_authorises", False):
         return
     csrf.protect()
 

@@ -1,7 +1,41 @@
 """Privacy: the policy and its versions, consents, the dashboard, the rights, requests and retention."""
 
-from flask import Blueprint
+from flask import Blueprint, redirect, request, url_for
+from flask_login import current_user
 
 bp = Blueprint("privacy", __name__, url_prefix="/<lang:lang_code>")
 
-from app.privacy import routes  # noqa: E402,F401  (registers the views on bp)
+#: Pages a member who must accept a new policy version may still use (besides every privacy page).
+_OPEN_WHILE_ACCEPTING = frozenset({"static", "auth.logout", "main.switch_language", "main.pick_language", "main.home"})
+
+
+@bp.before_app_request
+def _require_policy_acceptance():
+    """After a material change takes effect, a member reviews and accepts it at their next visit (or leaves)."""
+    endpoint = request.endpoint or ""
+    if endpoint in _OPEN_WHILE_ACCEPTING or endpoint.startswith("privacy."):
+        return None
+    if not current_user.is_authenticated:
+        return None
+    from app.privacy import services
+
+    if services.acceptance_required(current_user) is not None:
+        return redirect(url_for("privacy.accept_policy"))
+    return None
+
+
+@bp.app_context_processor
+def _privacy_banners() -> dict:
+    """The notice of a material change before it takes effect, shown to signed-in members on every page."""
+
+    def upcoming_policy():
+        if not current_user.is_authenticated:
+            return None
+        from app.privacy import services
+
+        return services.upcoming_material_change()
+
+    return {"upcoming_policy": upcoming_policy}
+
+
+from app.privacy import admin, dashboard, routes  # noqa: E402,F401  (registers the views on bp)

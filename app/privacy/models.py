@@ -1,10 +1,14 @@
-"""Policy versions and each member's acceptance of them."""
+"""Policy versions and acceptances, consents and objections, privacy requests, erasure and export runs."""
 
+import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.auth.models import new_public_id
+from app.core.registry import LegalBasis
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -22,6 +26,8 @@ class PolicyVersion(db.Model):
     summary_en: Mapped[str] = mapped_column(Text, default="")
     summary_fr: Mapped[str] = mapped_column(Text, default="")
     published_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When members were told of a material change by e-mail (None: not yet, or not material).
+    notice_sent_dt: Mapped[datetime | None]
 
     def summary(self, locale: str) -> str:
         return self.summary_fr if locale == "fr" else self.summary_en
@@ -38,3 +44,376 @@ class PolicyAcceptance(db.Model):
     ip_address: Mapped[str | None] = mapped_column(String(45))
 
     policy_version: Mapped[PolicyVersion] = relationship(lazy="joined")
+
+
+# --- consents and objections -------------------------------------------------------------------------
+
+
+class ConsentPurpose(enum.StrEnum):
+    """What a member may agree to. Each purpose is off until the member turns it on."""
+
+    MARKETING = "marketing"
+    SHARE_RESULTS = "share_results"
+    SURVEYS = "surveys"
+    RESEARCH = "research"
+    JOB_OPPORTUNITIES = "job_opportunities"
+
+    @property
+    def label(self) -> str:
+        return str(CONSENT_TEXTS[self][0])
+
+    @property
+    def purpose(self) -> str:
+        return str(CONSENT_TEXTS[self][1])
+
+    @property
+    def legal_basis(self) -> LegalBasis:
+        return LegalBasis.CONSENT
+
+    @property
+    def is_direct_marketing(self) -> bool:
+        """An objection to direct marketing stops these, whatever the consent says."""
+        return self in DIRECT_MARKETING
+
+
+CONSENT_TEXTS = {
+    ConsentPurpose.MARKETING: (
+        _l("News and offers by e-mail"),
+        _l("We send you news about the portal and its services, at most a few times a month."),
+    ),
+    ConsentPurpose.SHARE_RESULTS: (
+        _l("Let employers that match my skills find me"),
+        _l(
+            "Employers other than the one that assigned you a test can find you by your skills and test results, "
+            "and see them."
+        ),
+    ),
+    ConsentPurpose.SURVEYS: (
+        _l("Surveys"),
+        _l("We invite you to answer surveys about the services; answering is always optional."),
+    ),
+    ConsentPurpose.RESEARCH: (
+        _l("Research and statistics using my data"),
+        _l(
+            "We may use your personal data, not only anonymised figures, in research projects and statistics "
+            "that improve the services."
+        ),
+    ),
+    ConsentPurpose.JOB_OPPORTUNITIES: (
+        _l("Job opportunities"),
+        _l("We, or an employer through us, may contact you about jobs that match your profile or results."),
+    ),
+}
+DIRECT_MARKETING = frozenset({ConsentPurpose.MARKETING, ConsentPurpose.JOB_OPPORTUNITIES, ConsentPurpose.SURVEYS})
+
+
+class ConsentSource(enum.StrEnum):
+    DASHBOARD = "dashboard"
+    UNSUBSCRIBE_LINK = "unsubscribe_link"
+    OBJECTION = "objection"
+    RESTRICTION = "restriction"
+
+    @property
+    def label(self) -> str:
+        return str(CONSENT_SOURCE_LABELS[self])
+
+
+CONSENT_SOURCE_LABELS = {
+    ConsentSource.DASHBOARD: _l("Privacy dashboard"),
+    ConsentSource.UNSUBSCRIBE_LINK: _l("Unsubscribe link in an e-mail"),
+    ConsentSource.OBJECTION: _l("Objection to direct marketing"),
+    ConsentSource.RESTRICTION: _l("Restriction of processing"),
+}
+
+
+class Consent(db.Model):
+    """The member's current choice for one purpose; ConsentEvent keeps the history."""
+
+    __tablename__ = "consent"
+    __table_args__ = (UniqueConstraint("user_id", "purpose", name="uq_consent_user_purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(30))
+    is_granted: Mapped[bool] = mapped_column(default=False)
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsentEvent(db.Model):
+    """One grant or withdrawal, with the time, the policy version in force and where it came from."""
+
+    __tablename__ = "consent_event"
+    __table_args__ = (Index("ix_consent_event_user_dt", "user_id", "created_dt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(30))
+    is_granted: Mapped[bool]
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    policy_version_id: Mapped[int | None] = mapped_column(ForeignKey("policy_version.id", ondelete="RESTRICT"))
+    source: Mapped[str] = mapped_column(String(20))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+
+    policy_version: Mapped[PolicyVersion | None] = relationship(lazy="joined")
+
+    @property
+    def purpose_label(self) -> str:
+        return ConsentPurpose(self.purpose).label
+
+    @property
+    def source_label(self) -> str:
+        return ConsentSource(self.source).label
+
+
+class ObjectionTopic(enum.StrEnum):
+    """What a member may object to: direct marketing (absolute), or a processing on legitimate interest."""
+
+    DIRECT_MARKETING = "direct_marketing"
+    STATISTICS = "statistics"
+    SECURITY_RECORDS = "security_records"
+    ACCESS_LOG = "access_log"
+
+    @property
+    def label(self) -> str:
+        return str(OBJECTION_LABELS[self])
+
+    @property
+    def is_absolute(self) -> bool:
+        return self == ObjectionTopic.DIRECT_MARKETING
+
+
+OBJECTION_LABELS = {
+    ObjectionTopic.DIRECT_MARKETING: _l("Direct marketing (news, surveys, job opportunities)"),
+    ObjectionTopic.STATISTICS: _l("Use of my data in aggregated statistics, benchmarks and sponsors' figures"),
+    ObjectionTopic.SECURITY_RECORDS: _l("Sign-in and security records"),
+    ObjectionTopic.ACCESS_LOG: _l("The log of who viewed my data"),
+}
+
+
+class ObjectionStatus(enum.StrEnum):
+    #: In effect at once, waiting for an administrator's review.
+    IN_EFFECT = "in_effect"
+    #: Upheld after review (and always, at once, for direct marketing).
+    UPHELD = "upheld"
+    #: Compelling legitimate grounds override it; the member is told why.
+    OVERRIDDEN = "overridden"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return str(OBJECTION_STATUS_LABELS[self])
+
+    @property
+    def is_active(self) -> bool:
+        return self in (ObjectionStatus.IN_EFFECT, ObjectionStatus.UPHELD)
+
+
+OBJECTION_STATUS_LABELS = {
+    ObjectionStatus.IN_EFFECT: _l("In effect, under review"),
+    ObjectionStatus.UPHELD: _l("In effect"),
+    ObjectionStatus.OVERRIDDEN: _l("Not upheld"),
+    ObjectionStatus.WITHDRAWN: _l("Withdrawn"),
+}
+
+
+class Objection(db.Model):
+    __tablename__ = "objection"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('in_effect', 'upheld', 'overridden', 'withdrawn')",
+            name="known_status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(30))
+    #: The member's grounds, in their words (optional for direct marketing).
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=ObjectionStatus.IN_EFFECT.value)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_dt: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: What the reviewer told the member.
+    review_note: Mapped[str] = mapped_column(Text, default="")
+
+    user = relationship("User", foreign_keys=[user_id])
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+
+    @property
+    def topic_label(self) -> str:
+        return ObjectionTopic(self.topic).label
+
+    @property
+    def status_label(self) -> str:
+        return ObjectionStatus(self.status).label
+
+    @property
+    def is_active(self) -> bool:
+        return ObjectionStatus(self.status).is_active
+
+
+# --- privacy requests --------------------------------------------------------------------------------
+
+
+class RequestKind(enum.StrEnum):
+    QUESTION = "question"
+    COMPLAINT = "complaint"
+    RECTIFICATION = "rectification"
+    SPONSOR_DATA_CORRECTION = "sponsor_data_correction"
+    ACCESS = "access"
+    ERASURE = "erasure"
+    RESTRICTION = "restriction"
+    OBJECTION = "objection"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(REQUEST_KIND_LABELS[self])
+
+
+REQUEST_KIND_LABELS = {
+    RequestKind.QUESTION: _l("A question to the data-protection contact"),
+    RequestKind.COMPLAINT: _l("A complaint"),
+    RequestKind.RECTIFICATION: _l("Correct data I cannot edit myself"),
+    RequestKind.SPONSOR_DATA_CORRECTION: _l("Correct data a sponsor provided about me"),
+    RequestKind.ACCESS: _l("Access to my data"),
+    RequestKind.ERASURE: _l("Erasure of my data"),
+    RequestKind.RESTRICTION: _l("Restriction of processing"),
+    RequestKind.OBJECTION: _l("Objection to a processing"),
+    RequestKind.OTHER: _l("Something else"),
+}
+
+
+class RequestStatus(enum.StrEnum):
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return str(REQUEST_STATUS_LABELS[self])
+
+    @property
+    def is_open(self) -> bool:
+        return self in (RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS)
+
+
+REQUEST_STATUS_LABELS = {
+    RequestStatus.RECEIVED: _l("Received"),
+    RequestStatus.IN_PROGRESS: _l("In progress"),
+    RequestStatus.DONE: _l("Answered"),
+    RequestStatus.REFUSED: _l("Refused, with reasons"),
+}
+
+
+class PrivacyRequest(db.Model):
+    """A request, question or complaint to the data-protection contact, answered within one month."""
+
+    __tablename__ = "privacy_request"
+    __table_args__ = (
+        CheckConstraint("status IN ('received', 'in_progress', 'done', 'refused')", name="known_status"),
+        Index("ix_privacy_request_status_due", "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    subject: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    received_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: One month after receipt; an extension of up to two more months must be explained to the member.
+    due_date: Mapped[date]
+    extension_reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=RequestStatus.RECEIVED.value)
+    #: The answer the member reads.
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    handled_dt: Mapped[datetime | None]
+
+    user = relationship("User", foreign_keys=[user_id])
+    handled_by = relationship("User", foreign_keys=[handled_by_id])
+
+    @property
+    def kind_label(self) -> str:
+        return RequestKind(self.kind).label
+
+    @property
+    def status_label(self) -> str:
+        return RequestStatus(self.status).label
+
+    @property
+    def is_open(self) -> bool:
+        return RequestStatus(self.status).is_open
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_open and today > self.due_date
+
+
+# --- erasure and export runs -------------------------------------------------------------------------
+
+
+class RunStatus(enum.StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return str(RUN_STATUS_LABELS[self])
+
+
+RUN_STATUS_LABELS = {
+    RunStatus.RUNNING: _l("Running"),
+    RunStatus.DONE: _l("Done"),
+    RunStatus.FAILED: _l("Failed, to be retried"),
+}
+
+
+class ErasureJob(db.Model):
+    """An account erasure, step by step (one step per registry entry, then the account row).
+
+    It names nobody: once the account row is gone, `user_id` is null and nothing links the job to the member.
+    A failed step leaves the job FAILED (and the account suspended) until a retry completes it.
+    """
+
+    __tablename__ = "erasure_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    #: "member", "retention" (unverified account) or "admin".
+    requested_by: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default=RunStatus.RUNNING.value, index=True)
+    #: {entry key: {"status": done|failed, "rows": n, "error": exception class, "attempts": n}}
+    steps: Mapped[dict] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(default=0)
+    requested_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    last_attempt_dt: Mapped[datetime | None]
+    completed_dt: Mapped[datetime | None]
+
+    @property
+    def status_label(self) -> str:
+        return RunStatus(self.status).label
+
+
+class ExportRun(db.Model):
+    """One download of the member's data; a step that failed is shown to admins, never served as complete."""
+
+    __tablename__ = "export_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default=RunStatus.RUNNING.value, index=True)
+    steps: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    size_bytes: Mapped[int | None]
+
+    @property
+    def status_label(self) -> str:
+        return RunStatus(self.status).label

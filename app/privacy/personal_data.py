@@ -1,11 +1,34 @@
-"""Personal data that the privacy feature stores: acceptances of the policy."""
+"""Personal data that the privacy feature stores: policy acceptances, consents, objections, requests, exports."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
-from app.core.registry import ErasureAction, LegalBasis, PersonalDataEntry, register
+from app.core.registry import ErasureAction, LegalBasis, PersonalDataEntry, declare_not_personal, register
 from app.extensions import db
-from app.privacy.models import PolicyAcceptance
+from app.privacy.models import (
+    Consent,
+    ConsentEvent,
+    ConsentPurpose,
+    ExportRun,
+    Objection,
+    PolicyAcceptance,
+    PrivacyRequest,
+)
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _count(model, user) -> int:
+    return db.session.scalar(select(func.count(model.id)).where(model.user_id == user.id))
+
+
+def _erase(*models):
+    def erase(user) -> int:
+        return sum(db.session.execute(delete(model).where(model.user_id == user.id)).rowcount for model in models)
+
+    return erase
 
 
 def export_acceptances(user) -> list[dict]:
@@ -37,7 +60,138 @@ register(
         erasure=ErasureAction.DELETE,
         export=export_acceptances,
         erase=erase_acceptances,
-        count=lambda user: len(export_acceptances(user)),
+        count=lambda user: _count(PolicyAcceptance, user),
         order=60,
     )
+)
+
+
+def export_consents(user) -> list[dict]:
+    rows = db.session.scalars(
+        select(ConsentEvent).where(ConsentEvent.user_id == user.id).order_by(ConsentEvent.created_dt, ConsentEvent.id)
+    )
+    return [
+        {
+            "when": _iso(row.created_dt),
+            "purpose": row.purpose,
+            "purpose_label": ConsentPurpose(row.purpose).label,
+            "choice": "granted" if row.is_granted else "withdrawn",
+            "policy_version": row.policy_version.version if row.policy_version else None,
+            "source": row.source,
+            "ip_address": row.ip_address,
+            "receipt": row.public_id,
+        }
+        for row in rows
+    ]
+
+
+register(
+    PersonalDataEntry(
+        key="consents",
+        category=_l("Your consents and their history (purpose, choice, time, policy version, IP address)"),
+        purpose=_l("Doing only what you agreed to, and proving when you agreed or withdrew"),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=_l("As long as your account exists"),
+        tables=("consent", "consent_event"),
+        export=export_consents,
+        erase=_erase(ConsentEvent, Consent),
+        count=lambda user: _count(ConsentEvent, user),
+        order=62,
+    )
+)
+
+
+def export_objections(user) -> list[dict]:
+    rows = db.session.scalars(select(Objection).where(Objection.user_id == user.id).order_by(Objection.created_dt))
+    return [
+        {
+            "made": _iso(row.created_dt),
+            "topic": row.topic,
+            "reason": row.reason,
+            "status": row.status,
+            "reviewed": _iso(row.reviewed_dt),
+            "review_note": row.review_note,
+        }
+        for row in rows
+    ]
+
+
+register(
+    PersonalDataEntry(
+        key="objections",
+        category=_l("Your objections and how they were reviewed"),
+        purpose=_l("Stopping the processing you object to, and reviewing the objection"),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        recipients=(_l("Caseinjob administrators"),),
+        retention=_l("As long as your account exists"),
+        tables=("objection",),
+        export=export_objections,
+        erase=_erase(Objection),
+        count=lambda user: _count(Objection, user),
+        order=64,
+    )
+)
+
+
+def export_requests(user) -> list[dict]:
+    rows = db.session.scalars(
+        select(PrivacyRequest).where(PrivacyRequest.user_id == user.id).order_by(PrivacyRequest.received_dt)
+    )
+    return [
+        {
+            "received": _iso(row.received_dt),
+            "kind": row.kind,
+            "subject": row.subject,
+            "message": row.message,
+            "due": _iso(row.due_date),
+            "status": row.status,
+            "outcome": row.outcome,
+            "handled": _iso(row.handled_dt),
+        }
+        for row in rows
+    ]
+
+
+register(
+    PersonalDataEntry(
+        key="privacy_requests",
+        category=_l("Your privacy requests, questions and complaints, with our answers"),
+        purpose=_l("Answering your requests within the time the law sets"),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        recipients=(_l("Our data-protection contact"),),
+        retention=_l("As long as your account exists"),
+        tables=("privacy_request",),
+        export=export_requests,
+        erase=_erase(PrivacyRequest),
+        count=lambda user: _count(PrivacyRequest, user),
+        order=66,
+    )
+)
+
+
+def export_runs(user) -> list[dict]:
+    rows = db.session.scalars(select(ExportRun).where(ExportRun.user_id == user.id).order_by(ExportRun.created_dt))
+    return [{"when": _iso(row.created_dt), "status": row.status} for row in rows]
+
+
+register(
+    PersonalDataEntry(
+        key="exports",
+        category=_l("The copies of your data you downloaded"),
+        purpose=_l("Checking that every export was complete, and limiting how often one is made"),
+        legal_basis=LegalBasis.LEGITIMATE_INTEREST,
+        recipients=(_l("Caseinjob administrators"),),
+        retention=_l("As long as your account exists"),
+        tables=("export_run",),
+        export=export_runs,
+        erase=_erase(ExportRun),
+        count=lambda user: _count(ExportRun, user),
+        order=68,
+    )
+)
+
+declare_not_personal(
+    "erasure_job",
+    "An erasure job names nobody: it holds entry keys, statuses and row counts; its link to the account "
+    "is cut when the account row is deleted.",
 )

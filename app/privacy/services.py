@@ -1,12 +1,37 @@
-"""Policy versions and acceptances (the privacy issue grows this into consents and rights)."""
+"""Policy versions and acceptances, and the restriction of processing that every feature must respect.
 
+Other features call:
+- `is_restricted(user)` before using a member's data for anything but storage (matching, showing it to
+  clients or sponsors, marketing), and `unrestricted()` as a filter in their queries;
+- `consents.has_consent(user, purpose)` / `consents.consenting()` (see app/privacy/consents.py);
+- `consents.queue_marketing_email(...)` for every e-mail that is not a service message.
+"""
+
+from datetime import date, datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.core.audit import client_ip
+from app.auth.models import User
+from app.core.audit import EventKind, client_ip, record_event
+from app.core.mail import absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy.models import PolicyAcceptance, PolicyVersion
 from app.privacy.policies import SHIPPED_VERSIONS
+
+
+class PrivacyError(Exception):
+    """A refusal the member should read; `field` names the form field it belongs to, if any."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+# --- policy versions ---------------------------------------------------------------------------------
 
 
 def ensure_shipped_versions() -> int:
@@ -25,6 +50,16 @@ def current_policy() -> PolicyVersion:
     )
 
 
+def upcoming_material_change() -> PolicyVersion | None:
+    """A published material version that has not taken effect yet (members see a banner until it does)."""
+    today = utcnow().date()
+    return db.session.scalar(
+        select(PolicyVersion)
+        .where(PolicyVersion.effective_date > today, PolicyVersion.is_material.is_(True))
+        .order_by(PolicyVersion.effective_date)
+    )
+
+
 def all_versions() -> list[PolicyVersion]:
     return list(db.session.scalars(select(PolicyVersion).order_by(PolicyVersion.effective_date.desc())))
 
@@ -35,6 +70,134 @@ def find_version(version: str) -> PolicyVersion | None:
 
 def record_acceptance(user, version: PolicyVersion) -> PolicyAcceptance:
     """The member accepted this version now, from this IP address."""
+    existing = db.session.scalar(
+        select(PolicyAcceptance).where(
+            PolicyAcceptance.user_id == user.id, PolicyAcceptance.policy_version_id == version.id
+        )
+    )
+    if existing is not None:
+        return existing
     acceptance = PolicyAcceptance(user_id=user.id, policy_version_id=version.id, ip_address=client_ip())
     db.session.add(acceptance)
     return acceptance
+
+
+def acceptance_required(user) -> PolicyVersion | None:
+    """The material version in force that this member must review and accept before going on, if any.
+
+    A member who joined after it took effect accepted it when registering; one who joined before must accept
+    it, or a later version, at their next visit.
+    """
+    today = utcnow().date()
+    required = db.session.scalar(
+        select(PolicyVersion)
+        .where(PolicyVersion.effective_date <= today, PolicyVersion.is_material.is_(True))
+        .order_by(PolicyVersion.effective_date.desc())
+    )
+    if required is None or user.created_dt >= datetime.combine(required.effective_date, datetime.min.time()):
+        return None
+    accepted = db.session.scalar(
+        select(PolicyAcceptance.id)
+        .join(PolicyVersion)
+        .where(PolicyAcceptance.user_id == user.id, PolicyVersion.effective_date >= required.effective_date)
+        .limit(1)
+    )
+    return None if accepted else current_policy()
+
+
+def publish_version(
+    *,
+    version: str,
+    effective_date: date,
+    is_material: bool,
+    template: str,
+    summary_en: str,
+    summary_fr: str,
+) -> PolicyVersion:
+    """Publish a new version; a material one is announced by e-mail to every member before it takes effect."""
+    if find_version(version) is not None:
+        raise PrivacyError(_l("This version number is already used."), "version")
+    if effective_date <= utcnow().date():
+        raise PrivacyError(
+            _l("The effective date must be in the future, so that members are told first."), "effective_date"
+        )
+    latest = db.session.scalar(select(PolicyVersion).order_by(PolicyVersion.effective_date.desc()))
+    if latest is not None and effective_date <= latest.effective_date:
+        raise PrivacyError(_l("The effective date must come after that of every earlier version."), "effective_date")
+    policy = PolicyVersion(
+        version=version,
+        effective_date=effective_date,
+        is_material=is_material,
+        template=template,
+        summary_en=summary_en.strip(),
+        summary_fr=summary_fr.strip(),
+    )
+    db.session.add(policy)
+    db.session.flush()
+    if is_material:
+        notify_material_change(policy)
+    return policy
+
+
+def notify_material_change(policy: PolicyVersion) -> int:
+    """E-mail every member with an address, in their language, about a material change; returns how many."""
+    count = 0
+    for user in db.session.scalars(select(User).where(User.email.is_not(None)).order_by(User.id)):
+        queue_email(
+            to=user.email,
+            template="privacy_policy_change",
+            locale=user.locale,
+            subject=_l("Our privacy policy is changing"),
+            user_id=user.id,
+            user=user,
+            policy=policy,
+            summary=policy.summary(user.locale),
+            link=absolute_url("privacy.policy_version", lang_code=user.locale, version=policy.version),
+            dashboard_link=absolute_url("privacy.dashboard", lang_code=user.locale),
+        )
+        count += 1
+    policy.notice_sent_dt = utcnow()
+    return count
+
+
+# --- restriction of processing -----------------------------------------------------------------------
+
+
+def is_restricted(user) -> bool:
+    """Whether the member asked that their data be only stored: no matching, no clients or sponsors, no marketing."""
+    return bool(user is not None and user.is_processing_restricted)
+
+
+def unrestricted():
+    """A filter for queries over members: only those whose data may be processed (`.where(unrestricted())`)."""
+    return User.is_processing_restricted.is_(False)
+
+
+def restrict_processing(user) -> bool:
+    """Turn the restriction on at once; returns False if it already was."""
+    if user.is_processing_restricted:
+        return False
+    user.is_processing_restricted = True
+    user.restricted_dt = utcnow()
+    record_event(EventKind.PROCESSING_RESTRICTED, user_id=user.id)
+    return True
+
+
+def lift_restriction(user) -> bool:
+    if not user.is_processing_restricted:
+        return False
+    user.is_processing_restricted = False
+    user.restricted_dt = None
+    record_event(EventKind.RESTRICTION_LIFTED, user_id=user.id)
+    return True
+
+
+def controller_context() -> dict:
+    config = current_app.config
+    return {
+        "controller": config["CONTROLLER_NAME"],
+        "controller_address": config["CONTROLLER_ADDRESS"],
+        "contact_email": config["CONTACT_EMAIL"],
+        "dpo_email": config["DPO_EMAIL"],
+        "portal": config["PORTAL_NAME"],
+    }

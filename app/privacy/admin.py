@@ -1,0 +1,205 @@
+"""Privacy pages for administrators (the data-protection contact): requests, objections, erasure and
+export runs, records of processing, policy versions. Every view needs an admin who passed two-step."""
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.permissions import admin_required
+from app.core import registry
+from app.core.security import form_checks_csrf
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.privacy import bp, consents, erasure, requests, services
+from app.privacy.forms import ActionForm, HandleRequestForm, PublishPolicyForm, ReviewObjectionForm
+from app.privacy.models import ExportRun, Objection, RequestStatus, RunStatus
+
+
+def _apply_error(form, error: services.PrivacyError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
+
+
+# --- privacy requests --------------------------------------------------------------------------------
+
+
+@bp.route("/privacy/admin/requests")
+@admin_required
+def admin_requests():
+    """The queue of privacy requests: open ones first, by due date; overdue ones stand out."""
+    status = request.args.get("status") or None
+    if status and status not in {item.value for item in RequestStatus}:
+        status = None
+    return render_template(
+        "privacy/admin/requests.html",
+        items=requests.request_queue(status),
+        status=status,
+        statuses=list(RequestStatus),
+        today=utcnow().date(),
+    )
+
+
+def _request_or_404(public_id: str):
+    item = requests.find_request(public_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.route("/privacy/admin/requests/<public_id>", methods=["GET", "POST"])
+@admin_required
+@form_checks_csrf
+def admin_request(public_id: str):
+    """Handle one request: status, answer, extension; the member is told when it is answered."""
+    item = _request_or_404(public_id)
+    form = HandleRequestForm(obj=None if request.method == "POST" else item)
+    if request.method == "GET":
+        form.extend_months.data = 0
+    if form.validate_on_submit():
+        try:
+            requests.handle_request(
+                item,
+                status=RequestStatus(form.status.data),
+                outcome=form.outcome.data or "",
+                handler=current_user,
+                extend_months=form.extend_months.data or 0,
+                extension_reason=form.extension_reason.data or "",
+            )
+        except services.PrivacyError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The request is updated."), "success")
+            return redirect(url_for("privacy.admin_request", public_id=item.public_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("privacy/admin/request.html", item=item, form=form, today=utcnow().date()), status
+
+
+# --- objections --------------------------------------------------------------------------------------
+
+
+@bp.route("/privacy/admin/objections")
+@admin_required
+def admin_objections():
+    """Objections to legitimate-interest processing, in effect while they wait for review."""
+    return render_template(
+        "privacy/admin/objections.html", items=consents.objections_to_review(), form=ReviewObjectionForm()
+    )
+
+
+@bp.route("/privacy/admin/objections/<public_id>/review", methods=["POST"])
+@admin_required
+@form_checks_csrf
+def review_objection(public_id: str):
+    """Uphold an objection, or override it with compelling grounds told to the member."""
+    objection = db.session.scalar(select(Objection).where(Objection.public_id == public_id))
+    if objection is None:
+        abort(404)
+    form = ReviewObjectionForm()
+    if form.validate_on_submit():
+        try:
+            consents.review_objection(
+                objection, upheld=form.decision.data == "uphold", note=form.note.data or "", reviewer=current_user
+            )
+        except services.PrivacyError as error:
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The objection is reviewed."), "success")
+            return redirect(url_for("privacy.admin_objections"))
+    return render_template("privacy/admin/objections.html", items=consents.objections_to_review(), form=form), 400
+
+
+# --- erasure and export runs -------------------------------------------------------------------------
+
+
+@bp.route("/privacy/admin/runs")
+@admin_required
+def admin_runs():
+    """Erasures and exports that failed: they are retried, and never reported done before they are."""
+    failed_exports = list(
+        db.session.scalars(
+            select(ExportRun).where(ExportRun.status != RunStatus.DONE.value).order_by(ExportRun.created_dt.desc())
+        )
+    )
+    return render_template(
+        "privacy/admin/runs.html",
+        jobs=erasure.failed_jobs(),
+        exports=failed_exports,
+        form=ActionForm(),
+    )
+
+
+@bp.route("/privacy/admin/erasures/<public_id>/retry", methods=["POST"])
+@admin_required
+def retry_erasure(public_id: str):
+    """Run the steps of a failed erasure again."""
+    job = erasure.find_job(public_id)
+    if job is None:
+        abort(404)
+    if job.status != RunStatus.DONE.value:
+        done = erasure.run_erasure(job)
+        db.session.commit()
+        if done:
+            flash(_("The erasure is complete."), "success")
+        else:
+            flash(_("A step failed again. It stays in the list."), "error")
+    return redirect(url_for("privacy.admin_runs"))
+
+
+# --- records of processing ---------------------------------------------------------------------------
+
+
+@bp.route("/privacy/admin/records")
+@admin_required
+def records_of_processing():
+    """The records of processing (GDPR art. 30), generated from the personal-data registry."""
+    return render_template(
+        "privacy/admin/records.html",
+        entries=registry.entries(),
+        not_personal=sorted(registry.not_personal().items()),
+        **services.controller_context(),
+    )
+
+
+# --- policy versions ---------------------------------------------------------------------------------
+
+
+def _policy_templates() -> list[tuple[str, str]]:
+    folder = Path(current_app.root_path) / "templates" / "privacy" / "policies"
+    return [(f"privacy/policies/{path.name}", path.stem) for path in sorted(folder.glob("*.html"))]
+
+
+@bp.route("/privacy/admin/policies", methods=["GET", "POST"])
+@admin_required
+@form_checks_csrf
+def admin_policies():
+    """Every version, and publishing a new one (a material change is announced to members by e-mail)."""
+    form = PublishPolicyForm()
+    form.template.choices = _policy_templates()
+    if form.validate_on_submit():
+        try:
+            version = services.publish_version(
+                version=form.version.data,
+                effective_date=form.effective_date.data,
+                is_material=form.is_material.data,
+                template=form.template.data,
+                summary_en=form.summary_en.data,
+                summary_fr=form.summary_fr.data,
+            )
+        except services.PrivacyError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Version %(version)s is published.", version=version.version), "success")
+            return redirect(url_for("privacy.admin_policies"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("privacy/admin/policies.html", form=form, versions=services.all_versions()), status

@@ -1,0 +1,94 @@
+"""What the dashboard shows about a member, read from the personal-data registry only.
+
+Registry entries may add, in `extra`:
+- "edit_endpoint": the endpoint where the member corrects this data (rectification link);
+- "provided_by_sponsor": True for data a sponsor gave us (corrected through a request to an admin);
+- "client_shares": a callable(user) returning [{"what", "client", "until"}] for results or documents
+  shared with a client, and until when that client can see them;
+- "login_kinds": on the security_events entry, the event kinds that are sign-ins.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from app.core import registry
+from app.core.registry import ErasureAction, PersonalDataEntry
+
+#: The registry key whose export lists who viewed the member's data: [{when, viewer, what, why}].
+ACCESS_LOG_KEY = "access_log"
+SECURITY_EVENTS_KEY = "security_events"
+
+
+@dataclass
+class Holding:
+    entry: PersonalDataEntry
+    #: For an entry that exports one record: its fields and values; else None.
+    values: list[tuple[str, Any]] | None = None
+    count: int | None = None
+    edit_endpoint: str | None = None
+    from_sponsor: bool = False
+
+    @property
+    def keeps_after_erasure(self) -> bool:
+        return self.entry.erasure == ErasureAction.KEEP
+
+
+@dataclass
+class Inventory:
+    holdings: list[Holding] = field(default_factory=list)
+    sponsor_holdings: list[Holding] = field(default_factory=list)
+    access_log: list[dict] | None = None
+    logins: list[dict] = field(default_factory=list)
+    client_shares: list[dict] = field(default_factory=list)
+
+
+def _display(value) -> Any:
+    if isinstance(value, list | tuple | set):
+        return ", ".join(str(item) for item in value) if value else None
+    if isinstance(value, bool):
+        return value
+    return value
+
+
+def _parse_when(value):
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def inventory(user) -> Inventory:
+    """Every registered kind of data about the member, with its values or count."""
+    result = Inventory()
+    for entry in registry.entries():
+        holding = Holding(
+            entry=entry,
+            edit_endpoint=entry.extra.get("edit_endpoint"),
+            from_sponsor=bool(entry.extra.get("provided_by_sponsor")),
+        )
+        exported = entry.export(user) if entry.export is not None else None
+        if isinstance(exported, dict):
+            holding.values = [(key, _display(value)) for key, value in exported.items()]
+        if entry.count is not None:
+            holding.count = entry.count(user)
+        elif isinstance(exported, list):
+            holding.count = len(exported)
+        (result.sponsor_holdings if holding.from_sponsor else result.holdings).append(holding)
+        if entry.key == ACCESS_LOG_KEY and isinstance(exported, list):
+            result.access_log = [dict(row, when=_parse_when(row.get("when"))) for row in exported]
+        if entry.key == SECURITY_EVENTS_KEY and isinstance(exported, list):
+            kinds = set(entry.extra.get("login_kinds", ()))
+            result.logins = [
+                dict(row, when=_parse_when(row.get("when"))) for row in reversed(exported) if row.get("event") in kinds
+            ][:50]
+        shares = entry.extra.get("client_shares")
+        if shares is not None:
+            for share in shares(user):
+                until = share.get("until")
+                result.client_shares.append(
+                    dict(share, until=date.fromisoformat(until) if isinstance(until, str) else until)
+                )
+    return result

@@ -1,0 +1,114 @@
+"""Privacy requests, questions and complaints to the data-protection contact, answered within one month."""
+
+import calendar
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, select
+
+from app.core.mail import absolute_url, queue_email
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.privacy.models import PrivacyRequest, RequestKind, RequestStatus
+from app.privacy.services import PrivacyError
+
+#: The GDPR allows two more months for complex requests, if the member is told why within the first.
+MAX_EXTENSION_MONTHS = 2
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the last day of that month (31 January + 1 month = 28/29 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def submit_request(user, kind: RequestKind, subject: str, message: str) -> PrivacyRequest:
+    """Record a request; it is due one month after receipt."""
+    now = utcnow()
+    request = PrivacyRequest(
+        user_id=user.id,
+        kind=kind.value,
+        subject=subject.strip(),
+        message=message.strip(),
+        received_dt=now,
+        due_date=add_months(now.date(), 1),
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def requests_of(user) -> list[PrivacyRequest]:
+    return list(
+        db.session.scalars(
+            select(PrivacyRequest).where(PrivacyRequest.user_id == user.id).order_by(PrivacyRequest.received_dt.desc())
+        )
+    )
+
+
+def request_queue(status: str | None = None) -> list[PrivacyRequest]:
+    """Requests for admins: open ones first, the most urgent first."""
+    query = select(PrivacyRequest)
+    if status:
+        query = query.where(PrivacyRequest.status == status)
+    is_open = case((PrivacyRequest.status.in_([RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS]), 0), else_=1)
+    return list(db.session.scalars(query.order_by(is_open, PrivacyRequest.due_date, PrivacyRequest.id)))
+
+
+def find_request(public_id: str) -> PrivacyRequest | None:
+    return db.session.scalar(select(PrivacyRequest).where(PrivacyRequest.public_id == public_id))
+
+
+def handle_request(
+    request: PrivacyRequest,
+    *,
+    status: RequestStatus,
+    outcome: str,
+    handler,
+    extend_months: int = 0,
+    extension_reason: str = "",
+) -> None:
+    """An admin moves a request on: status, the answer the member reads, who handled it; maybe an extension."""
+    outcome = (outcome or "").strip()
+    if status in (RequestStatus.DONE, RequestStatus.REFUSED) and not outcome:
+        raise PrivacyError(_l("Write the answer the member will read."), "outcome")
+    if extend_months:
+        received = request.received_dt.date()
+        limit = add_months(received, 1 + MAX_EXTENSION_MONTHS)
+        new_due = add_months(request.due_date, extend_months)
+        if new_due > limit:
+            raise PrivacyError(_l("A request can be extended by two months at most."), "extend_months")
+        if not (extension_reason or "").strip():
+            raise PrivacyError(_l("Explain to the member why more time is needed."), "extension_reason")
+        if utcnow().date() > add_months(received, 1):
+            raise PrivacyError(_l("An extension must be announced within the first month."), "extend_months")
+        request.due_date = new_due
+        request.extension_reason = extension_reason.strip()
+    was_open = request.is_open
+    request.status = status.value
+    request.outcome = outcome
+    request.handled_by_id = handler.id
+    request.handled_dt = utcnow()
+    user = request.user
+    if user is not None and user.email and (was_open != request.is_open or extend_months):
+        queue_email(
+            to=user.email,
+            template="privacy_request_update",
+            locale=user.locale,
+            subject=_l("News about your privacy request"),
+            user_id=user.id,
+            user=user,
+            item=request,
+            link=absolute_url("privacy.show_request", lang_code=user.locale, public_id=request.public_id),
+        )
+
+
+def overdue_count(today: date | None = None) -> int:
+    today = today or utcnow().date()
+    return sum(1 for item in request_queue() if item.is_overdue(today))
+
+
+def due_soon(today: date | None = None, days: int = 7) -> list[PrivacyRequest]:
+    today = today or utcnow().date()
+    return [item for item in request_queue() if item.is_open and item.due_date <= today + timedelta(days=days)]

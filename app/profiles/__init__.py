@@ -1,0 +1,30 @@
+"""Candidate and interviewer profiles, photo and CV uploads, and who may see them."""
+
+from flask import Blueprint
+
+bp = Blueprint("profiles", __name__, url_prefix="/<lang:lang_code>")
+
+
+@bp.app_context_processor
+def _profile_labels() -> dict:
+    """Label helpers that any template may use to show profile codes in the page's language."""
+    from flask_babel import get_locale
+
+    from app.auth.models import Role
+    from app.profiles.choices import CompanyType, LanguageLevel, Sector, language_name
+    from app.profiles.forms import WEEKDAYS
+
+    def label_of(enum_class):
+        return lambda code: enum_class(code).label if code in enum_class._value2member_map_ else code
+
+    return {
+        "Role": Role,
+        "sector_label": label_of(Sector),
+        "company_type_label": label_of(CompanyType),
+        "level_label": label_of(LanguageLevel),
+        "spoken_language_name": lambda code: language_name(code, get_locale()),
+        "weekday_label": lambda index: str(WEEKDAYS[index]),
+    }
+
+
+from app.profiles import routes  # noqa: E402,F401  (registers the views on bp)

@@ -1,0 +1,226 @@
+"""Personal data that profiles store: the candidate profile and its entries, the interviewer profile and
+availability, and the uploaded photo and CV (encrypted files)."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from app.core import storage
+from app.core.registry import LegalBasis, PersonalDataEntry, register
+from app.extensions import db
+from app.profiles.models import (
+    AvailabilitySlot,
+    CandidateProfile,
+    EducationEntry,
+    ExperienceEntry,
+    InterviewerProfile,
+    SpokenLanguage,
+    UploadedFile,
+)
+
+RECIPIENTS = (
+    _l("Interviewers who accepted your interview requests (the sections you share)"),
+    _l("Employers that assigned you a test (the sections you share), unless you restrict processing"),
+)
+UNTIL_ERASED = _l("As long as your account exists; you can delete it at any time")
+
+
+def _rows(model, user) -> list:
+    return list(db.session.scalars(select(model).where(model.user_id == user.id).order_by(model.id)))
+
+
+def _count(model):
+    return lambda user: db.session.scalar(select(func.count(model.id)).where(model.user_id == user.id))
+
+
+def _erase(*models):
+    def erase(user) -> int:
+        return sum(db.session.execute(delete(model).where(model.user_id == user.id)).rowcount for model in models)
+
+    return erase
+
+
+def _month(value):
+    return value.strftime("%Y-%m") if value else None
+
+
+def export_candidate_profile(user) -> dict:
+    profile = db.session.scalar(select(CandidateProfile).where(CandidateProfile.user_id == user.id))
+    if profile is None:
+        return {}
+    return {
+        "headline": profile.headline,
+        "skills": profile.skills,
+        "target_sectors": profile.target_sectors,
+        "target_company_types": profile.target_company_types,
+        "target_roles": profile.target_roles,
+        "visibility": profile.visibility,
+        "languages": [{"language": row.language, "level": row.level} for row in _rows(SpokenLanguage, user)],
+    }
+
+
+register(
+    PersonalDataEntry(
+        key="candidate_profile",
+        category=_l("Profile: headline, skills, languages, goals, and who sees each section"),
+        purpose=_l("Finding interviewers suited to your profile and goal; showing your profile to them"),
+        legal_basis=LegalBasis.CONTRACT,
+        recipients=RECIPIENTS,
+        retention=UNTIL_ERASED,
+        tables=("candidate_profile", "spoken_language"),
+        export=export_candidate_profile,
+        erase=_erase(SpokenLanguage, CandidateProfile),
+        count=_count(SpokenLanguage),
+        order=20,
+    )
+)
+
+
+def export_education(user) -> list[dict]:
+    return [
+        {
+            "school": row.school,
+            "degree": row.degree,
+            "field": row.field,
+            "start_year": row.start_year,
+            "end_year": row.end_year,
+            "grade": row.grade,
+        }
+        for row in sorted(_rows(EducationEntry, user), key=lambda row: row.position)
+    ]
+
+
+register(
+    PersonalDataEntry(
+        key="education",
+        category=_l("Education"),
+        purpose=_l("Finding interviewers suited to your profile and goal; showing your profile to them"),
+        legal_basis=LegalBasis.CONTRACT,
+        recipients=RECIPIENTS,
+        retention=UNTIL_ERASED,
+        tables=("education_entry",),
+        export=export_education,
+        erase=_erase(EducationEntry),
+        count=_count(EducationEntry),
+        order=21,
+    )
+)
+
+
+def export_experience(user) -> list[dict]:
+    return [
+        {
+            "employer": row.employer,
+            "title": row.title,
+            "start": _month(row.start_month),
+            "end": _month(row.end_month),
+            "description": row.description,
+        }
+        for row in sorted(_rows(ExperienceEntry, user), key=lambda row: row.position)
+    ]
+
+
+register(
+    PersonalDataEntry(
+        key="experience",
+        category=_l("Work experience"),
+        purpose=_l("Finding interviewers suited to your profile and goal; showing your profile to them"),
+        legal_basis=LegalBasis.CONTRACT,
+        recipients=RECIPIENTS,
+        retention=UNTIL_ERASED,
+        tables=("experience_entry",),
+        export=export_experience,
+        erase=_erase(ExperienceEntry),
+        count=_count(ExperienceEntry),
+        order=22,
+    )
+)
+
+
+def export_uploads(user) -> list[dict]:
+    return [
+        {
+            "kind": row.kind,
+            "name": row.label,
+            "type": row.content_type,
+            "size": row.size,
+            "uploaded": row.uploaded_dt.isoformat(),
+        }
+        for row in _rows(UploadedFile, user)
+    ]
+
+
+def upload_files(user):
+    """The photo and CV, decrypted, for the export."""
+    for row in _rows(UploadedFile, user):
+        extension = {"image/jpeg": "jpg", "application/pdf": "pdf"}.get(row.content_type, "docx")
+        yield f"{row.kind}.{extension}", storage.read(row.storage_name)
+
+
+def erase_uploads(user) -> int:
+    rows = _rows(UploadedFile, user)
+    for row in rows:
+        storage.delete(row.storage_name)
+        db.session.delete(row)
+    return len(rows)
+
+
+register(
+    PersonalDataEntry(
+        key="uploads",
+        category=_l("Your photo and CV (stored encrypted)"),
+        purpose=_l("Letting your interviewer prepare; showing your photo to the people you work with"),
+        legal_basis=LegalBasis.CONSENT,
+        recipients=RECIPIENTS,
+        retention=UNTIL_ERASED,
+        tables=("uploaded_file",),
+        export=export_uploads,
+        files=upload_files,
+        erase=erase_uploads,
+        count=_count(UploadedFile),
+        order=23,
+    )
+)
+
+
+def export_interviewer_profile(user) -> dict:
+    profile = db.session.scalar(select(InterviewerProfile).where(InterviewerProfile.user_id == user.id))
+    if profile is None:
+        return {}
+    return {
+        "bio": profile.bio,
+        "current_employer": profile.current_employer,
+        "former_employers": profile.former_employers,
+        "sectors": profile.sectors,
+        "company_types": profile.company_types,
+        "interview_types": profile.interview_types,
+        "modes": profile.modes,
+        "city": profile.city,
+        "languages": profile.languages,
+        "weekly_capacity": profile.weekly_capacity,
+        "accepting_requests": profile.is_accepting,
+        "availability": [
+            {
+                "weekday": slot.weekday,
+                "from": slot.start_time.isoformat("minutes"),
+                "to": slot.end_time.isoformat("minutes"),
+            }
+            for slot in _rows(AvailabilitySlot, user)
+        ],
+    }
+
+
+register(
+    PersonalDataEntry(
+        key="interviewer_profile",
+        category=_l("Interviewer profile: background, expertise, languages, availability"),
+        purpose=_l("Proposing you to candidates whose request fits your expertise and availability"),
+        legal_basis=LegalBasis.CONTRACT,
+        recipients=(_l("Candidates whose requests you are matched with"),),
+        retention=UNTIL_ERASED,
+        tables=("interviewer_profile", "availability_slot"),
+        export=export_interviewer_profile,
+        erase=_erase(AvailabilitySlot, InterviewerProfile),
+        count=_count(AvailabilitySlot),
+        order=30,
+    )
+)
