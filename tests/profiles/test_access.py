@@ -140,10 +140,7 @@ def test_members_with_a_ground_see_shared_sections_and_each_view_is_logged(app, 
 
 def test_private_sections_stay_hidden_from_interviewers(app, world):
     owner = world["owner"]
-    data = {
-        section: "connections"
-        for section in ("about", "education", "experience", "skills", "languages", "targets", "photo")
-    }
+    data = dict.fromkeys(("about", "education", "experience", "skills", "languages", "targets", "photo"), "connections")
     token = csrf_from(owner.get("/en/profile/visibility").text)
     owner.post("/en/profile/visibility", data={**data, "cv": "private", "csrf_token": token})
     client = signed_in(app, "accepted.interviewer@example.com")

@@ -9,15 +9,6 @@ from app.profiles.models import CandidateProfile, EducationEntry, ExperienceEntr
 from tests.conftest import AuthActions, csrf_from, shown
 
 
-@pytest.fixture
-def candidate(app, make_user):
-    user_id = make_user("camille@example.com", first_name="Camille", last_name="Durand")
-    client = app.test_client()
-    AuthActions(client).login("camille@example.com")
-    client.user_id = user_id
-    return client
-
-
 def post(client, url, data, page=None):
     token = csrf_from(client.get(page or url).text)
     return client.post(url, data={**data, "csrf_token": token})
@@ -163,10 +154,9 @@ def test_languages_add_update_remove(app, candidate):
 
 
 def test_visibility_is_saved_per_section(app, candidate):
-    data = {
-        section: "connections"
-        for section in ("about", "education", "experience", "skills", "languages", "targets", "photo", "cv")
-    }
+    data = dict.fromkeys(
+        ("about", "education", "experience", "skills", "languages", "targets", "photo", "cv"), "connections"
+    )
     post(candidate, "/en/profile/visibility", {**data, "cv": "private", "photo": "private"})
     with app.app_context():
         profile = db.session.scalar(select(CandidateProfile))

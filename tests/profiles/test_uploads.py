@@ -12,7 +12,6 @@ from app.extensions import db
 from app.profiles.models import UploadedFile
 from tests.conftest import csrf_from, shown
 from tests.profiles import files
-from tests.profiles.test_profile_pages import candidate  # noqa: F401  (fixture)
 
 
 def upload(client, kind, data, filename, lang="en", **extra):
