@@ -95,8 +95,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import root_bp
     from app.privacy import bp as privacy_bp
     from app.profiles import bp as profiles_bp
+    from app.simulations import bp as simulations_bp
+    from app.sponsors import bp as sponsors_bp
 
-    for blueprint in (root_bp, main_bp, auth_bp, profiles_bp, privacy_bp, admin_bp):
+    for blueprint in (root_bp, main_bp, auth_bp, profiles_bp, simulations_bp, privacy_bp, admin_bp, sponsors_bp):
         app.register_blueprint(blueprint)
 
 
@@ -105,11 +107,13 @@ def _register_cli(app: Flask) -> None:
     from app.core.mail import mail_cli
     from app.demo import demo_cli
     from app.privacy.retention import privacy_cli
+    from app.simulations.cli import simulations_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(simulations_cli)
 
 
 def _register_personal_data() -> None:
@@ -118,3 +122,5 @@ def _register_personal_data() -> None:
     from app.core import personal_data as _core  # noqa: F401
     from app.privacy import personal_data as _privacy  # noqa: F401
     from app.profiles import personal_data as _profiles  # noqa: F401
+    from app.sponsors import personal_data as _sponsors  # noqa: F401
+    from app.simulations import personal_data as _simulations  # noqa: F401

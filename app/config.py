@@ -91,6 +91,9 @@ class Defaults:
     # Security headers.
     HSTS_SECONDS = 31536000
 
+    # Interview simulations: how long an invited interviewer has to answer before the next one is asked.
+    SIMULATION_INVITATION_HOURS = 72
+
     # Retention (the privacy issue's purge reads these).
     LOGIN_RECORD_RETENTION = timedelta(days=365)
     UNVERIFIED_ACCOUNT_RETENTION = timedelta(days=30)

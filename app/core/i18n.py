@@ -76,14 +76,17 @@ def select_timezone() -> str | None:
 
 
 def url_in_language(code: str) -> str:
-    """This page in another language, with the same arguments and query string."""
-    endpoint = request.endpoint
-    if endpoint and request.url_rule and "lang_code" in request.url_rule.arguments and request.method == "GET":
+    """This page in another language, with the same arguments and query string.
+
+    A page shown in answer to a POST (a form with errors) links to the same address only when that
+    address also answers GET; otherwise to the home page, rather than to a 405.
+    """
+    rule = request.url_rule
+    if request.endpoint and rule and "lang_code" in rule.arguments and "GET" in (rule.methods or ()):
         args = dict(request.view_args or {})
-        args.update(request.args.to_dict(flat=False))
-        return url_for(endpoint, **args, lang_code=code)
-    if endpoint and request.url_rule and "lang_code" in request.url_rule.arguments:
-        return url_for(endpoint, **(request.view_args or {}), lang_code=code)
+        if request.method == "GET":
+            args.update(request.args.to_dict(flat=False))
+        return url_for(request.endpoint, **args, lang_code=code)
     return url_for("main.home", lang_code=code)
 
 

@@ -8,12 +8,16 @@ Registry entries may add, in `extra`:
 - "login_kinds": on the security_events entry, the event kinds that are sign-ins.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from app.core import registry
 from app.core.registry import ErasureAction, PersonalDataEntry
+from app.extensions import db
+
+logger = logging.getLogger("caseinjob.privacy")
 
 #: The registry key whose export lists who viewed the member's data: [{when, viewer, what, why}].
 ACCESS_LOG_KEY = "access_log"
@@ -28,6 +32,8 @@ class Holding:
     count: int | None = None
     edit_endpoint: str | None = None
     from_sponsor: bool = False
+    #: Reading it failed just now (logged); the dashboard says so instead of showing nothing.
+    unavailable: bool = False
 
     @property
     def keeps_after_erasure(self) -> bool:
@@ -69,11 +75,18 @@ def inventory(user) -> Inventory:
             edit_endpoint=entry.extra.get("edit_endpoint"),
             from_sponsor=bool(entry.extra.get("provided_by_sponsor")),
         )
-        exported = entry.export(user) if entry.export is not None else None
+        try:
+            with db.session.begin_nested():
+                exported = entry.export(user) if entry.export is not None else None
+                count = entry.count(user) if entry.count is not None else None
+        except Exception as error:  # noqa: BLE001 (one feature's failure must not hide the rest of the dashboard)
+            logger.error("dashboard: reading %r failed: %r", entry.key, error)
+            holding.unavailable = True
+            exported = count = None
         if isinstance(exported, dict):
             holding.values = [(key, _display(value)) for key, value in exported.items()]
-        if entry.count is not None:
-            holding.count = entry.count(user)
+        if count is not None:
+            holding.count = count
         elif isinstance(exported, list):
             holding.count = len(exported)
         (result.sponsor_holdings if holding.from_sponsor else result.holdings).append(holding)

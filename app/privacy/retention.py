@@ -71,8 +71,12 @@ def purge(now: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
         if entry.purge is None:
             continue
         try:
-            with db.session.begin_nested():
+            if dry_run:
+                # No savepoint: on SQLite, releasing an outermost savepoint commits; the caller rolls back.
                 report.counts[entry.key] = int(entry.purge(now) or 0)
+            else:
+                with db.session.begin_nested():
+                    report.counts[entry.key] = int(entry.purge(now) or 0)
         except Exception as error:  # noqa: BLE001 (reported, and the next run tries again)
             report.failed[entry.key] = type(error).__name__
     return report

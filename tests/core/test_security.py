@@ -85,6 +85,11 @@ def test_every_state_changing_route_refuses_a_missing_csrf_token(app, make_user)
 ROLE_PAGES = {
     "/en/admin/": {Role.ADMIN},
     "/en/admin/audit": {Role.ADMIN},
+    "/en/privacy/admin/requests": {Role.ADMIN},
+    "/en/privacy/admin/objections": {Role.ADMIN},
+    "/en/privacy/admin/runs": {Role.ADMIN},
+    "/en/privacy/admin/records": {Role.ADMIN},
+    "/en/privacy/admin/policies": {Role.ADMIN},
 }
 
 

@@ -1,0 +1,40 @@
+"""Interview simulations: requests, explainable matching, invitations, scheduling and feedback."""
+
+from flask import Blueprint
+
+bp = Blueprint("simulations", __name__, url_prefix="/<lang:lang_code>/simulations")
+
+
+def _register_profile_ground() -> None:
+    """Invited and accepting interviewers may see the candidate's shared profile (profiles asks us)."""
+    from app.profiles.access import register_ground
+    from app.simulations.services import interviewer_ground
+
+    register_ground(interviewer_ground)
+
+
+_register_profile_ground()
+
+
+@bp.app_context_processor
+def _simulation_labels() -> dict:
+    """Label helpers for simulation codes, in the page's language."""
+    from app.profiles.choices import InterviewType, Mode, Section
+    from app.simulations.models import InvitationStatus, RequestStatus, SessionStatus
+    from app.simulations.services import CRITERION_LABELS
+
+    def label_of(enum_class):
+        return lambda code: enum_class(code).label if code in enum_class._value2member_map_ else code
+
+    return {
+        "interview_type_label": label_of(InterviewType),
+        "mode_label": label_of(Mode),
+        "request_status_label": label_of(RequestStatus),
+        "invitation_status_label": label_of(InvitationStatus),
+        "session_status_label": label_of(SessionStatus),
+        "criterion_label": lambda code: str(CRITERION_LABELS.get(code, code)),
+        "Section": Section,
+    }
+
+
+from app.simulations import routes  # noqa: E402,F401  (registers the views on bp)

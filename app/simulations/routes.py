@@ -1,0 +1,446 @@
+"""Simulation pages: the candidate's requests and matches, the interviewer's invitations, the sessions."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import Role
+from app.auth.permissions import admin_required, role_required
+from app.core.security import form_checks_csrf
+from app.extensions import db, limiter
+from app.profiles import services as profile_services
+from app.profiles.models import EducationEntry, ExperienceEntry
+from app.simulations import bp, services
+from app.simulations.explain import SUGGESTIONS, reasons_text
+from app.simulations.forms import (
+    AcceptForm,
+    CancelRequestForm,
+    CancelSessionForm,
+    DeclineForm,
+    InviteBestForm,
+    InviteForm,
+    NoShowForm,
+    RatingForm,
+    RequestForm,
+    RescheduleForm,
+    feedback_form_class,
+)
+from app.simulations.models import InvitationStatus, RequestStatus, SessionStatus
+from app.simulations.services import CRITERIA, SimulationError
+
+
+def _apply_error(form, error: SimulationError) -> None:
+    if error.field == "windows":
+        form.windows_error = str(error.message)  # shown inside the windows fieldset
+        return
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors or []), str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The member's requests, invitations and sessions, with their status."""
+    if not current_user.has_role(Role.CANDIDATE, Role.INTERVIEWER):
+        abort(403)
+    return render_template(
+        "simulations/index.html",
+        requests=services.candidate_requests(current_user) if current_user.has_role(Role.CANDIDATE) else [],
+        invitations=services.invitations_for(current_user, InvitationStatus.PENDING)
+        if current_user.has_role(Role.INTERVIEWER)
+        else [],
+        sessions=services.sessions_for(current_user),
+    )
+
+
+# --- the candidate's request -------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.CANDIDATE)
+@limiter.limit("20 per hour", methods=["POST"])
+@form_checks_csrf
+def new_request():
+    """Ask for a mock interview: type, mode, target, language and two or more time windows."""
+    form = RequestForm()
+    if request.method == "GET":
+        profile = profile_services.candidate_profile(current_user)
+        form.sector.data = (profile.target_sectors or [""])[0]
+        form.company_type.data = (profile.target_company_types or [""])[0]
+        form.language.data = current_user.locale
+        db.session.rollback()
+    if form.validate_on_submit():
+        data = services.RequestData(
+            mode=form.mode.data,
+            interview_type=form.interview_type.data,
+            language=form.language.data,
+            windows=form.chosen_windows(),
+            sector=form.sector.data,
+            company_type=form.company_type.data,
+            city=form.city.data or "",
+            goal=form.goal.data or "",
+            is_auto_invite=form.is_auto_invite.data,
+        )
+        try:
+            simulation_request = services.create_request(current_user, data)
+        except SimulationError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("simulations.request_page", public_id=simulation_request.public_id))
+    return render_template("simulations/new.html", form=form)
+
+
+def _own_request_or_404(public_id: str):
+    simulation_request = services.find_request(public_id)
+    if simulation_request is None or simulation_request.candidate_id != current_user.id:
+        abort(404)
+    return simulation_request
+
+
+@bp.route("/requests/<public_id>")
+@role_required(Role.CANDIDATE)
+def request_page(public_id: str):
+    """The request: the best interviewers with the reason for each, or how to widen it; then its status."""
+    simulation_request = _own_request_or_404(public_id)
+    services.expire_invitations()
+    db.session.commit()
+    result = services.find_matches(simulation_request) if simulation_request.status == RequestStatus.OPEN else None
+    session = next(iter(services.sessions_for_request(simulation_request)), None)
+    return render_template(
+        "simulations/request.html",
+        sim=simulation_request,
+        result=result,
+        session=session,
+        explain=lambda reasons: reasons_text(reasons, current_user.timezone),
+        suggestions=[SUGGESTIONS[code] for code in result.suggestions] if result else [],
+        invite_form=InviteForm(),
+        invite_best_form=InviteBestForm(),
+        cancel_form=CancelRequestForm(),
+        has_pending=any(i.status == InvitationStatus.PENDING for i in simulation_request.invitations),
+    )
+
+
+@bp.route("/requests/<public_id>/invite", methods=["POST"])
+@role_required(Role.CANDIDATE)
+@form_checks_csrf
+def invite(public_id: str):
+    """Invite the interviewers the candidate ticked (only among those proposed)."""
+    simulation_request = _own_request_or_404(public_id)
+    if InviteForm().validate_on_submit():
+        chosen = set(request.form.getlist("interviewer"))
+        result = services.find_matches(simulation_request)
+        ids = [user.id for _, user in result.matches if user.public_id in chosen]
+        try:
+            invited = services.invite(simulation_request, ids)
+        except SimulationError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(
+                _("%(count)d interviewer(s) invited. You will receive an e-mail when one accepts.", count=len(invited)),
+                "success",
+            )
+    return redirect(url_for("simulations.request_page", public_id=public_id))
+
+
+@bp.route("/requests/<public_id>/invite-best", methods=["POST"])
+@role_required(Role.CANDIDATE)
+@form_checks_csrf
+def invite_best(public_id: str):
+    """Let the portal invite the three best matches."""
+    simulation_request = _own_request_or_404(public_id)
+    if InviteBestForm().validate_on_submit():
+        try:
+            invited = services.invite_best(simulation_request)
+        except SimulationError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(
+                _("%(count)d interviewer(s) invited. You will receive an e-mail when one accepts.", count=len(invited)),
+                "success",
+            )
+    return redirect(url_for("simulations.request_page", public_id=public_id))
+
+
+@bp.route("/requests/<public_id>/cancel", methods=["POST"])
+@role_required(Role.CANDIDATE)
+@form_checks_csrf
+def cancel_request(public_id: str):
+    simulation_request = _own_request_or_404(public_id)
+    form = CancelRequestForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_request(simulation_request, form.reason.data or "")
+        except SimulationError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Your request is cancelled."), "success")
+    return redirect(url_for("simulations.request_page", public_id=public_id))
+
+
+# --- the interviewer's invitation --------------------------------------------------------------------
+
+
+def _own_invitation_or_404(public_id: str):
+    invitation = db.session.scalar(
+        db.select(services.SimulationInvitation).where(
+            services.SimulationInvitation.public_id == public_id,
+            services.SimulationInvitation.interviewer_id == current_user.id,
+        )
+    )
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+def _render_invitation(invitation, accept_form=None, decline_form=None, status=200):
+    sim = invitation.request
+    candidate = sim.candidate
+    profile = profile_services.candidate_profile(candidate)
+    accept_form = accept_form or AcceptForm()
+    accept_form.window.choices = [(w.public_id, _window_label(w)) for w in sim.windows]
+    page = render_template(
+        "simulations/invitation.html",
+        invitation=invitation,
+        sim=sim,
+        candidate=candidate,
+        profile=profile,
+        education=profile_services.entries(EducationEntry, candidate),
+        experience=profile_services.entries(ExperienceEntry, candidate),
+        accept_form=accept_form,
+        decline_form=decline_form or DeclineForm(),
+        is_open=invitation.status == InvitationStatus.PENDING and sim.status == RequestStatus.OPEN,
+    )
+    return page, status
+
+
+def _window_label(window) -> str:
+    from flask_babel import format_datetime
+
+    return f"{format_datetime(window.start_dt, 'EEEE d MMMM, HH:mm')} – {format_datetime(window.end_dt, 'HH:mm')}"
+
+
+@bp.route("/invitations/<public_id>")
+@role_required(Role.INTERVIEWER)
+def invitation(public_id: str):
+    """An invitation: the request, the candidate's shared profile, and the choice to accept or decline."""
+    invitation = _own_invitation_or_404(public_id)
+    services.record_profile_view(invitation, current_user)
+    page = _render_invitation(invitation)
+    db.session.commit()
+    return page
+
+
+@bp.route("/invitations/<public_id>/accept", methods=["POST"])
+@role_required(Role.INTERVIEWER)
+@form_checks_csrf
+def accept(public_id: str):
+    """Accept one window. If another interviewer accepted at the same moment, the first one wins."""
+    invitation = _own_invitation_or_404(public_id)
+    form = AcceptForm()
+    form.window.choices = [(w.public_id, w.public_id) for w in invitation.request.windows]
+    if not form.validate_on_submit():
+        return _render_invitation(invitation, accept_form=form, status=400)
+    invitation_id = invitation.id
+    try:
+        session = services.accept(invitation, form.window.data, form.meeting_details.data)
+        db.session.commit()
+    except services.AcceptedTooLate as error:
+        db.session.rollback()
+        services.mark_too_late(invitation_id)
+        db.session.commit()
+        flash(str(error.message), "info")
+        return redirect(url_for("simulations.index"))
+    except IntegrityError:
+        db.session.rollback()
+        services.mark_too_late(invitation_id)
+        db.session.commit()
+        flash(_("Thank you! Another interviewer has already accepted this request."), "info")
+        return redirect(url_for("simulations.index"))
+    except SimulationError as error:
+        db.session.rollback()
+        _apply_error(form, error)
+        return _render_invitation(_own_invitation_or_404(public_id), accept_form=form, status=400)
+    flash(_("Thank you! The session is scheduled and the candidate is told."), "success")
+    return redirect(url_for("simulations.session", public_id=session.public_id))
+
+
+@bp.route("/invitations/<public_id>/decline", methods=["POST"])
+@role_required(Role.INTERVIEWER)
+@form_checks_csrf
+def decline(public_id: str):
+    invitation = _own_invitation_or_404(public_id)
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            services.decline(invitation, form.reason.data or "")
+        except SimulationError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("You declined this request. Thank you for answering."), "success")
+    return redirect(url_for("simulations.index"))
+
+
+# --- sessions ----------------------------------------------------------------------------------------
+
+
+def _own_session_or_404(public_id: str):
+    session = services.find_session(public_id)
+    if session is None or current_user.id not in {session.candidate_id, session.interviewer_id}:
+        abort(404)
+    return session
+
+
+def _render_session(session, status=200, **forms):
+    is_interviewer = current_user.id == session.interviewer_id
+    criteria = CRITERIA.get(session.request.interview_type, ())
+    feedback_form = forms.get("feedback_form") or feedback_form_class(criteria)()
+    return render_template(
+        "simulations/session.html",
+        session=session,
+        sim=session.request,
+        other=services.other_party(session, current_user),
+        is_interviewer=is_interviewer,
+        criteria=criteria,
+        feedback=session.feedback,
+        feedback_form=feedback_form,
+        rating_form=forms.get("rating_form") or RatingForm(),
+        cancel_form=forms.get("cancel_form") or CancelSessionForm(),
+        reschedule_form=forms.get("reschedule_form") or RescheduleForm(),
+        no_show_form=NoShowForm(),
+        now=services.utcnow(),
+        SessionStatus=SessionStatus,
+    ), status
+
+
+@bp.route("/sessions/<public_id>")
+@login_required
+def session(public_id: str):
+    """The session as each party sees it, in their own time zone; feedback and rating."""
+    return _render_session(_own_session_or_404(public_id))
+
+
+def _session_action(public_id: str, form_class, action, form_key: str, success):
+    session = _own_session_or_404(public_id)
+    form = form_class()
+    if form.validate_on_submit():
+        try:
+            action(session, form)
+        except SimulationError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(success(), "success")
+            return redirect(url_for("simulations.session", public_id=public_id))
+    return _render_session(_own_session_or_404(public_id), status=400, **{form_key: form})
+
+
+@bp.route("/sessions/<public_id>/cancel", methods=["POST"])
+@login_required
+@form_checks_csrf
+def cancel_session(public_id: str):
+    return _session_action(
+        public_id,
+        CancelSessionForm,
+        lambda s, f: services.cancel_session(s, current_user, f.reason.data),
+        "cancel_form",
+        lambda: _("The session is cancelled and the other person is told."),
+    )
+
+
+@bp.route("/sessions/<public_id>/reschedule", methods=["POST"])
+@login_required
+@form_checks_csrf
+def reschedule(public_id: str):
+    return _session_action(
+        public_id,
+        RescheduleForm,
+        lambda s, f: services.reschedule(s, current_user, f.start.data, f.reason.data),
+        "reschedule_form",
+        lambda: _("The session is moved and the other person is told."),
+    )
+
+
+@bp.route("/sessions/<public_id>/no-show", methods=["POST"])
+@login_required
+@form_checks_csrf
+def report_no_show(public_id: str):
+    return _session_action(
+        public_id,
+        NoShowForm,
+        lambda s, f: services.report_no_show(s, current_user),
+        "no_show_form",
+        lambda: _("Thank you: the no-show is recorded."),
+    )
+
+
+@bp.route("/sessions/<public_id>/feedback", methods=["POST"])
+@role_required(Role.INTERVIEWER)
+@form_checks_csrf
+def submit_feedback(public_id: str):
+    """The interviewer's structured feedback, once the session has started."""
+    session = _own_session_or_404(public_id)
+    if current_user.id != session.interviewer_id:
+        abort(404)
+    criteria = CRITERIA.get(session.request.interview_type, ())
+    form = feedback_form_class(criteria)()
+    if form.validate_on_submit():
+        try:
+            services.submit_feedback(
+                session,
+                scores={criterion: int(getattr(form, f"score_{criterion}").data) for criterion in criteria},
+                strengths=form.strengths.data,
+                improvements=form.improvements.data,
+                recommendations=form.recommendations.data or "",
+                resources=form.resources.data or "",
+            )
+        except SimulationError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Thank you! Your feedback is sent to the candidate."), "success")
+            return redirect(url_for("simulations.session", public_id=public_id))
+    return _render_session(session, status=400, feedback_form=form)
+
+
+@bp.route("/sessions/<public_id>/rating", methods=["POST"])
+@role_required(Role.CANDIDATE)
+@form_checks_csrf
+def rate(public_id: str):
+    """The candidate rates the session and may share the feedback with their sponsor."""
+    session = _own_session_or_404(public_id)
+    if current_user.id != session.candidate_id:
+        abort(404)
+    return _session_action(
+        public_id,
+        RatingForm,
+        lambda s, f: services.rate_session(s, int(f.rating.data), f.comment.data or "", f.share_with_sponsor.data),
+        "rating_form",
+        lambda: _("Thank you for your rating."),
+    )
+
+
+@bp.route("/statistics")
+@admin_required
+def statistics():
+    """Aggregated counts of interviews, by profile type and by interviewer."""
+    return render_template(
+        "simulations/statistics.html",
+        by_profile=services.interview_counts_by_profile(),
+        by_interviewer=services.interview_counts_by_interviewer(),
+    )

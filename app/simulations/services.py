@@ -1,0 +1,706 @@
+"""Interview simulations: requests, matching, invitations, sessions, feedback, reminders.
+
+Services flush but never commit; views and commands commit. Acceptance races are settled by the
+database: a request has at most one session (unique constraint), so the second acceptance fails there.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.auth.models import Role, User, UserRole
+from app.core.access_log import AccessedData, AccessReason, record_access
+from app.core.mail import Attachment, absolute_url, queue_email
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.profiles.models import AvailabilitySlot, InterviewerProfile
+from app.simulations import matching
+from app.simulations.calendar import session_ics
+from app.simulations.models import (
+    Feedback,
+    InterviewSession,
+    SimulationInvitation,
+    InvitationStatus,
+    RequestStatus,
+    SessionStatus,
+    SimulationRequest,
+    TimeWindow,
+)
+
+SESSION_LENGTH = timedelta(hours=1)
+MIN_WINDOWS, MAX_WINDOWS = 2, 5
+AUTO_INVITE_COUNT = 3
+LOAD_PERIOD = timedelta(days=7)
+NO_SHOW_MEMORY = timedelta(days=90)
+#: Criteria of the feedback form, by interview type.
+CRITERIA = {
+    "case": ("structure", "analysis", "communication", "business_sense"),
+    "behavioural": ("structure", "communication", "company_fit"),
+    "technical": ("analysis", "structure", "communication"),
+    "group": ("communication", "analysis", "company_fit"),
+    "presentation": ("structure", "communication", "business_sense"),
+}
+CRITERION_LABELS = {
+    "structure": _l("Structure"),
+    "analysis": _l("Analysis"),
+    "communication": _l("Communication"),
+    "business_sense": _l("Business sense"),
+    "company_fit": _l("Fit with the company"),
+}
+
+
+class SimulationError(Exception):
+    def __init__(self, message, field_name: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field_name
+
+
+class AcceptedTooLate(SimulationError):
+    """Another interviewer accepted first; the caller rolls back and tells this one politely."""
+
+
+# --- requests ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class RequestData:
+    mode: str
+    interview_type: str
+    language: str
+    windows: list[tuple[datetime, datetime]]  # naive, in the candidate's time zone
+    sector: str = ""
+    company_type: str = ""
+    city: str = ""
+    goal: str = ""
+    is_auto_invite: bool = True
+
+
+def to_utc(local: datetime, zone: str) -> datetime:
+    return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC).replace(tzinfo=None)
+
+
+def create_request(candidate: User, data: RequestData) -> SimulationRequest:
+    """Record the request, its windows (stored in UTC) and, when a sponsor pays, which one."""
+    if data.mode == "in_person" and not data.city.strip():
+        raise SimulationError(_l("Give the city where you want to meet."), "city")
+    now = utcnow()
+    windows = [(to_utc(start, candidate.timezone), to_utc(end, candidate.timezone)) for start, end in data.windows]
+    if len(windows) < MIN_WINDOWS:
+        raise SimulationError(_l("Give at least %(count)d time windows.", count=MIN_WINDOWS), "windows")
+    for start, end in windows:
+        if end - start < SESSION_LENGTH:
+            raise SimulationError(_l("Each window must last at least one hour."), "windows")
+        if start < now + timedelta(hours=2):
+            raise SimulationError(_l("Each window must start at least two hours from now."), "windows")
+    request = SimulationRequest(
+        candidate_id=candidate.id,
+        mode=data.mode,
+        city=data.city.strip(),
+        interview_type=data.interview_type,
+        sector=data.sector,
+        company_type=data.company_type,
+        language=data.language,
+        goal=data.goal.strip(),
+        timezone=candidate.timezone,
+        is_auto_invite=data.is_auto_invite,
+        windows=[TimeWindow(start_dt=start, end_dt=end) for start, end in sorted(windows)],
+    )
+    request.paid_by = _charge_sponsor(candidate)
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def _charge_sponsor(candidate: User) -> str | None:
+    """A sponsor's seat pays for the request when the candidate has one (the sponsors feature decides)."""
+    try:
+        from app.sponsors import services as sponsor_services
+    except ImportError:  # the sponsors feature is optional
+        return None
+    usage = sponsor_services.charge_sponsor(candidate, "simulation")
+    return getattr(usage, "organisation_name", None) if usage else None
+
+
+def find_request(public_id: str) -> SimulationRequest | None:
+    return db.session.scalar(select(SimulationRequest).where(SimulationRequest.public_id == public_id))
+
+
+def candidate_requests(candidate: User) -> list[SimulationRequest]:
+    return list(
+        db.session.scalars(
+            select(SimulationRequest)
+            .where(SimulationRequest.candidate_id == candidate.id)
+            .order_by(SimulationRequest.created_dt.desc())
+        )
+    )
+
+
+def cancel_request(request: SimulationRequest, reason: str) -> None:
+    if request.status != RequestStatus.OPEN:
+        raise SimulationError(_l("Only a request that is still looking for an interviewer can be cancelled here."))
+    request.status = RequestStatus.CANCELLED
+    request.cancelled_dt = utcnow()
+    request.cancel_reason = reason.strip() or None
+    for invitation in request.invitations:
+        if invitation.status == InvitationStatus.PENDING:
+            invitation.status = InvitationStatus.WITHDRAWN
+
+
+# --- matching ----------------------------------------------------------------------------------------
+
+
+def request_spec(request: SimulationRequest) -> matching.RequestSpec:
+    return matching.RequestSpec(
+        candidate_id=request.candidate_id,
+        mode=request.mode,
+        interview_type=request.interview_type,
+        sector=request.sector,
+        company_type=request.company_type,
+        language=request.language,
+        city=request.city,
+        windows=[
+            matching.Window(w.start_dt.replace(tzinfo=UTC), w.end_dt.replace(tzinfo=UTC)) for w in request.windows
+        ],
+    )
+
+
+def interviewer_specs(now: datetime | None = None) -> list[matching.InterviewerSpec]:
+    """Every interviewer who is accepting requests, with slots, load and experience, in a few queries."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(InterviewerProfile, User)
+        .join(User, User.id == InterviewerProfile.user_id)
+        .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.INTERVIEWER.value))
+        .where(InterviewerProfile.is_accepting.is_(True), User.is_suspended.is_(False))
+    ).all()
+    ids = [user.id for _, user in rows]
+    if not ids:
+        return []
+    slots: dict[int, list] = {}
+    for slot in db.session.scalars(select(AvailabilitySlot).where(AvailabilitySlot.user_id.in_(ids))):
+        slots.setdefault(slot.user_id, []).append(matching.Slot(slot.weekday, slot.start_time, slot.end_time))
+    loads = _loads(ids, now)
+    experience = _experience(ids)
+    return [
+        matching.InterviewerSpec(
+            user_id=user.id,
+            is_accepting=profile.is_accepting,
+            languages=frozenset(profile.languages),
+            modes=frozenset(profile.modes),
+            interview_types=frozenset(profile.interview_types),
+            sectors=frozenset(profile.sectors),
+            company_types=frozenset(profile.company_types),
+            timezone=user.timezone,
+            slots=tuple(slots.get(user.id, ())),
+            weekly_capacity=profile.weekly_capacity,
+            load=loads.get(user.id, 0),
+            city=profile.city,
+            experience=experience.get(user.id, {}),
+            is_restricted=user.is_processing_restricted,
+        )
+        for profile, user in rows
+    ]
+
+
+def _loads(ids: list[int], now: datetime) -> dict[int, int]:
+    """Sessions around this week, plus no-shows of the last months (they count against the interviewer)."""
+    busy = db.session.execute(
+        select(InterviewSession.interviewer_id, func.count(InterviewSession.id))
+        .where(
+            InterviewSession.interviewer_id.in_(ids),
+            InterviewSession.status.in_([SessionStatus.SCHEDULED.value, SessionStatus.COMPLETED.value]),
+            InterviewSession.start_dt.between(now - LOAD_PERIOD, now + LOAD_PERIOD),
+        )
+        .group_by(InterviewSession.interviewer_id)
+    ).all()
+    no_shows = db.session.execute(
+        select(InterviewSession.interviewer_id, func.count(InterviewSession.id))
+        .where(
+            InterviewSession.interviewer_id.in_(ids),
+            InterviewSession.status == SessionStatus.NO_SHOW_INTERVIEWER.value,
+            InterviewSession.start_dt >= now - NO_SHOW_MEMORY,
+        )
+        .group_by(InterviewSession.interviewer_id)
+    ).all()
+    loads: dict[int, int] = {}
+    for user_id, count in [*busy, *no_shows]:
+        loads[user_id] = loads.get(user_id, 0) + count
+    return loads
+
+
+def _experience(ids: list[int]) -> dict[int, dict]:
+    rows = db.session.execute(
+        select(
+            InterviewSession.interviewer_id,
+            SimulationRequest.interview_type,
+            SimulationRequest.company_type,
+            func.count(InterviewSession.id),
+        )
+        .join(SimulationRequest, SimulationRequest.id == InterviewSession.request_id)
+        .where(InterviewSession.interviewer_id.in_(ids), InterviewSession.status == SessionStatus.COMPLETED.value)
+        .group_by(InterviewSession.interviewer_id, SimulationRequest.interview_type, SimulationRequest.company_type)
+    ).all()
+    found: dict[int, dict] = {}
+    for user_id, interview_type, company_type, count in rows:
+        found.setdefault(user_id, {})[(interview_type, company_type)] = count
+    return found
+
+
+@dataclass
+class MatchResult:
+    matches: list  # [(Match, User)]
+    suggestions: list[str] = field(default_factory=list)
+
+
+def find_matches(request: SimulationRequest) -> MatchResult:
+    """The best few good matches not yet invited, with their members; or how to widen the request."""
+    specs = interviewer_specs()
+    already = {invitation.interviewer_id for invitation in request.invitations}
+    spec = request_spec(request)
+    pool = [interviewer for interviewer in specs if interviewer.user_id not in already]
+    good = matching.best(spec, pool)
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_([m.user_id for m in good])))}
+    suggestions = [] if good else matching.widening_suggestions(spec, pool)
+    return MatchResult([(match, users[match.user_id]) for match in good], suggestions)
+
+
+# --- invitations -------------------------------------------------------------------------------------
+
+
+def invite(request: SimulationRequest, interviewer_ids: list[int]) -> list[SimulationInvitation]:
+    """Invite some of the current good matches (never anyone else) and tell them by e-mail."""
+    if request.status != RequestStatus.OPEN:
+        raise SimulationError(_l("This request is no longer looking for an interviewer."))
+    result = find_matches(request)
+    allowed = {match.user_id: (match, user) for match, user in result.matches}
+    chosen = [allowed[user_id] for user_id in interviewer_ids if user_id in allowed]
+    if not chosen:
+        raise SimulationError(_l("Choose at least one of the interviewers proposed."))
+    lifetime = timedelta(hours=current_app.config["SIMULATION_INVITATION_HOURS"])
+    invitations = []
+    for match, user in chosen:
+        invitation = SimulationInvitation(
+            request=request,
+            interviewer_id=user.id,
+            score=match.score,
+            reasons=[{"code": reason.code, **_jsonable(reason.values)} for reason in match.reasons],
+            expires_dt=utcnow() + lifetime,
+        )
+        db.session.add(invitation)
+        db.session.flush()  # the e-mail links to the invitation's public id
+        invitations.append(invitation)
+        _mail_invitation(invitation, user)
+    return invitations
+
+
+def invite_best(request: SimulationRequest, count: int = AUTO_INVITE_COUNT) -> list[SimulationInvitation]:
+    result = find_matches(request)
+    return invite(request, [match.user_id for match, _ in result.matches[:count]]) if result.matches else []
+
+
+def _jsonable(values: dict) -> dict:
+    return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in values.items()}
+
+
+def _mail_invitation(invitation: SimulationInvitation, interviewer: User) -> None:
+    if not interviewer.email:
+        return
+    queue_email(
+        to=interviewer.email,
+        template="simulation_invitation",
+        locale=interviewer.locale,
+        subject=_l("A candidate asks you for a mock interview"),
+        user_id=interviewer.id,
+        interviewer=interviewer,
+        request=invitation.request,
+        link=absolute_url("simulations.invitation", lang_code=interviewer.locale, public_id=invitation.public_id),
+        expires=_format_in(invitation.expires_dt, interviewer),
+    )
+
+
+def invitations_for(interviewer: User, status: InvitationStatus | None = None) -> list[SimulationInvitation]:
+    query = (
+        select(SimulationInvitation)
+        .where(SimulationInvitation.interviewer_id == interviewer.id)
+        .order_by(SimulationInvitation.created_dt.desc())
+    )
+    if status:
+        query = query.where(SimulationInvitation.status == status.value)
+    return list(db.session.scalars(query))
+
+
+def decline(invitation: SimulationInvitation, reason: str) -> None:
+    _require_pending(invitation)
+    invitation.status = InvitationStatus.DECLINED
+    invitation.responded_dt = utcnow()
+    invitation.decline_reason = reason.strip() or None
+    _move_on(invitation.request)
+
+
+def _require_pending(invitation: SimulationInvitation) -> None:
+    if invitation.status != InvitationStatus.PENDING or invitation.expires_dt <= utcnow():
+        raise SimulationError(_l("This invitation is no longer open."))
+    if invitation.request.status != RequestStatus.OPEN:
+        raise AcceptedTooLate(_l("Thank you! Another interviewer has already accepted this request."))
+
+
+def accept(invitation: SimulationInvitation, window_public_id: str, meeting_details: str) -> InterviewSession:
+    """Create the session in the chosen window. The database refuses a second session for the request."""
+    _require_pending(invitation)
+    request = invitation.request
+    window = next((w for w in request.windows if w.public_id == window_public_id), None)
+    if window is None:
+        raise SimulationError(_l("Choose one of the candidate's time windows."), "window")
+    details = meeting_details.strip()
+    if not details:
+        raise SimulationError(_meeting_prompt(request.mode), "meeting_details")
+    session = InterviewSession(
+        request_id=request.id,
+        candidate_id=request.candidate_id,
+        interviewer_id=invitation.interviewer_id,
+        start_dt=window.start_dt,
+        end_dt=window.start_dt + SESSION_LENGTH,
+        meeting_details=details,
+    )
+    db.session.add(session)
+    db.session.flush()  # IntegrityError here when another acceptance won: the caller reports AcceptedTooLate
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.responded_dt = utcnow()
+    request.status = RequestStatus.SCHEDULED
+    for other in request.invitations:
+        if other.id != invitation.id and other.status == InvitationStatus.PENDING:
+            other.status = InvitationStatus.TOO_LATE
+    _mail_session(session, template="session_scheduled", subject=_l("Your mock interview is scheduled"))
+    return session
+
+
+def mark_too_late(invitation_id: int) -> None:
+    """After a lost race: this interviewer's invitation ends, politely."""
+    invitation = db.session.get(SimulationInvitation, invitation_id)
+    if invitation is not None and invitation.status == InvitationStatus.PENDING:
+        invitation.status = InvitationStatus.TOO_LATE
+        invitation.responded_dt = utcnow()
+
+
+def _meeting_prompt(mode: str):
+    return {
+        "video": _l("Give the video link for the session."),
+        "phone": _l("Give the phone number the candidate should call, or say that you will call."),
+        "in_person": _l("Give the address where you will meet."),
+    }.get(mode, _l("This field is required."))
+
+
+def expire_invitations(now: datetime | None = None) -> int:
+    """Invitations past their time expire; requests with auto-invite move on to the next match."""
+    now = now or utcnow()
+    expired = list(
+        db.session.scalars(
+            select(SimulationInvitation).where(
+                SimulationInvitation.status == InvitationStatus.PENDING.value, SimulationInvitation.expires_dt <= now
+            )
+        )
+    )
+    for invitation in expired:
+        invitation.status = InvitationStatus.EXPIRED
+    db.session.flush()
+    for request in {invitation.request for invitation in expired}:
+        _move_on(request)
+    return len(expired)
+
+
+def _move_on(request: SimulationRequest) -> None:
+    """When nobody is left to answer, invite the next best interviewer (if the candidate let us)."""
+    if request.status != RequestStatus.OPEN or not request.is_auto_invite:
+        return
+    if any(invitation.status == InvitationStatus.PENDING for invitation in request.invitations):
+        return
+    try:
+        invite_best(request, count=1)
+    except SimulationError:
+        pass  # nobody fits well any more: the candidate sees it on the request page
+
+
+# --- sessions ----------------------------------------------------------------------------------------
+
+
+def find_session(public_id: str) -> InterviewSession | None:
+    return db.session.scalar(select(InterviewSession).where(InterviewSession.public_id == public_id))
+
+
+def sessions_for(user: User) -> list[InterviewSession]:
+    return list(
+        db.session.scalars(
+            select(InterviewSession)
+            .where((InterviewSession.candidate_id == user.id) | (InterviewSession.interviewer_id == user.id))
+            .order_by(InterviewSession.start_dt.desc())
+        )
+    )
+
+
+def other_party(session: InterviewSession, user: User) -> User | None:
+    return session.interviewer if user.id == session.candidate_id else session.candidate
+
+
+def cancel_session(session: InterviewSession, by: User, reason: str) -> None:
+    if session.status != SessionStatus.SCHEDULED:
+        raise SimulationError(_l("This session is not scheduled any more."))
+    if not reason.strip():
+        raise SimulationError(_l("Say why you cancel: the other person will read it."), "reason")
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_by_id = by.id
+    session.cancel_reason = reason.strip()
+    session.request.status = RequestStatus.CLOSED
+    _mail_session(
+        session,
+        template="session_cancelled",
+        subject=_l("Your mock interview is cancelled"),
+        only=other_party(session, by),
+        cancelled=True,
+        actor=by,
+    )
+
+
+def reschedule(session: InterviewSession, by: User, new_start_local: datetime, reason: str) -> None:
+    if session.status != SessionStatus.SCHEDULED:
+        raise SimulationError(_l("This session is not scheduled any more."))
+    if not reason.strip():
+        raise SimulationError(_l("Say why you move the session: the other person will read it."), "reason")
+    start = to_utc(new_start_local, by.timezone)
+    if start < utcnow() + timedelta(hours=2):
+        raise SimulationError(_l("The new time must be at least two hours from now."), "start")
+    session.start_dt, session.end_dt = start, start + SESSION_LENGTH
+    session.reminded_dt = None
+    _mail_session(
+        session,
+        template="session_rescheduled",
+        subject=_l("Your mock interview has a new time"),
+        actor=by,
+        reason=reason.strip(),
+        sequence=1,
+    )
+
+
+def report_no_show(session: InterviewSession, by: User) -> None:
+    """Either party says the other did not come; it counts in the interviewer's load or the candidate's history."""
+    if session.status != SessionStatus.SCHEDULED or session.start_dt > utcnow():
+        raise SimulationError(_l("A no-show can be reported only after the session's start time."))
+    session.status = (
+        SessionStatus.NO_SHOW_INTERVIEWER if by.id == session.candidate_id else SessionStatus.NO_SHOW_CANDIDATE
+    )
+    session.request.status = RequestStatus.CLOSED
+
+
+def submit_feedback(
+    session: InterviewSession, *, scores: dict, strengths: str, improvements: str, recommendations: str, resources: str
+) -> Feedback:
+    if session.status not in {SessionStatus.SCHEDULED, SessionStatus.COMPLETED} or session.start_dt > utcnow():
+        raise SimulationError(_l("Feedback can be written once the session has started."))
+    if session.feedback is not None and session.feedback.submitted_dt is not None:
+        raise SimulationError(_l("Your feedback is already sent."))
+    feedback = session.feedback or Feedback(session=session)
+    feedback.scores = scores
+    feedback.strengths, feedback.improvements = strengths.strip(), improvements.strip()
+    feedback.recommendations, feedback.resources = recommendations.strip(), resources.strip()
+    feedback.submitted_dt = utcnow()
+    session.status = SessionStatus.COMPLETED
+    session.request.status = RequestStatus.CLOSED
+    db.session.add(feedback)
+    candidate = session.candidate
+    if candidate.email:
+        queue_email(
+            to=candidate.email,
+            template="feedback_ready",
+            locale=candidate.locale,
+            subject=_l("Your interviewer's feedback is ready"),
+            user_id=candidate.id,
+            user=candidate,
+            link=absolute_url("simulations.session", lang_code=candidate.locale, public_id=session.public_id),
+        )
+    return feedback
+
+
+def rate_session(session: InterviewSession, rating: int, comment: str, share_with_sponsor: bool) -> None:
+    if session.feedback is None or session.feedback.submitted_dt is None:
+        raise SimulationError(_l("You can rate the session once your interviewer's feedback is in."))
+    session.feedback.candidate_rating = rating
+    session.feedback.candidate_comment = comment.strip() or None
+    session.feedback.rated_dt = utcnow()
+    session.feedback.is_shared_with_sponsor = share_with_sponsor
+
+
+# --- e-mails and reminders ---------------------------------------------------------------------------
+
+
+def _format_in(moment: datetime, user: User) -> str:
+    """A UTC moment as the member reads it: their language, their time zone, the zone named."""
+    from babel.dates import format_datetime as babel_format
+
+    return babel_format(
+        moment.replace(tzinfo=UTC), "EEEE d MMMM y, HH:mm zzzz", tzinfo=ZoneInfo(user.timezone), locale=user.locale
+    )
+
+
+def _mail_session(
+    session: InterviewSession,
+    *,
+    template: str,
+    subject,
+    only: User | None = None,
+    cancelled: bool = False,
+    sequence: int = 0,
+    **context,
+) -> None:
+    for person in [only] if only else [session.candidate, session.interviewer]:
+        if person is None or not person.email:
+            continue
+        with force_locale(person.locale):
+            summary = str(_l("Mock interview (Caseinjob)"))
+            description = str(
+                _l(
+                    "Session details: %(link)s",
+                    link=absolute_url("simulations.session", lang_code=person.locale, public_id=session.public_id),
+                )
+            )
+        ics = session_ics(
+            uid=session.public_id,
+            start=session.start_dt,
+            end=session.end_dt,
+            summary=summary,
+            description=description,
+            location=session.meeting_details,
+            sequence=sequence,
+            cancelled=cancelled,
+        )
+        queue_email(
+            to=person.email,
+            template=template,
+            locale=person.locale,
+            subject=subject,
+            user_id=person.id,
+            user=person,
+            session=session,
+            other=other_party(session, person),
+            when=_format_in(session.start_dt, person),
+            link=absolute_url("simulations.session", lang_code=person.locale, public_id=session.public_id),
+            attachments=[Attachment("interview.ics", "text/calendar", ics)],
+            **context,
+        )
+
+
+def remind_upcoming(now: datetime | None = None) -> int:
+    """The day before: remind both parties of tomorrow's sessions (once)."""
+    now = now or utcnow()
+    due = list(
+        db.session.scalars(
+            select(InterviewSession).where(
+                InterviewSession.status == SessionStatus.SCHEDULED.value,
+                InterviewSession.reminded_dt.is_(None),
+                InterviewSession.start_dt.between(now, now + timedelta(hours=24)),
+            )
+        )
+    )
+    for session in due:
+        _mail_session(session, template="session_reminder", subject=_l("Reminder: your mock interview is tomorrow"))
+        session.reminded_dt = now
+    return len(due)
+
+
+def remind_feedback(now: datetime | None = None) -> int:
+    """A day after a session without feedback, remind the interviewer (once)."""
+    now = now or utcnow()
+    due = list(
+        db.session.scalars(
+            select(InterviewSession)
+            .outerjoin(Feedback, Feedback.session_id == InterviewSession.id)
+            .where(
+                InterviewSession.status == SessionStatus.SCHEDULED.value,
+                InterviewSession.feedback_reminded_dt.is_(None),
+                InterviewSession.end_dt <= now - timedelta(hours=24),
+                Feedback.submitted_dt.is_(None),
+            )
+        )
+    )
+    for session in due:
+        interviewer = session.interviewer
+        if interviewer and interviewer.email:
+            queue_email(
+                to=interviewer.email,
+                template="feedback_reminder",
+                locale=interviewer.locale,
+                subject=_l("Your candidate is waiting for your feedback"),
+                user_id=interviewer.id,
+                user=interviewer,
+                link=absolute_url("simulations.session", lang_code=interviewer.locale, public_id=session.public_id),
+            )
+        session.feedback_reminded_dt = now
+    return len(due)
+
+
+# --- statistics for admins ---------------------------------------------------------------------------
+
+
+def interview_counts_by_profile() -> list[tuple[str, str, int]]:
+    """Completed interviews by interview type and company type (aggregated, no member named)."""
+    return list(
+        db.session.execute(
+            select(SimulationRequest.interview_type, SimulationRequest.company_type, func.count(InterviewSession.id))
+            .join(InterviewSession, InterviewSession.request_id == SimulationRequest.id)
+            .where(InterviewSession.status == SessionStatus.COMPLETED.value)
+            .group_by(SimulationRequest.interview_type, SimulationRequest.company_type)
+            .order_by(func.count(InterviewSession.id).desc())
+        ).all()
+    )
+
+
+def interview_counts_by_interviewer() -> list[tuple[str, int, int]]:
+    """Per interviewer: completed sessions and their own no-shows."""
+    completed = func.sum(func.cast(InterviewSession.status == SessionStatus.COMPLETED.value, db.Integer))
+    no_shows = func.sum(func.cast(InterviewSession.status == SessionStatus.NO_SHOW_INTERVIEWER.value, db.Integer))
+    return list(
+        db.session.execute(
+            select(User.first_name + " " + User.last_name, completed, no_shows)
+            .join(InterviewSession, InterviewSession.interviewer_id == User.id)
+            .group_by(User.id, User.first_name, User.last_name)
+            .order_by(completed.desc())
+        ).all()
+    )
+
+
+def sessions_for_request(request: SimulationRequest) -> list[InterviewSession]:
+    return list(db.session.scalars(select(InterviewSession).where(InterviewSession.request_id == request.id)))
+
+
+# --- who may see the candidate's profile -------------------------------------------------------------
+
+
+def interviewer_ground(viewer, owner):
+    """An interviewer sees the shared profile of a candidate who invited them (or whose request they accepted)."""
+    if not viewer.has_role(Role.INTERVIEWER):
+        return None
+    found = db.session.scalar(
+        select(SimulationInvitation.id)
+        .join(SimulationRequest, SimulationRequest.id == SimulationInvitation.request_id)
+        .where(
+            SimulationInvitation.interviewer_id == viewer.id,
+            SimulationRequest.candidate_id == owner.id,
+            SimulationInvitation.status.in_([InvitationStatus.PENDING.value, InvitationStatus.ACCEPTED.value]),
+        )
+        .limit(1)
+    )
+    return AccessReason.INTERVIEW_REQUEST if found else None
+
+
+def record_profile_view(invitation: SimulationInvitation, viewer: User) -> None:
+    """The invitation page shows the candidate's shared profile: the candidate can see that it was viewed."""
+    record_access(
+        owner_id=invitation.request.candidate_id,
+        viewer=viewer,
+        what=AccessedData.PROFILE,
+        why=AccessReason.INTERVIEW_REQUEST,
+    )

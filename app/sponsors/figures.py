@@ -1,0 +1,137 @@
+"""The aggregated figures a sponsor sees about its members, by cohort, never about fewer than 5 members.
+
+Other features add their counts with `register_metric`: simulations (requests, completed interviews) and
+assessments (completed tests). A metric's `count(organisation, user_ids)` returns {user_id: count} in one
+query, so the page costs one query per metric whatever the number of cohorts.
+
+Only active members who have not restricted processing are counted. Cohorts of fewer than MIN_GROUP
+members are pooled; if the pool itself has fewer than MIN_GROUP members, it is hidden and so is the total
+(which would reveal it by subtraction).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.extensions import db
+from app.sponsors.models import Cohort, Enrolment, Organisation, Usage, UsageKind
+
+#: No figure is shown about fewer members than this.
+MIN_GROUP = 5
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: Any  # lazy string
+    count: Callable[[Organisation, list[int]], dict[int, int]]
+    order: int = 100
+
+
+_METRICS: dict[str, Metric] = {}
+
+
+def register_metric(metric: Metric) -> Metric:
+    """Add (or replace, by key) a count shown to sponsors by cohort."""
+    _METRICS[metric.key] = metric
+    return metric
+
+
+def metrics() -> list[Metric]:
+    return sorted(_METRICS.values(), key=lambda metric: (metric.order, metric.key))
+
+
+def _usage_counter(kind: UsageKind):
+    def count(organisation: Organisation, user_ids: list[int]) -> dict[int, int]:
+        if not user_ids:
+            return {}
+        rows = db.session.execute(
+            select(Usage.user_id, func.count(Usage.id))
+            .where(Usage.organisation_id == organisation.id, Usage.kind == kind.value, Usage.user_id.in_(user_ids))
+            .group_by(Usage.user_id)
+        )
+        return dict(rows.all())
+
+    return count
+
+
+# Until simulations and assessments register richer counts, sponsors see what their allowance paid for.
+register_metric(
+    Metric("simulation_requests", _l("Simulation requests"), _usage_counter(UsageKind.SIMULATION), order=10)
+)
+register_metric(
+    Metric("practice_tests", _l("Practice tests started"), _usage_counter(UsageKind.PRACTICE_TEST), order=30)
+)
+
+
+@dataclass
+class FigureRow:
+    label: str
+    members: int
+    #: {metric key: count}, or None when the group is too small to show.
+    values: dict[str, int] | None
+    is_pool: bool = False
+    is_total: bool = False
+
+
+@dataclass
+class Figures:
+    metrics: list[Metric]
+    rows: list[FigureRow] = field(default_factory=list)
+    #: Members left out of every figure because the groups they are in are too small.
+    hidden_members: int = 0
+    total: FigureRow | None = None
+
+
+def cohort_figures(organisation: Organisation) -> Figures:
+    """Members and activity counts by cohort, with every group of fewer than MIN_GROUP members withheld."""
+    from app.privacy.services import unrestricted
+
+    members = db.session.execute(
+        select(Enrolment.user_id, Enrolment.cohort_id)
+        .join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.organisation_id == organisation.id, Enrolment.ended_dt.is_(None), unrestricted())
+    ).all()
+    cohorts = db.session.execute(
+        select(Cohort.id, Cohort.name).where(Cohort.organisation_id == organisation.id).order_by(Cohort.name)
+    ).all()
+    groups: dict[int | None, list[int]] = {}
+    for user_id, cohort_id in members:
+        groups.setdefault(cohort_id, []).append(user_id)
+    chosen = metrics()
+    all_ids = [user_id for user_id, _ in members]
+    counts = {metric.key: metric.count(organisation, all_ids) if all_ids else {} for metric in chosen}
+
+    def row(label, user_ids, **flags) -> FigureRow:
+        shown = len(user_ids) >= MIN_GROUP
+        values = (
+            {metric.key: sum(counts[metric.key].get(user_id, 0) for user_id in user_ids) for metric in chosen}
+            if shown
+            else None
+        )
+        return FigureRow(label=label, members=len(user_ids), values=values, **flags)
+
+    result = Figures(metrics=chosen)
+    pool: list[int] = []
+    named = [(cohort_id, name) for cohort_id, name in cohorts] + [(None, str(_l("No cohort")))]
+    for cohort_id, name in named:
+        user_ids = groups.get(cohort_id, [])
+        if not user_ids:
+            continue
+        if len(user_ids) >= MIN_GROUP:
+            result.rows.append(row(name, user_ids))
+        else:
+            pool.extend(user_ids)
+    if pool:
+        pooled = row(str(_l("Smaller cohorts together")), pool, is_pool=True)
+        result.rows.append(pooled)
+        if pooled.values is None:
+            result.hidden_members = len(pool)
+    total_ids = all_ids if not result.hidden_members else []
+    result.total = row(str(_l("All members")), total_ids, is_total=True)
+    result.total.members = len(all_ids)
+    return result

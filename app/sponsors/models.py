@@ -1,0 +1,311 @@
+"""Sponsors: organisations (schools, employers), their admins, cohorts, invitations, enrolments, the data
+they provide about their members, the allowance their seats pay for, and correction requests."""
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User, new_public_id
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+
+class OrganisationKind(enum.StrEnum):
+    SCHOOL = "school"
+    EMPLOYER = "employer"
+
+    @property
+    def label(self) -> str:
+        return str(ORGANISATION_KIND_LABELS[self])
+
+
+ORGANISATION_KIND_LABELS = {
+    OrganisationKind.SCHOOL: _l("School"),
+    OrganisationKind.EMPLOYER: _l("Employer"),
+}
+
+
+class UsageKind(enum.StrEnum):
+    """The work a seat pays for."""
+
+    SIMULATION = "simulation"
+    PRACTICE_TEST = "practice_test"
+
+    @property
+    def label(self) -> str:
+        return str(USAGE_KIND_LABELS[self])
+
+
+USAGE_KIND_LABELS = {
+    UsageKind.SIMULATION: _l("Interview simulations"),
+    UsageKind.PRACTICE_TEST: _l("Practice tests"),
+}
+
+
+class Organisation(db.Model):
+    """A school or an employer that buys the service for its students, staff or alumni."""
+
+    __tablename__ = "sponsor_organisation"
+    __table_args__ = (
+        CheckConstraint("kind IN ('school', 'employer')", name="known_kind"),
+        CheckConstraint("seats >= 0", name="seats_not_negative"),
+        CheckConstraint("default_locale IN ('fr', 'en')", name="known_locale"),
+        CheckConstraint("simulation_allowance IS NULL OR simulation_allowance >= 0", name="simulations_not_negative"),
+        CheckConstraint(
+            "practice_test_allowance IS NULL OR practice_test_allowance >= 0", name="practice_tests_not_negative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    #: The language of invitations when neither the import nor the invitee's account says otherwise.
+    default_locale: Mapped[str] = mapped_column(String(5), default="fr")
+    #: How many members may be enrolled at once; a seat is taken when an invitation is accepted.
+    seats: Mapped[int] = mapped_column(default=0)
+    #: Interview simulations the sponsor pays for, in all (None: no limit).
+    simulation_allowance: Mapped[int | None]
+    #: Practice tests the sponsor pays for, in all (None: no limit).
+    practice_test_allowance: Mapped[int | None]
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    @property
+    def kind_label(self) -> str:
+        return OrganisationKind(self.kind).label
+
+    @property
+    def is_school(self) -> bool:
+        return self.kind == OrganisationKind.SCHOOL.value
+
+    def allowance(self, kind: UsageKind) -> int | None:
+        return self.simulation_allowance if kind == UsageKind.SIMULATION else self.practice_test_allowance
+
+
+class SponsorAdmin(db.Model):
+    """A member who manages an organisation's seats, enrolments and figures."""
+
+    __tablename__ = "sponsor_admin"
+    __table_args__ = (UniqueConstraint("organisation_id", "user_id", name="uq_sponsor_admin_organisation_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    added_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Cohort(db.Model):
+    """A class, a year or a department within an organisation."""
+
+    __tablename__ = "sponsor_cohort"
+    __table_args__ = (UniqueConstraint("organisation_id", "name", name="uq_sponsor_cohort_organisation_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class InvitationRole(enum.StrEnum):
+    MEMBER = "member"
+    ADMIN = "admin"
+
+
+class Invitation(db.Model):
+    """An invitation to join an organisation, as a member or as one of its admins.
+
+    The sponsor-provided data travels with it until acceptance, when it moves to the enrolment and the
+    invitation is deleted (revoking deletes it too). The link carries a random token; only its hash is stored.
+    """
+
+    __tablename__ = "sponsor_invitation"
+    __table_args__ = (
+        CheckConstraint("role IN ('member', 'admin')", name="known_role"),
+        CheckConstraint("locale IN ('fr', 'en')", name="known_locale"),
+        Index("ix_sponsor_invitation_organisation_role", "organisation_id", "role"),
+        Index("ix_sponsor_invitation_email", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(10), default=InvitationRole.MEMBER.value)
+    #: Lower-cased, as app.auth.services.normalise_email returns it.
+    email: Mapped[str] = mapped_column(String(254))
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    #: The language of the invitation e-mail and of the page it opens.
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("sponsor_cohort.id", ondelete="SET NULL"))
+    #: School: the grade or year of study.
+    grade: Mapped[str] = mapped_column(String(100), default="")
+    #: Employer: the level of hierarchy, and an optional recommendation.
+    hierarchy_level: Mapped[str] = mapped_column(String(100), default="")
+    recommendation: Mapped[str] = mapped_column(Text, default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_dt: Mapped[datetime]
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship()
+    cohort: Mapped[Cohort | None] = relationship()
+
+    @property
+    def is_admin_invitation(self) -> bool:
+        return self.role == InvitationRole.ADMIN.value
+
+    def is_expired(self, now: datetime) -> bool:
+        return now >= self.expires_dt
+
+
+class EndReason(enum.StrEnum):
+    LEFT = "left"
+    REMOVED = "removed"
+
+    @property
+    def label(self) -> str:
+        return str(END_REASON_LABELS[self])
+
+
+END_REASON_LABELS = {
+    EndReason.LEFT: _l("You left"),
+    EndReason.REMOVED: _l("Ended by the organisation"),
+}
+
+
+class Enrolment(db.Model):
+    """A member sponsored by an organisation, with the data the organisation provided about them.
+
+    An active enrolment (ended_dt is null) takes a seat. The provided data is kept until the enrolment ends,
+    plus SPONSOR_DATA_RETENTION (one year by default), then deleted.
+    """
+
+    __tablename__ = "sponsor_enrolment"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "user_id", name="uq_sponsor_enrolment_organisation_user"),
+        CheckConstraint("end_reason IS NULL OR end_reason IN ('left', 'removed')", name="known_end_reason"),
+        Index("ix_sponsor_enrolment_organisation_ended", "organisation_id", "ended_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("sponsor_cohort.id", ondelete="SET NULL"))
+    #: The names the organisation gave (the member's account keeps their own).
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    grade: Mapped[str] = mapped_column(String(100), default="")
+    hierarchy_level: Mapped[str] = mapped_column(String(100), default="")
+    recommendation: Mapped[str] = mapped_column(Text, default="")
+    #: When the organisation provided the data, and when it last corrected it.
+    provided_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_dt: Mapped[datetime | None]
+    started_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_dt: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(10))
+
+    organisation: Mapped[Organisation] = relationship()
+    cohort: Mapped[Cohort | None] = relationship()
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_dt is None
+
+    @property
+    def end_reason_label(self) -> str:
+        return EndReason(self.end_reason).label if self.end_reason else ""
+
+
+class Usage(db.Model):
+    """One piece of work (a simulation request, a practice test) paid for by a sponsor's allowance.
+
+    When the member's data is erased or its retention ends, the row stays without the member, so the
+    sponsor's consumption stays right.
+    """
+
+    __tablename__ = "sponsor_usage"
+    __table_args__ = (
+        CheckConstraint("kind IN ('simulation', 'practice_test')", name="known_kind"),
+        Index("ix_sponsor_usage_organisation_kind", "organisation_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
+    enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("sponsor_enrolment.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class ImportBatch(db.Model):
+    """A checked CSV file waiting for the admin's go-ahead; deleted once imported, or after a day."""
+
+    __tablename__ = "sponsor_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    row_count: Mapped[int] = mapped_column(default=0)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class CorrectionStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+    @property
+    def label(self) -> str:
+        return str(CORRECTION_STATUS_LABELS[self])
+
+
+CORRECTION_STATUS_LABELS = {
+    CorrectionStatus.OPEN: _l("Open"),
+    CorrectionStatus.DONE: _l("Corrected"),
+}
+
+
+class CorrectionRequest(db.Model):
+    """A member asks the organisation to correct the data it provided; the privacy queue has it too."""
+
+    __tablename__ = "sponsor_correction_request"
+    __table_args__ = (CheckConstraint("status IN ('open', 'done')", name="known_status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("sponsor_enrolment.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    privacy_request_id: Mapped[int | None] = mapped_column(ForeignKey("privacy_request.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=CorrectionStatus.OPEN.value)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_dt: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    enrolment: Mapped[Enrolment] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return CorrectionStatus(self.status).label
