@@ -7,7 +7,7 @@ CATALOG := app/translations/fr/LC_MESSAGES/messages.po
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-e2e lint translations translations-extract translations-update translations-compile \
+.PHONY: run test test-e2e lint promises translations translations-extract translations-update translations-compile \
         venv clean-venv
 
 run: $(VENV)/.installed translations-compile ## Serve the portal on http://127.0.0.1:5000 (SQLite, demo data)
@@ -21,6 +21,10 @@ test: $(VENV)/.installed translations-compile ## The whole test suite (e2e tests
 
 test-e2e: $(VENV)/.installed translations-compile
 	$(BIN)/pytest tests/e2e
+
+promises: $(VENV)/.installed translations-compile ## Run the tests tagged with a policy clause, print the ledger
+	-$(BIN)/pytest -q -p no:cacheprovider -m "promise and not e2e" --promise-ledger instance/promises.json
+	$(FLASK) privacy promises instance/promises.json
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check app tests

@@ -57,6 +57,60 @@ DEMO_MEMBERS = (
 )
 
 
+#: Interviewer profiles of the demo interviewers, so that matching has someone to propose.
+DEMO_INTERVIEWERS = {
+    "julien.martin@demo.caseinjob.fr": dict(
+        bio="Ancien manager en conseil en stratégie, j'ai mené plus de 200 entretiens de recrutement.",
+        current_employer="Conseil & Co",
+        former_employers=["Grand Cabinet"],
+        sectors=["consulting", "banking_finance"],
+        company_types=["consulting_firm", "large_company"],
+        interview_types=["case", "behavioural"],
+        modes=["video", "phone", "in_person"],
+        city="Paris",
+        languages=["fr", "en"],
+        weekly_capacity=3,
+        slots=((1, 18, 22), (3, 18, 22), (5, 9, 12)),
+    ),
+    "sarah.johnson@demo.caseinjob.fr": dict(
+        bio="Vice-president at an investment bank; I run technical and fit interviews for analysts.",
+        current_employer="Northbridge Bank",
+        former_employers=[],
+        sectors=["banking_finance", "technology"],
+        company_types=["bank_finance", "large_company"],
+        interview_types=["technical", "behavioural", "case"],
+        modes=["video", "phone"],
+        city="",
+        languages=["en"],
+        weekly_capacity=2,
+        slots=((0, 8, 12), (2, 8, 12)),
+    ),
+}
+
+
+def load_demo_interviewer_profiles() -> int:
+    """Fill the demo interviewers' profiles and weekly slots, once."""
+    from datetime import time
+
+    from app.profiles.models import AvailabilitySlot, InterviewerProfile
+
+    created = 0
+    for email, data in DEMO_INTERVIEWERS.items():
+        user = auth_services.find_user_by_email(email)
+        if user is None or db.session.scalar(
+            db.select(InterviewerProfile.id).where(InterviewerProfile.user_id == user.id)
+        ):
+            continue
+        values = {key: value for key, value in data.items() if key != "slots"}
+        db.session.add(InterviewerProfile(user_id=user.id, is_accepting=True, **values))
+        for weekday, start, end in data["slots"]:
+            db.session.add(
+                AvailabilitySlot(user_id=user.id, weekday=weekday, start_time=time(start), end_time=time(end))
+            )
+        created += 1
+    return created
+
+
 def load_demo_members() -> int:
     """Create the demo members that do not exist yet; returns how many were created."""
     privacy_services.ensure_shipped_versions()
@@ -94,5 +148,7 @@ def load_command(if_empty: bool) -> None:
         click.echo("The database already has members: demo data not loaded.")
         return
     created = load_demo_members()
+    db.session.flush()
+    load_demo_interviewer_profiles()
     db.session.commit()
     click.echo(f"{created} demo member(s) created. Password for every demo account: {DEMO_PASSWORD}")

@@ -203,3 +203,23 @@ def admin_policies():
             return redirect(url_for("privacy.admin_policies"))
     status = 400 if request.method == "POST" else 200
     return render_template("privacy/admin/policies.html", form=form, versions=services.all_versions()), status
+
+
+# --- the promise ledger ------------------------------------------------------------------------------
+
+
+@bp.route("/privacy/admin/promises")
+@admin_required
+def admin_promises():
+    """The last promise ledger: each promising clause of the policy, its tests and whether they passed."""
+    from flask_babel import get_locale
+
+    from app.privacy import promises
+
+    ledger = promises.read_ledger()
+    return render_template(
+        "privacy/admin/promises.html",
+        ledger=ledger,
+        rows=promises.ledger_rows(ledger),
+        texts=promises.clause_texts(str(get_locale())),
+    )

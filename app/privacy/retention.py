@@ -8,6 +8,7 @@ Running it twice in a row touches nothing the second time.
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -114,4 +115,36 @@ def retry_erasures_command() -> None:
     db.session.commit()
     click.echo(f"erasures retried: {done} completed, {failing} still failing")
     if failing:
+        raise SystemExit(1)
+
+
+@privacy_cli.command("promises")
+@click.argument("ledger", required=False, type=click.Path(dir_okay=False))
+def promises_command(ledger: str | None) -> None:
+    """Print each promising clause of the policy in both languages, with its tests and whether they passed."""
+    import json
+    import shutil
+
+    from app.privacy import promises
+
+    if ledger:
+        target = promises.ledger_path()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if Path(ledger).resolve() != target.resolve():
+            shutil.copyfile(ledger, target)
+    data = promises.read_ledger()
+    with current_app.test_request_context("/"):
+        english, french = promises.clause_texts("en"), promises.clause_texts("fr")
+        rows = promises.ledger_rows(data)
+    for row in rows:
+        click.echo(f"[{row['status'].upper()}] {row['clause']}")
+        click.echo(f"  en: {english.get(row['clause'], '')}")
+        click.echo(f"  fr: {french.get(row['clause'], '')}")
+        for test in row["tests"]:
+            click.echo(f"  - {test['outcome']}: {test['test']}")
+        if row["note"]:
+            click.echo(f"  ({row['note']})")
+    counts = {status: sum(1 for row in rows if row["status"] == status) for status in ("passed", "failed", "untested")}
+    click.echo(json.dumps(counts))
+    if counts["failed"] or counts["untested"]:
         raise SystemExit(1)

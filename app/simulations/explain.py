@@ -63,7 +63,7 @@ def reason_sentence(code: str, values: dict, timezone: str) -> str:
 
 def reasons_text(reasons, timezone: str) -> str:
     """All reasons of a match, joined: 'has run 12 case interviews for consulting firms; free on Tuesday evening'."""
-    return "; ".join(
+    text = "; ".join(
         reason_sentence(
             reason.code if hasattr(reason, "code") else reason["code"],
             reason.values if hasattr(reason, "values") else reason,
@@ -71,3 +71,4 @@ def reasons_text(reasons, timezone: str) -> str:
         )
         for reason in reasons
     )
+    return text[:1].upper() + text[1:] + "."

@@ -4,6 +4,7 @@ Services flush but never commit; views and commands commit. Acceptance races are
 database: a request has at most one session (unique constraint), so the second acceptance fails there.
 """
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -24,10 +25,10 @@ from app.simulations.calendar import session_ics
 from app.simulations.models import (
     Feedback,
     InterviewSession,
-    SimulationInvitation,
     InvitationStatus,
     RequestStatus,
     SessionStatus,
+    SimulationInvitation,
     SimulationRequest,
     TimeWindow,
 )
@@ -420,10 +421,9 @@ def _move_on(request: SimulationRequest) -> None:
         return
     if any(invitation.status == InvitationStatus.PENDING for invitation in request.invitations):
         return
-    try:
+    # When nobody fits well any more, nothing is sent: the candidate sees it on the request page.
+    with suppress(SimulationError):
         invite_best(request, count=1)
-    except SimulationError:
-        pass  # nobody fits well any more: the candidate sees it on the request page
 
 
 # --- sessions ----------------------------------------------------------------------------------------

@@ -37,3 +37,37 @@ def test_demo_load_creates_every_role_once(app, runner):
         assert {user.locale for user in users} == {"fr", "en"}
     response = AuthActions(app.test_client()).login("camille.dupont@demo.caseinjob.fr", DEMO_PASSWORD, lang="fr")
     assert response.headers["Location"] == "/fr/dashboard"
+
+
+def test_demo_interviewers_are_proposed_for_a_demo_request(app, runner):
+    from datetime import datetime, timedelta
+
+    from app.simulations import services
+
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        camille = db.session.scalar(select(User).where(User.email == "camille.dupont@demo.caseinjob.fr"))
+        tuesday = datetime.now() + timedelta(days=(1 - datetime.now().weekday()) % 7 + 7)
+        windows = [
+            (tuesday.replace(hour=18, minute=0), tuesday.replace(hour=21, minute=0)),
+            (
+                (tuesday + timedelta(days=2)).replace(hour=18, minute=0),
+                (tuesday + timedelta(days=2)).replace(hour=21, minute=0),
+            ),
+        ]
+        request = services.create_request(
+            camille,
+            services.RequestData(
+                mode="video",
+                interview_type="case",
+                language="fr",
+                sector="consulting",
+                company_type="consulting_firm",
+                windows=[
+                    (start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0))
+                    for start, end in windows
+                ],
+            ),
+        )
+        names = [user.email for _, user in services.find_matches(request).matches]
+        assert names[0] == "julien.martin@demo.caseinjob.fr"

@@ -90,6 +90,7 @@ ROLE_PAGES = {
     "/en/privacy/admin/runs": {Role.ADMIN},
     "/en/privacy/admin/records": {Role.ADMIN},
     "/en/privacy/admin/policies": {Role.ADMIN},
+    "/en/privacy/admin/promises": {Role.ADMIN},
 }
 
 

@@ -57,16 +57,16 @@ def make_interviewer(app, make_user):
             last_name="Interviewer",
         )
         with app.app_context():
-            values = dict(
-                languages=["fr", "en"],
-                modes=["video", "phone"],
-                interview_types=["case"],
-                sectors=["consulting"],
-                company_types=["consulting_firm"],
-                former_employers=[],
-                weekly_capacity=4,
-                is_accepting=True,
-            )
+            values = {
+                "languages": ["fr", "en"],
+                "modes": ["video", "phone"],
+                "interview_types": ["case"],
+                "sectors": ["consulting"],
+                "company_types": ["consulting_firm"],
+                "former_employers": [],
+                "weekly_capacity": 4,
+                "is_accepting": True,
+            }
             values.update(profile_changes)
             db.session.add(InterviewerProfile(user_id=user_id, **values))
             db.session.add(AvailabilitySlot(user_id=user_id, weekday=1, start_time=time(18), end_time=time(22)))

@@ -24,19 +24,19 @@ EVENINGS = (Slot(1, time(18), time(22)),)  # Tuesday evenings, Paris time
 
 
 def interviewer(user_id, **changes) -> InterviewerSpec:
-    values = dict(
-        user_id=user_id,
-        is_accepting=True,
-        languages=frozenset({"fr", "en"}),
-        modes=frozenset({"video", "phone"}),
-        interview_types=frozenset({"case"}),
-        sectors=frozenset({"consulting"}),
-        company_types=frozenset({"consulting_firm"}),
-        timezone="Europe/Paris",
-        slots=EVENINGS,
-        weekly_capacity=4,
-        load=0,
-    )
+    values = {
+        "user_id": user_id,
+        "is_accepting": True,
+        "languages": frozenset({"fr", "en"}),
+        "modes": frozenset({"video", "phone"}),
+        "interview_types": frozenset({"case"}),
+        "sectors": frozenset({"consulting"}),
+        "company_types": frozenset({"consulting_firm"}),
+        "timezone": "Europe/Paris",
+        "slots": EVENINGS,
+        "weekly_capacity": 4,
+        "load": 0,
+    }
     values.update(changes)
     return InterviewerSpec(**values)
 
