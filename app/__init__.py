@@ -122,5 +122,5 @@ def _register_personal_data() -> None:
     from app.core import personal_data as _core  # noqa: F401
     from app.privacy import personal_data as _privacy  # noqa: F401
     from app.profiles import personal_data as _profiles  # noqa: F401
-    from app.sponsors import personal_data as _sponsors  # noqa: F401
     from app.simulations import personal_data as _simulations  # noqa: F401
+    from app.sponsors import personal_data as _sponsors  # noqa: F401

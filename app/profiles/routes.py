@@ -331,7 +331,7 @@ def view_member(public_id: str):
     if member.id == current_user.id:
         return redirect(url_for("profiles.profile"))
     reason = _allowed_reason_or_404(member)
-    profile = services.candidate_profile(member)
+    profile = services.find_candidate_profile(member.id) or services.empty_profile()  # viewing creates nothing
     is_admin_view = reason.value == "admin_review"
 
     def shown(section):

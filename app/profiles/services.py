@@ -47,6 +47,13 @@ def candidate_profile(user) -> CandidateProfile:
     return profile
 
 
+def empty_profile() -> CandidateProfile:
+    """A blank profile to show for a member who has none; never added to the session."""
+    return CandidateProfile(
+        headline="", skills=[], target_sectors=[], target_company_types=[], target_roles=[], visibility={}
+    )
+
+
 def find_candidate_profile(user_id: int) -> CandidateProfile | None:
     return db.session.scalar(select(CandidateProfile).where(CandidateProfile.user_id == user_id))
 

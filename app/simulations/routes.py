@@ -207,7 +207,7 @@ def _own_invitation_or_404(public_id: str):
 def _render_invitation(invitation, accept_form=None, decline_form=None, status=200):
     sim = invitation.request
     candidate = sim.candidate
-    profile = profile_services.candidate_profile(candidate)
+    profile = profile_services.find_candidate_profile(candidate.id)  # viewing never creates one
     accept_form = accept_form or AcceptForm()
     accept_form.window.choices = [(w.public_id, _window_label(w)) for w in sim.windows]
     page = render_template(

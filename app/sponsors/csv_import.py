@@ -156,9 +156,7 @@ def check_file(organisation: Organisation, text: str) -> ImportCheck:
                     )
                 missing = [name for name in REQUIRED if name not in columns]
                 if missing:
-                    result.problems.append(
-                        str(_l("Missing columns: %(names)s.", names=", ".join(missing)))
-                    )
+                    result.problems.append(str(_l("Missing columns: %(names)s.", names=", ".join(missing))))
                 duplicated = {column for column in columns if column and columns.count(column) > 1}
                 if duplicated:
                     result.problems.append(
@@ -186,9 +184,7 @@ def check_file(organisation: Organisation, text: str) -> ImportCheck:
                 )
                 return result
     except csv.Error:
-        result.problems.append(
-            str(_l("The file could not be read as CSV near line %(line)d.", line=reader.line_num))
-        )
+        result.problems.append(str(_l("The file could not be read as CSV near line %(line)d.", line=reader.line_num)))
         return result
     if header is None or not rows:
         result.problems.append(str(_l("The file has no rows to import.")))

@@ -3,8 +3,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms import SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
@@ -25,9 +33,7 @@ def _email(field) -> None:
 
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[required(), at_most(200)])
-    kind = SelectField(
-        _l("Kind"), choices=[SelectChoice(kind.value, kind.label) for kind in OrganisationKind]
-    )
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(kind.value, kind.label) for kind in OrganisationKind])
     default_locale = SelectField(_l("Default language of invitations"), choices=LANGUAGE_CHOICES)
     seats = IntegerField(
         _l("Seats"),
@@ -114,9 +120,7 @@ class ActionForm(FlaskForm):
 
 
 class CorrectionForm(FlaskForm):
-    message = TextAreaField(
-        _l("What is wrong, and what should it say?"), validators=[required(), Length(max=5000)]
-    )
+    message = TextAreaField(_l("What is wrong, and what should it say?"), validators=[required(), Length(max=5000)])
     submit = SubmitField(_l("Send my request"))
 
 

@@ -212,10 +212,12 @@ register(
         tables=("sponsor_correction_request",),
         erasure=ErasureAction.DELETE,
         export=export_corrections,
-        erase=lambda user: db.session.execute(
-            delete(CorrectionRequest).where(CorrectionRequest.user_id == user.id),
-            execution_options={"synchronize_session": False},
-        ).rowcount,
+        erase=lambda user: (
+            db.session.execute(
+                delete(CorrectionRequest).where(CorrectionRequest.user_id == user.id),
+                execution_options={"synchronize_session": False},
+            ).rowcount
+        ),
         count=lambda user: db.session.scalar(
             select(func.count(CorrectionRequest.id)).where(CorrectionRequest.user_id == user.id)
         ),
@@ -232,10 +234,15 @@ def export_admin_roles(user) -> list[dict]:
 def erase_admin_roles(user) -> int:
     """Stop managing every organisation, and delete the files checked for an import not confirmed."""
     options = {"synchronize_session": False}
-    count = db.session.execute(delete(ImportBatch).where(ImportBatch.uploaded_by_id == user.id), execution_options=options)
-    return count.rowcount + db.session.execute(
-        delete(SponsorAdmin).where(SponsorAdmin.user_id == user.id), execution_options=options
-    ).rowcount
+    count = db.session.execute(
+        delete(ImportBatch).where(ImportBatch.uploaded_by_id == user.id), execution_options=options
+    )
+    return (
+        count.rowcount
+        + db.session.execute(
+            delete(SponsorAdmin).where(SponsorAdmin.user_id == user.id), execution_options=options
+        ).rowcount
+    )
 
 
 register(
@@ -250,7 +257,9 @@ register(
         erasure=ErasureAction.DELETE,
         export=export_admin_roles,
         erase=erase_admin_roles,
-        count=lambda user: db.session.scalar(select(func.count(SponsorAdmin.id)).where(SponsorAdmin.user_id == user.id)),
+        count=lambda user: db.session.scalar(
+            select(func.count(SponsorAdmin.id)).where(SponsorAdmin.user_id == user.id)
+        ),
         order=44,
     )
 )

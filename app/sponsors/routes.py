@@ -246,7 +246,9 @@ def edit_member(public_id: str):
         flash(_("The member's data is corrected."), "success")
         return redirect(url_for("sponsors.list_members", public_id=organisation.public_id))
     status = 400 if request.method == "POST" else 200
-    return render_template("sponsors/edit_member.html", form=form, enrolment=enrolment, organisation=organisation), status
+    return render_template(
+        "sponsors/edit_member.html", form=form, enrolment=enrolment, organisation=organisation
+    ), status
 
 
 @bp.route("/members/<public_id>/remove", methods=["POST"])

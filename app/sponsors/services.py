@@ -33,8 +33,8 @@ from app.sponsors.models import (
     Cohort,
     CorrectionRequest,
     CorrectionStatus,
-    Enrolment,
     EndReason,
+    Enrolment,
     Invitation,
     InvitationRole,
     Organisation,
@@ -718,7 +718,9 @@ def consumption(organisation: Organisation) -> list[Consumption]:
     """How much of each allowance the organisation's members used (billing totals for the sponsor)."""
     counts = dict(
         db.session.execute(
-            select(Usage.kind, func.count(Usage.id)).where(Usage.organisation_id == organisation.id).group_by(Usage.kind)
+            select(Usage.kind, func.count(Usage.id))
+            .where(Usage.organisation_id == organisation.id)
+            .group_by(Usage.kind)
         ).all()
     )
     return [Consumption(kind, counts.get(kind.value, 0), organisation.allowance(kind)) for kind in UsageKind]
@@ -764,9 +766,7 @@ def request_correction(enrolment: Enrolment, message: str) -> CorrectionRequest:
             user_id=admin.id,
             admin=admin,
             organisation=organisation,
-            link=absolute_url(
-                "sponsors.list_corrections", lang_code=admin.locale, public_id=organisation.public_id
-            ),
+            link=absolute_url("sponsors.list_corrections", lang_code=admin.locale, public_id=organisation.public_id),
         )
     return correction
 

@@ -211,6 +211,7 @@ def everything_in_database(app) -> str:
 
 
 @pytest.mark.promise("right-erasure")
+@pytest.mark.promise("retention-account-lifetime")
 def test_erasure_leaves_nothing_of_the_member_in_the_database_or_on_disk(app, filled):
     member, file_name = filled
     other_device = app.test_client()

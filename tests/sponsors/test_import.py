@@ -10,7 +10,7 @@ from app.core.mail import OutboxMessage
 from app.extensions import db
 from app.sponsors.models import ImportBatch, Invitation
 from tests.conftest import outbox, shown
-from tests.sponsors.conftest import enrol, make_organisation, add_admin, post_form, signed_in
+from tests.sponsors.conftest import add_admin, enrol, make_organisation, post_form, signed_in
 
 HEADER = "email,first_name,last_name,cohort,grade,language\n"
 
@@ -19,9 +19,7 @@ def upload(client, content: bytes | str, *, lang="en", filename="members.csv"):
     if isinstance(content, str):
         content = content.encode("utf-8")
     url = f"/{lang}/sponsors/{client.public_id}/import"
-    return post_form(
-        client, url, {"file": (io.BytesIO(content), filename)}, content_type="multipart/form-data"
-    )
+    return post_form(client, url, {"file": (io.BytesIO(content), filename)}, content_type="multipart/form-data")
 
 
 def count(app, model) -> int:
@@ -73,7 +71,7 @@ def test_every_bad_row_is_listed_with_its_reasons(app, school, make_user):
         "DUP@example.com,Second,Copy,,,\n"
         "enrolled@example.com,Already,There,,,\n"
         "cohort@example.com,Unknown,Cohort,Nowhere,,\n"
-        "formula@example.com,=HYPERLINK(\"x\"),Evil,,,\n"
+        'formula@example.com,=HYPERLINK("x"),Evil,,,\n'
         "lang@example.com,Bad,Language,,,de\n"
         ",No,Address,,,\n"
         "short@example.com,Too,Few\n"
@@ -107,7 +105,10 @@ def test_reasons_in_french_for_a_french_admin(app, school):
     [
         ("email,first_name,last_name\nlé@example.com,Lé,Ça\n".encode("latin-1"), "not encoded in UTF-8"),
         (b"email\tfirst_name\tlast_name\nx@example.com\tX\tY\n", "separate them with commas or semicolons"),
-        (b"email,prenom_inconnu,last_name,shoe_size\nx@example.com,X,Y,42\n", "Unknown columns: prenom_inconnu, shoe_size"),
+        (
+            b"email,prenom_inconnu,last_name,shoe_size\nx@example.com,X,Y,42\n",
+            "Unknown columns: prenom_inconnu, shoe_size",
+        ),
         (b"email,last_name\nx@example.com,Y\n", "Missing columns: first_name"),
         (b"", "Choose a CSV file"),
         (b"email,first_name,last_name\n", "no rows to import"),
@@ -160,7 +161,11 @@ def _thousand_rows(bad: bool) -> str:
     rows = []
     for index in range(1000):
         email = f"student{index}@example.com"
-        first, cohort, language = f"First{index}", "M1 Finance" if index % 2 else "M2 Audit", "en" if index % 3 else "fr"
+        first, cohort, language = (
+            f"First{index}",
+            "M1 Finance" if index % 2 else "M2 Audit",
+            "en" if index % 3 else "fr",
+        )
         if bad and index % 97 == 5:
             email = f"student{index}.example.com"
         if bad and index % 131 == 7:

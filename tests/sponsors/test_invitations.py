@@ -150,12 +150,16 @@ def test_expired_and_withdrawn_links(app, school):
         db.session.commit()
     response = app.test_client().get(f"/en/sponsors/join/{token}")
     assert response.status_code == 400 and "has expired" in shown(response)
-    post_form(school, f"/en/sponsors/invitations/{public_id}/resend", page=f"/en/sponsors/{school.public_id}/invitations")
+    post_form(
+        school, f"/en/sponsors/invitations/{public_id}/resend", page=f"/en/sponsors/{school.public_id}/invitations"
+    )
     new_token = token_in(outbox(app, "late@example.com")[-1].body_text)
     assert new_token != token
     assert app.test_client().get(f"/en/sponsors/join/{token}").status_code == 400
     assert app.test_client().get(f"/en/sponsors/join/{new_token}").status_code == 200
-    post_form(school, f"/en/sponsors/invitations/{public_id}/revoke", page=f"/en/sponsors/{school.public_id}/invitations")
+    post_form(
+        school, f"/en/sponsors/invitations/{public_id}/revoke", page=f"/en/sponsors/{school.public_id}/invitations"
+    )
     response = app.test_client().get(f"/fr/sponsors/join/{new_token}")
     assert response.status_code == 400
     assert app.test_client().get("/en/sponsors/join/made-up-token").status_code == 400
@@ -181,8 +185,14 @@ def test_admins_invited_by_an_operator_and_by_another_admin(app, make_user):
     response = post_form(
         operator,
         "/en/sponsors/manage/new",
-        {"name": "Lycée Gamma", "kind": "school", "default_locale": "fr", "seats": "30",
-         "simulation_allowance": "", "practice_test_allowance": "50"},  # fmt: skip
+        {
+            "name": "Lycée Gamma",
+            "kind": "school",
+            "default_locale": "fr",
+            "seats": "30",
+            "simulation_allowance": "",
+            "practice_test_allowance": "50",
+        },  # fmt: skip
     )
     assert response.status_code == 302
     edit_url = response.headers["Location"]
@@ -190,7 +200,10 @@ def test_admins_invited_by_an_operator_and_by_another_admin(app, make_user):
     organisation = organisation_row(app, public_id)
     assert organisation.seats == 30 and organisation.simulation_allowance is None
     response = post_form(
-        operator, f"/en/sponsors/manage/{public_id}/admins", {"email": "head@example.com", "locale": "en"}, page=edit_url
+        operator,
+        f"/en/sponsors/manage/{public_id}/admins",
+        {"email": "head@example.com", "locale": "en"},
+        page=edit_url,
     )
     assert response.status_code == 302
     token = token_in(outbox(app, "head@example.com")[0].body_text)
