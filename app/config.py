@@ -70,6 +70,7 @@ class Defaults:
     PASSWORD_RESET_LIMIT = "5 per 15 minutes"
     #: Building the export reads everything about the member: a costly action (SECURITY.md 13).
     EXPORT_LIMIT = "5 per hour"
+    PRIVACY_REQUEST_LIMIT = "10 per hour"
 
     # Mail: an outbox table, delivered over SMTP when MAIL_SERVER is set, else to the console.
     MAIL_SERVER = None
@@ -90,6 +91,11 @@ class Defaults:
 
     # Security headers.
     HSTS_SECONDS = 31536000
+
+    # Sponsors: data a school or employer provided is kept until the enrolment ends plus this long.
+    SPONSOR_DATA_RETENTION = timedelta(days=365)
+    SPONSOR_INVITATION_MAX_AGE = timedelta(days=30)
+    SPONSOR_IMPORT_LIMIT = "30 per hour"
 
     # Interview simulations: how long an invited interviewer has to answer before the next one is asked.
     SIMULATION_INVITATION_HOURS = 72

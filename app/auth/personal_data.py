@@ -46,6 +46,25 @@ register(
         erase=None,
         count=lambda user: 1,
         order=10,
+        extra={
+            "edit_endpoint": "auth.account",
+            "labels": {
+                "first_name": _l("First name"),
+                "last_name": _l("Last name"),
+                "email": _l("E-mail address"),
+                "email_verified": _l("E-mail address verified"),
+                "phone": _l("Mobile phone"),
+                "username": _l("Username"),
+                "company": _l("Company or school"),
+                "language": _l("Language"),
+                "time_zone": _l("Time zone"),
+                "created": _l("Account created"),
+                "last_sign_in": _l("Last sign-in"),
+                "roles": _l("Roles"),
+                "two_step_verification": _l("Two-step verification"),
+                "suspended": _l("Suspended"),
+            },
+        },
     )
 )
 

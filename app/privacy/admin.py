@@ -54,7 +54,6 @@ def _request_or_404(public_id: str):
 
 @bp.route("/privacy/admin/requests/<public_id>", methods=["GET", "POST"])
 @admin_required
-@form_checks_csrf
 def admin_request(public_id: str):
     """Handle one request: status, answer, extension; the member is told when it is answered."""
     item = _request_or_404(public_id)
@@ -96,7 +95,6 @@ def admin_objections():
 
 @bp.route("/privacy/admin/objections/<public_id>/review", methods=["POST"])
 @admin_required
-@form_checks_csrf
 def review_objection(public_id: str):
     """Uphold an objection, or override it with compelling grounds told to the member."""
     objection = db.session.scalar(select(Objection).where(Objection.public_id == public_id))

@@ -194,7 +194,7 @@ def _export_limit():
 
 def _member_key() -> str:
     """One budget per member, whatever device or address the exports come from."""
-    return f"export:{getattr(current_user, 'id', None) or request.remote_addr}"
+    return f"member:{getattr(current_user, 'id', None) or request.remote_addr}"
 
 
 @bp.route("/privacy/export", methods=["POST"])
@@ -224,8 +224,13 @@ def export_data():
 # --- privacy requests --------------------------------------------------------------------------------
 
 
+def _request_limit():
+    return current_app.config["PRIVACY_REQUEST_LIMIT"]
+
+
 @bp.route("/privacy/requests/new", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_request_limit, methods=["POST"], key_func=_member_key)
 @form_checks_csrf
 def new_request():
     """Write to the data-protection contact: a request, a question or a complaint."""

@@ -253,6 +253,11 @@ class Usage(db.Model):
 
     organisation: Mapped[Organisation] = relationship()
 
+    @property
+    def organisation_name(self) -> str:
+        """The paying organisation's name (simulations keep it on the request)."""
+        return self.organisation.name
+
 
 class ImportBatch(db.Model):
     """A checked CSV file waiting for the admin's go-ahead; deleted once imported, or after a day."""

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User, UserRole
 from app.auth.passwords import hash_password
@@ -459,6 +460,7 @@ def invitations_of(organisation: Organisation, role: InvitationRole = Invitation
             select(Invitation)
             .where(Invitation.organisation_id == organisation.id, Invitation.role == role.value)
             .order_by(Invitation.created_dt.desc(), Invitation.id.desc())
+            .options(selectinload(Invitation.cohort))
         )
     )
 
@@ -646,6 +648,7 @@ def members_of(organisation: Organisation, cohort: Cohort | None = None) -> list
         .join(User, User.id == Enrolment.user_id)
         .where(Enrolment.organisation_id == organisation.id, Enrolment.ended_dt.is_(None), unrestricted())
         .order_by(Enrolment.last_name, Enrolment.first_name, Enrolment.id)
+        .options(selectinload(Enrolment.cohort))
     )
     if cohort is not None:
         query = query.where(Enrolment.cohort_id == cohort.id)
@@ -778,6 +781,7 @@ def corrections_of(organisation: Organisation) -> list[CorrectionRequest]:
             select(CorrectionRequest)
             .where(CorrectionRequest.organisation_id == organisation.id)
             .order_by(CorrectionRequest.status.desc(), CorrectionRequest.created_dt.desc())
+            .options(selectinload(CorrectionRequest.enrolment).selectinload(Enrolment.user))
         )
     )
 

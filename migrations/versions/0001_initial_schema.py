@@ -1,8 +1,8 @@
-"""initial schema: accounts, sessions, audit, outbox, policy versions
+"""initial schema
 
-Revision ID: 5297f7f149b2
+Revision ID: 0001_initial_schema
 Revises: 
-Create Date: 2026-11-24 21:14:18.000568
+Create Date: 2026-11-24 22:03:43.681816
 
 """
 from alembic import op
@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('summary_en', sa.Text(), nullable=False),
     sa.Column('summary_fr', sa.Text(), nullable=False),
     sa.Column('published_dt', sa.DateTime(), nullable=False),
+    sa.Column('notice_sent_dt', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_version')),
     sa.UniqueConstraint('version', name=op.f('uq_policy_version_version'))
     )
@@ -51,6 +52,8 @@ def upgrade():
     sa.Column('suspended_dt', sa.DateTime(), nullable=True),
     sa.Column('totp_secret_encrypted', sa.String(length=300), nullable=True),
     sa.Column('totp_enabled_dt', sa.DateTime(), nullable=True),
+    sa.Column('is_processing_restricted', sa.Boolean(), nullable=False),
+    sa.Column('restricted_dt', sa.DateTime(), nullable=True),
     sa.CheckConstraint('email IS NOT NULL OR phone IS NOT NULL', name=op.f('ck_user_account_email_or_phone')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('email', name=op.f('uq_user_account_email')),
@@ -60,6 +63,22 @@ def upgrade():
     )
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_account_created_dt'), ['created_dt'], unique=False)
+
+    op.create_table('access_log_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('viewer_id', sa.Integer(), nullable=True),
+    sa.Column('viewer_name', sa.String(length=210), nullable=False),
+    sa.Column('what', sa.String(length=20), nullable=False),
+    sa.Column('why', sa.String(length=30), nullable=False),
+    sa.ForeignKeyConstraint(['owner_id'], ['user_account.id'], name=op.f('fk_access_log_entry_owner_id_user_account'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['viewer_id'], ['user_account.id'], name=op.f('fk_access_log_entry_viewer_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_log_entry'))
+    )
+    with op.batch_alter_table('access_log_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_access_log_entry_owner_dt', ['owner_id', 'created_dt'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_log_entry_viewer_id'), ['viewer_id'], unique=False)
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -78,6 +97,181 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_event_created_dt'), ['created_dt'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_kind'), ['kind'], unique=False)
         batch_op.create_index('ix_audit_event_user_kind_dt', ['user_id', 'kind', 'created_dt'], unique=False)
+
+    op.create_table('availability_slot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('weekday', sa.Integer(), nullable=False),
+    sa.Column('start_time', sa.Time(), nullable=False),
+    sa.Column('end_time', sa.Time(), nullable=False),
+    sa.CheckConstraint('end_time > start_time', name=op.f('ck_availability_slot_times_in_order')),
+    sa.CheckConstraint('weekday BETWEEN 0 AND 6', name=op.f('ck_availability_slot_weekday_range')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_availability_slot_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_availability_slot')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_availability_slot_public_id'))
+    )
+    with op.batch_alter_table('availability_slot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_availability_slot_user_id'), ['user_id'], unique=False)
+
+    op.create_table('candidate_profile',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('headline', sa.String(length=160), nullable=False),
+    sa.Column('skills', sa.JSON(), nullable=False),
+    sa.Column('target_sectors', sa.JSON(), nullable=False),
+    sa.Column('target_company_types', sa.JSON(), nullable=False),
+    sa.Column('target_roles', sa.JSON(), nullable=False),
+    sa.Column('visibility', sa.JSON(), nullable=False),
+    sa.Column('updated_dt', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_candidate_profile_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_candidate_profile')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_candidate_profile_user_id'))
+    )
+    op.create_table('consent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=30), nullable=False),
+    sa.Column('is_granted', sa.Boolean(), nullable=False),
+    sa.Column('updated_dt', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_consent_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent')),
+    sa.UniqueConstraint('user_id', 'purpose', name='uq_consent_user_purpose')
+    )
+    with op.batch_alter_table('consent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_user_id'), ['user_id'], unique=False)
+
+    op.create_table('consent_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=30), nullable=False),
+    sa.Column('is_granted', sa.Boolean(), nullable=False),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.Column('policy_version_id', sa.Integer(), nullable=True),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('ip_address', sa.String(length=45), nullable=True),
+    sa.ForeignKeyConstraint(['policy_version_id'], ['policy_version.id'], name=op.f('fk_consent_event_policy_version_id_policy_version'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_consent_event_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_event')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_consent_event_public_id'))
+    )
+    with op.batch_alter_table('consent_event', schema=None) as batch_op:
+        batch_op.create_index('ix_consent_event_user_dt', ['user_id', 'created_dt'], unique=False)
+
+    op.create_table('education_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('school', sa.String(length=160), nullable=False),
+    sa.Column('degree', sa.String(length=160), nullable=False),
+    sa.Column('field', sa.String(length=160), nullable=False),
+    sa.Column('start_year', sa.Integer(), nullable=False),
+    sa.Column('end_year', sa.Integer(), nullable=True),
+    sa.Column('grade', sa.String(length=120), nullable=False),
+    sa.CheckConstraint('end_year IS NULL OR end_year >= start_year', name=op.f('ck_education_entry_years_in_order')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_education_entry_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_education_entry')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_education_entry_public_id'))
+    )
+    with op.batch_alter_table('education_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_education_entry_user_id'), ['user_id'], unique=False)
+
+    op.create_table('erasure_job',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('requested_by', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('steps', sa.JSON(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('requested_dt', sa.DateTime(), nullable=False),
+    sa.Column('last_attempt_dt', sa.DateTime(), nullable=True),
+    sa.Column('completed_dt', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_erasure_job_user_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_erasure_job')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_erasure_job_public_id'))
+    )
+    with op.batch_alter_table('erasure_job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_erasure_job_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_erasure_job_user_id'), ['user_id'], unique=False)
+
+    op.create_table('experience_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('employer', sa.String(length=160), nullable=False),
+    sa.Column('title', sa.String(length=160), nullable=False),
+    sa.Column('start_month', sa.DateTime(), nullable=False),
+    sa.Column('end_month', sa.DateTime(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_experience_entry_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_experience_entry')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_experience_entry_public_id'))
+    )
+    with op.batch_alter_table('experience_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_experience_entry_user_id'), ['user_id'], unique=False)
+
+    op.create_table('export_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('steps', sa.JSON(), nullable=False),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_export_run_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_export_run')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_export_run_public_id'))
+    )
+    with op.batch_alter_table('export_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_export_run_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_export_run_user_id'), ['user_id'], unique=False)
+
+    op.create_table('interviewer_profile',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('bio', sa.Text(), nullable=False),
+    sa.Column('current_employer', sa.String(length=160), nullable=False),
+    sa.Column('former_employers', sa.JSON(), nullable=False),
+    sa.Column('sectors', sa.JSON(), nullable=False),
+    sa.Column('company_types', sa.JSON(), nullable=False),
+    sa.Column('interview_types', sa.JSON(), nullable=False),
+    sa.Column('modes', sa.JSON(), nullable=False),
+    sa.Column('city', sa.String(length=120), nullable=False),
+    sa.Column('languages', sa.JSON(), nullable=False),
+    sa.Column('weekly_capacity', sa.Integer(), nullable=False),
+    sa.Column('is_accepting', sa.Boolean(), nullable=False),
+    sa.Column('updated_dt', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('weekly_capacity BETWEEN 0 AND 40', name=op.f('ck_interviewer_profile_capacity_range')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_interviewer_profile_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_interviewer_profile')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_interviewer_profile_user_id'))
+    )
+    with op.batch_alter_table('interviewer_profile', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_interviewer_profile_is_accepting'), ['is_accepting'], unique=False)
+
+    op.create_table('objection',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('topic', sa.String(length=30), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.Column('reviewed_dt', sa.DateTime(), nullable=True),
+    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('review_note', sa.Text(), nullable=False),
+    sa.CheckConstraint("status IN ('in_effect', 'upheld', 'overridden', 'withdrawn')", name=op.f('ck_objection_known_status')),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['user_account.id'], name=op.f('fk_objection_reviewed_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_objection_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_objection')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_objection_public_id'))
+    )
+    with op.batch_alter_table('objection', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_objection_user_id'), ['user_id'], unique=False)
 
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -117,6 +311,30 @@ def upgrade():
     with op.batch_alter_table('policy_acceptance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_policy_acceptance_user_id'), ['user_id'], unique=False)
 
+    op.create_table('privacy_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('received_dt', sa.DateTime(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('extension_reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('outcome', sa.Text(), nullable=False),
+    sa.Column('handled_by_id', sa.Integer(), nullable=True),
+    sa.Column('handled_dt', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("status IN ('received', 'in_progress', 'done', 'refused')", name=op.f('ck_privacy_request_known_status')),
+    sa.ForeignKeyConstraint(['handled_by_id'], ['user_account.id'], name=op.f('fk_privacy_request_handled_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_privacy_request_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_privacy_request')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_privacy_request_public_id'))
+    )
+    with op.batch_alter_table('privacy_request', schema=None) as batch_op:
+        batch_op.create_index('ix_privacy_request_status_due', ['status', 'due_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_privacy_request_user_id'), ['user_id'], unique=False)
+
     op.create_table('recovery_code',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -127,6 +345,85 @@ def upgrade():
     )
     with op.batch_alter_table('recovery_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recovery_code_user_id'), ['user_id'], unique=False)
+
+    op.create_table('simulation_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('mode', sa.String(length=20), nullable=False),
+    sa.Column('city', sa.String(length=120), nullable=False),
+    sa.Column('interview_type', sa.String(length=20), nullable=False),
+    sa.Column('sector', sa.String(length=30), nullable=False),
+    sa.Column('company_type', sa.String(length=30), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('goal', sa.Text(), nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('is_auto_invite', sa.Boolean(), nullable=False),
+    sa.Column('paid_by', sa.String(length=200), nullable=True),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.Column('cancelled_dt', sa.DateTime(), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['candidate_id'], ['user_account.id'], name=op.f('fk_simulation_request_candidate_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_simulation_request')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_simulation_request_public_id'))
+    )
+    with op.batch_alter_table('simulation_request', schema=None) as batch_op:
+        batch_op.create_index('ix_simulation_request_candidate_created', ['candidate_id', 'created_dt'], unique=False)
+        batch_op.create_index(batch_op.f('ix_simulation_request_status'), ['status'], unique=False)
+
+    op.create_table('spoken_language',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('level', sa.String(length=10), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_spoken_language_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_spoken_language')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_spoken_language_public_id')),
+    sa.UniqueConstraint('user_id', 'language', name='uq_spoken_language_user_language')
+    )
+    with op.batch_alter_table('spoken_language', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_spoken_language_user_id'), ['user_id'], unique=False)
+
+    op.create_table('sponsor_organisation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('default_locale', sa.String(length=5), nullable=False),
+    sa.Column('seats', sa.Integer(), nullable=False),
+    sa.Column('simulation_allowance', sa.Integer(), nullable=True),
+    sa.Column('practice_test_allowance', sa.Integer(), nullable=True),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("default_locale IN ('fr', 'en')", name=op.f('ck_sponsor_organisation_known_locale')),
+    sa.CheckConstraint("kind IN ('school', 'employer')", name=op.f('ck_sponsor_organisation_known_kind')),
+    sa.CheckConstraint('practice_test_allowance IS NULL OR practice_test_allowance >= 0', name=op.f('ck_sponsor_organisation_practice_tests_not_negative')),
+    sa.CheckConstraint('seats >= 0', name=op.f('ck_sponsor_organisation_seats_not_negative')),
+    sa.CheckConstraint('simulation_allowance IS NULL OR simulation_allowance >= 0', name=op.f('ck_sponsor_organisation_simulations_not_negative')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_sponsor_organisation_created_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sponsor_organisation')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_sponsor_organisation_public_id'))
+    )
+    op.create_table('uploaded_file',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('storage_name', sa.String(length=32), nullable=False),
+    sa.Column('label', sa.String(length=120), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('uploaded_dt', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_uploaded_file_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_uploaded_file')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_uploaded_file_public_id')),
+    sa.UniqueConstraint('storage_name', name=op.f('uq_uploaded_file_storage_name')),
+    sa.UniqueConstraint('user_id', 'kind', name='uq_uploaded_file_user_kind')
+    )
+    with op.batch_alter_table('uploaded_file', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_uploaded_file_user_id'), ['user_id'], unique=False)
 
     op.create_table('user_role',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -165,11 +462,279 @@ def upgrade():
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('interview_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('interviewer_id', sa.Integer(), nullable=True),
+    sa.Column('start_dt', sa.DateTime(), nullable=False),
+    sa.Column('end_dt', sa.DateTime(), nullable=False),
+    sa.Column('meeting_details', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('cancelled_by_id', sa.Integer(), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=500), nullable=True),
+    sa.Column('reminded_dt', sa.DateTime(), nullable=True),
+    sa.Column('feedback_reminded_dt', sa.DateTime(), nullable=True),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['cancelled_by_id'], ['user_account.id'], name=op.f('fk_interview_session_cancelled_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['candidate_id'], ['user_account.id'], name=op.f('fk_interview_session_candidate_id_user_account'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['interviewer_id'], ['user_account.id'], name=op.f('fk_interview_session_interviewer_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['request_id'], ['simulation_request.id'], name=op.f('fk_interview_session_request_id_simulation_request'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_interview_session')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_interview_session_public_id')),
+    sa.UniqueConstraint('request_id', name=op.f('uq_interview_session_request_id'))
+    )
+    with op.batch_alter_table('interview_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_interview_session_candidate_id'), ['candidate_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_interview_session_interviewer_id'), ['interviewer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_interview_session_status'), ['status'], unique=False)
+
+    op.create_table('simulation_invitation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('interviewer_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.Column('expires_dt', sa.DateTime(), nullable=False),
+    sa.Column('responded_dt', sa.DateTime(), nullable=True),
+    sa.Column('decline_reason', sa.String(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['interviewer_id'], ['user_account.id'], name=op.f('fk_simulation_invitation_interviewer_id_user_account'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['request_id'], ['simulation_request.id'], name=op.f('fk_simulation_invitation_request_id_simulation_request'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_simulation_invitation')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_simulation_invitation_public_id')),
+    sa.UniqueConstraint('request_id', 'interviewer_id', name='uq_simulation_invitation_request_interviewer')
+    )
+    with op.batch_alter_table('simulation_invitation', schema=None) as batch_op:
+        batch_op.create_index('ix_simulation_invitation_interviewer_status', ['interviewer_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_simulation_invitation_request_id'), ['request_id'], unique=False)
+
+    op.create_table('sponsor_admin',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('added_dt', sa.DateTime(), nullable=False),
+    sa.Column('added_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['added_by_id'], ['user_account.id'], name=op.f('fk_sponsor_admin_added_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['sponsor_organisation.id'], name=op.f('fk_sponsor_admin_organisation_id_sponsor_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_sponsor_admin_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sponsor_admin')),
+    sa.UniqueConstraint('organisation_id', 'user_id', name='uq_sponsor_admin_organisation_user'),
+    sa.UniqueConstraint('public_id', name=op.f('uq_sponsor_admin_public_id'))
+    )
+    with op.batch_alter_table('sponsor_admin', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sponsor_admin_user_id'), ['user_id'], unique=False)
+
+    op.create_table('sponsor_cohort',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['sponsor_organisation.id'], name=op.f('fk_sponsor_cohort_organisation_id_sponsor_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sponsor_cohort')),
+    sa.UniqueConstraint('organisation_id', 'name', name='uq_sponsor_cohort_organisation_name'),
+    sa.UniqueConstraint('public_id', name=op.f('uq_sponsor_cohort_public_id'))
+    )
+    op.create_table('sponsor_import',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['sponsor_organisation.id'], name=op.f('fk_sponsor_import_organisation_id_sponsor_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_sponsor_import_uploaded_by_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sponsor_import')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_sponsor_import_public_id'))
+    )
+    op.create_table('time_window',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('start_dt', sa.DateTime(), nullable=False),
+    sa.Column('end_dt', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('end_dt > start_dt', name=op.f('ck_time_window_in_order')),
+    sa.ForeignKeyConstraint(['request_id'], ['simulation_request.id'], name=op.f('fk_time_window_request_id_simulation_request'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_time_window')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_time_window_public_id'))
+    )
+    with op.batch_alter_table('time_window', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_time_window_request_id'), ['request_id'], unique=False)
+
+    op.create_table('feedback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('scores', sa.JSON(), nullable=False),
+    sa.Column('strengths', sa.Text(), nullable=False),
+    sa.Column('improvements', sa.Text(), nullable=False),
+    sa.Column('recommendations', sa.Text(), nullable=False),
+    sa.Column('resources', sa.Text(), nullable=False),
+    sa.Column('submitted_dt', sa.DateTime(), nullable=True),
+    sa.Column('candidate_rating', sa.Integer(), nullable=True),
+    sa.Column('candidate_comment', sa.Text(), nullable=True),
+    sa.Column('rated_dt', sa.DateTime(), nullable=True),
+    sa.Column('is_shared_with_sponsor', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('candidate_rating IS NULL OR candidate_rating BETWEEN 1 AND 5', name=op.f('ck_feedback_rating_range')),
+    sa.ForeignKeyConstraint(['session_id'], ['interview_session.id'], name=op.f('fk_feedback_session_id_interview_session'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback')),
+    sa.UniqueConstraint('session_id', name=op.f('uq_feedback_session_id'))
+    )
+    op.create_table('sponsor_enrolment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=True),
+    sa.Column('first_name', sa.String(length=100), nullable=False),
+    sa.Column('last_name', sa.String(length=100), nullable=False),
+    sa.Column('grade', sa.String(length=100), nullable=False),
+    sa.Column('hierarchy_level', sa.String(length=100), nullable=False),
+    sa.Column('recommendation', sa.Text(), nullable=False),
+    sa.Column('provided_dt', sa.DateTime(), nullable=False),
+    sa.Column('updated_dt', sa.DateTime(), nullable=True),
+    sa.Column('started_dt', sa.DateTime(), nullable=False),
+    sa.Column('ended_dt', sa.DateTime(), nullable=True),
+    sa.Column('end_reason', sa.String(length=10), nullable=True),
+    sa.CheckConstraint("end_reason IS NULL OR end_reason IN ('left', 'removed')", name=op.f('ck_sponsor_enrolment_known_end_reason')),
+    sa.ForeignKeyConstraint(['cohort_id'], ['sponsor_cohort.id'], name=op.f('fk_sponsor_enrolment_cohort_id_sponsor_cohort'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['sponsor_organisation.id'], name=op.f('fk_sponsor_enrolment_organisation_id_sponsor_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_sponsor_enrolment_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sponsor_enrolment')),
+    sa.UniqueConstraint('organisation_id', 'user_id', name='uq_sponsor_enrolment_organisation_user'),
+    sa.UniqueConstraint('public_id', name=op.f('uq_sponsor_enrolment_public_id'))
+    )
+    with op.batch_alter_table('sponsor_enrolment', schema=None) as batch_op:
+        batch_op.create_index('ix_sponsor_enrolment_organisation_ended', ['organisation_id', 'ended_dt'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sponsor_enrolment_user_id'), ['user_id'], unique=False)
+
+    op.create_table('sponsor_invitation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=10), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('first_name', sa.String(length=100), nullable=False),
+    sa.Column('last_name', sa.String(length=100), nullable=False),
+    sa.Column('locale', sa.String(length=5), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=True),
+    sa.Column('grade', sa.String(length=100), nullable=False),
+    sa.Column('hierarchy_level', sa.String(length=100), nullable=False),
+    sa.Column('recommendation', sa.Text(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.Column('expires_dt', sa.DateTime(), nullable=False),
+    sa.Column('invited_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("locale IN ('fr', 'en')", name=op.f('ck_sponsor_invitation_known_locale')),
+    sa.CheckConstraint("role IN ('member', 'admin')", name=op.f('ck_sponsor_invitation_known_role')),
+    sa.ForeignKeyConstraint(['cohort_id'], ['sponsor_cohort.id'], name=op.f('fk_sponsor_invitation_cohort_id_sponsor_cohort'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['invited_by_id'], ['user_account.id'], name=op.f('fk_sponsor_invitation_invited_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['sponsor_organisation.id'], name=op.f('fk_sponsor_invitation_organisation_id_sponsor_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sponsor_invitation')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_sponsor_invitation_public_id')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_sponsor_invitation_token_hash'))
+    )
+    with op.batch_alter_table('sponsor_invitation', schema=None) as batch_op:
+        batch_op.create_index('ix_sponsor_invitation_email', ['email'], unique=False)
+        batch_op.create_index('ix_sponsor_invitation_organisation_role', ['organisation_id', 'role'], unique=False)
+
+    op.create_table('sponsor_correction_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('privacy_request_id', sa.Integer(), nullable=True),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.Column('resolved_dt', sa.DateTime(), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("status IN ('open', 'done')", name=op.f('ck_sponsor_correction_request_known_status')),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['sponsor_enrolment.id'], name=op.f('fk_sponsor_correction_request_enrolment_id_sponsor_enrolment'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['sponsor_organisation.id'], name=op.f('fk_sponsor_correction_request_organisation_id_sponsor_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['privacy_request_id'], ['privacy_request.id'], name=op.f('fk_sponsor_correction_request_privacy_request_id_privacy_request'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['user_account.id'], name=op.f('fk_sponsor_correction_request_resolved_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_sponsor_correction_request_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sponsor_correction_request')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_sponsor_correction_request_public_id'))
+    )
+    with op.batch_alter_table('sponsor_correction_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sponsor_correction_request_enrolment_id'), ['enrolment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sponsor_correction_request_user_id'), ['user_id'], unique=False)
+
+    op.create_table('sponsor_usage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('simulation', 'practice_test')", name=op.f('ck_sponsor_usage_known_kind')),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['sponsor_enrolment.id'], name=op.f('fk_sponsor_usage_enrolment_id_sponsor_enrolment'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['sponsor_organisation.id'], name=op.f('fk_sponsor_usage_organisation_id_sponsor_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_sponsor_usage_user_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sponsor_usage')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_sponsor_usage_public_id'))
+    )
+    with op.batch_alter_table('sponsor_usage', schema=None) as batch_op:
+        batch_op.create_index('ix_sponsor_usage_organisation_kind', ['organisation_id', 'kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sponsor_usage_user_id'), ['user_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('sponsor_usage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sponsor_usage_user_id'))
+        batch_op.drop_index('ix_sponsor_usage_organisation_kind')
+
+    op.drop_table('sponsor_usage')
+    with op.batch_alter_table('sponsor_correction_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sponsor_correction_request_user_id'))
+        batch_op.drop_index(batch_op.f('ix_sponsor_correction_request_enrolment_id'))
+
+    op.drop_table('sponsor_correction_request')
+    with op.batch_alter_table('sponsor_invitation', schema=None) as batch_op:
+        batch_op.drop_index('ix_sponsor_invitation_organisation_role')
+        batch_op.drop_index('ix_sponsor_invitation_email')
+
+    op.drop_table('sponsor_invitation')
+    with op.batch_alter_table('sponsor_enrolment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sponsor_enrolment_user_id'))
+        batch_op.drop_index('ix_sponsor_enrolment_organisation_ended')
+
+    op.drop_table('sponsor_enrolment')
+    op.drop_table('feedback')
+    with op.batch_alter_table('time_window', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_time_window_request_id'))
+
+    op.drop_table('time_window')
+    op.drop_table('sponsor_import')
+    op.drop_table('sponsor_cohort')
+    with op.batch_alter_table('sponsor_admin', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sponsor_admin_user_id'))
+
+    op.drop_table('sponsor_admin')
+    with op.batch_alter_table('simulation_invitation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_simulation_invitation_request_id'))
+        batch_op.drop_index('ix_simulation_invitation_interviewer_status')
+
+    op.drop_table('simulation_invitation')
+    with op.batch_alter_table('interview_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_interview_session_status'))
+        batch_op.drop_index(batch_op.f('ix_interview_session_interviewer_id'))
+        batch_op.drop_index(batch_op.f('ix_interview_session_candidate_id'))
+
+    op.drop_table('interview_session')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
 
@@ -178,10 +743,29 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_user_role_user_id'))
 
     op.drop_table('user_role')
+    with op.batch_alter_table('uploaded_file', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_uploaded_file_user_id'))
+
+    op.drop_table('uploaded_file')
+    op.drop_table('sponsor_organisation')
+    with op.batch_alter_table('spoken_language', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_spoken_language_user_id'))
+
+    op.drop_table('spoken_language')
+    with op.batch_alter_table('simulation_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_simulation_request_status'))
+        batch_op.drop_index('ix_simulation_request_candidate_created')
+
+    op.drop_table('simulation_request')
     with op.batch_alter_table('recovery_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))
 
     op.drop_table('recovery_code')
+    with op.batch_alter_table('privacy_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_privacy_request_user_id'))
+        batch_op.drop_index('ix_privacy_request_status_due')
+
+    op.drop_table('privacy_request')
     with op.batch_alter_table('policy_acceptance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_policy_acceptance_user_id'))
 
@@ -191,12 +775,56 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbox_message_status'))
 
     op.drop_table('outbox_message')
+    with op.batch_alter_table('objection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_objection_user_id'))
+
+    op.drop_table('objection')
+    with op.batch_alter_table('interviewer_profile', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_interviewer_profile_is_accepting'))
+
+    op.drop_table('interviewer_profile')
+    with op.batch_alter_table('export_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_export_run_user_id'))
+        batch_op.drop_index(batch_op.f('ix_export_run_status'))
+
+    op.drop_table('export_run')
+    with op.batch_alter_table('experience_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_experience_entry_user_id'))
+
+    op.drop_table('experience_entry')
+    with op.batch_alter_table('erasure_job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_erasure_job_user_id'))
+        batch_op.drop_index(batch_op.f('ix_erasure_job_status'))
+
+    op.drop_table('erasure_job')
+    with op.batch_alter_table('education_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_education_entry_user_id'))
+
+    op.drop_table('education_entry')
+    with op.batch_alter_table('consent_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_consent_event_user_dt')
+
+    op.drop_table('consent_event')
+    with op.batch_alter_table('consent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_user_id'))
+
+    op.drop_table('consent')
+    op.drop_table('candidate_profile')
+    with op.batch_alter_table('availability_slot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_availability_slot_user_id'))
+
+    op.drop_table('availability_slot')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_user_kind_dt')
         batch_op.drop_index(batch_op.f('ix_audit_event_kind'))
         batch_op.drop_index(batch_op.f('ix_audit_event_created_dt'))
 
     op.drop_table('audit_event')
+    with op.batch_alter_table('access_log_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_log_entry_viewer_id'))
+        batch_op.drop_index('ix_access_log_entry_owner_dt')
+
+    op.drop_table('access_log_entry')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_created_dt'))
 

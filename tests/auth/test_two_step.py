@@ -109,9 +109,9 @@ def test_member_turns_two_step_off_with_password(app, client, make_user, auth):
         assert not db.session.scalar(select(User)).has_totp
 
 
-def sign_in_admin_with_two_step(app, make_user, email="admin@example.com"):
-    """A client signed in as an administrator who passed two-step verification."""
-    make_user(email, roles=(Role.ADMIN,))
+def sign_in_admin_with_two_step(app, make_user, email="admin@example.com", roles=(Role.ADMIN,)):
+    """A client signed in as an administrator (with `roles`) who passed two-step verification."""
+    make_user(email, roles=roles)
     client = app.test_client()
     AuthActions(client).login(email)
     set_up_two_step(client)

@@ -51,10 +51,10 @@ def test_catalog_matches_a_fresh_extraction(tmp_path):
         capture_output=True,
     )
     with pot.open("rb") as handle:
-        fresh = {m.id for m in read_po(handle) if m.id}
-    current = {m.id for m in load_catalog() if m.id}
-    assert sorted(fresh - current) == [], "strings missing from the catalog: run `make translations`"
-    assert sorted(current - fresh) == [], "stale strings in the catalog: run `make translations`"
+        fresh = {str(m.id) for m in read_po(handle) if m.id}
+    current = {str(m.id) for m in load_catalog() if m.id}
+    assert sorted(fresh - current, key=str) == [], "strings missing from the catalog: run `make translations`"
+    assert sorted(current - fresh, key=str) == [], "stale strings in the catalog: run `make translations`"
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale, gettext
 from sqlalchemy import delete, inspect, select, text
 
 from app.auth.models import User
@@ -134,11 +135,13 @@ def test_export_contains_every_registry_entry_and_every_value(app, filled):
 
 
 def test_export_readme_is_in_the_members_language(app, sign_in):
-    member = sign_in("marie@example.com", locale="fr")
-    archive = zipfile.ZipFile(io.BytesIO(download(member, "fr").data))
+    member = sign_in("marie@example.com", locale="fr", first_name="Marie", last_name="Curie")
+    archive = zipfile.ZipFile(io.BytesIO(download(member, "en").data))
     readme = archive.read("README.txt").decode()
-    assert "<html" not in readme and "Marie" not in readme  # plain text
-    assert "account.json" in readme
+    with app.test_request_context("/"), force_locale("fr"):
+        expected = gettext("Your data on %(portal)s, for %(name)s", portal="Caseinjob", name="Marie Curie")
+    assert readme.startswith(expected)
+    assert "<html" not in readme and "account.json" in readme
 
 
 def test_export_holds_only_the_members_own_data(app, sign_in):

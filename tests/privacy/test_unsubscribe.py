@@ -69,24 +69,24 @@ def test_one_click_post_unsubscribes_without_sign_in_or_csrf(app, client, make_u
     [row] = outbox(app)
     path = row.headers["List-Unsubscribe"].strip("<>").removeprefix("http://localhost")
     response = client.post(path, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
-    assert response.status_code == 200
+    assert response.status_code == 200 and "You are unsubscribed" in shown(response)
     events = rows(app, ConsentEvent, user_id=user_id)
     assert [(event.is_granted, event.source) for event in events] == [(True, "dashboard"), (False, "unsubscribe_link")]
     assert not send_news(app, user_id)
 
 
-@pytest.mark.parametrize(("lang", "button"), [("en", "Unsubscribe"), ("fr", "Unsubscribe")])
-def test_link_in_the_body_shows_a_button_and_get_changes_nothing(app, client, make_user, lang, button):
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_link_in_the_body_shows_a_button_and_get_changes_nothing(app, client, make_user, lang):
     user_id = make_user("member@example.com", locale=lang)
     grant(app, user_id)
     send_news(app, user_id)
     [row] = outbox(app)
     path = link_in(row.body_text, "/unsubscribe/")
     page = client.get(path)
-    assert page.status_code == 200 and f'<html lang="{lang}">' in page.text and button in page.text
+    assert page.status_code == 200 and f'<html lang="{lang}">' in page.text
+    assert f'<form method="post" action="{path}"' in page.text
     assert len(rows(app, ConsentEvent, user_id=user_id)) == 1
-    done = client.post(path)
-    assert "You are unsubscribed" in shown(done) or done.status_code == 200
+    assert client.post(path).status_code == 200
     with app.app_context():
         assert not consents.has_consent(db.session.get(User, user_id), ConsentPurpose.MARKETING)
 

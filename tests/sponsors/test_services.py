@@ -35,6 +35,7 @@ def test_charge_sponsor_uses_the_allowance_then_returns_none(app, make_user):
         assert services.charge_sponsor(_user(lonely_id), "simulation") is None
         first = services.charge_sponsor(member, "simulation")
         assert first is not None and first.kind == "simulation" and first.user_id == member_id
+        assert first.organisation_name == "École"
         assert services.charge_sponsor(member, "simulation") is not None
         assert services.charge_sponsor(member, "simulation") is None  # allowance of 2 used up
         for _ in range(3):
