@@ -59,32 +59,32 @@ DEMO_MEMBERS = (
 
 #: Interviewer profiles of the demo interviewers, so that matching has someone to propose.
 DEMO_INTERVIEWERS = {
-    "julien.martin@demo.caseinjob.fr": dict(
-        bio="Ancien manager en conseil en stratégie, j'ai mené plus de 200 entretiens de recrutement.",
-        current_employer="Conseil & Co",
-        former_employers=["Grand Cabinet"],
-        sectors=["consulting", "banking_finance"],
-        company_types=["consulting_firm", "large_company"],
-        interview_types=["case", "behavioural"],
-        modes=["video", "phone", "in_person"],
-        city="Paris",
-        languages=["fr", "en"],
-        weekly_capacity=3,
-        slots=((1, 18, 22), (3, 18, 22), (5, 9, 12)),
-    ),
-    "sarah.johnson@demo.caseinjob.fr": dict(
-        bio="Vice-president at an investment bank; I run technical and fit interviews for analysts.",
-        current_employer="Northbridge Bank",
-        former_employers=[],
-        sectors=["banking_finance", "technology"],
-        company_types=["bank_finance", "large_company"],
-        interview_types=["technical", "behavioural", "case"],
-        modes=["video", "phone"],
-        city="",
-        languages=["en"],
-        weekly_capacity=2,
-        slots=((0, 8, 12), (2, 8, 12)),
-    ),
+    "julien.martin@demo.caseinjob.fr": {
+        "bio": "Ancien manager en conseil en stratégie, j'ai mené plus de 200 entretiens de recrutement.",
+        "current_employer": "Conseil & Co",
+        "former_employers": ["Grand Cabinet"],
+        "sectors": ["consulting", "banking_finance"],
+        "company_types": ["consulting_firm", "large_company"],
+        "interview_types": ["case", "behavioural"],
+        "modes": ["video", "phone", "in_person"],
+        "city": "Paris",
+        "languages": ["fr", "en"],
+        "weekly_capacity": 3,
+        "slots": ((1, 18, 22), (3, 18, 22), (5, 9, 12)),
+    },
+    "sarah.johnson@demo.caseinjob.fr": {
+        "bio": "Vice-president at an investment bank; I run technical and fit interviews for analysts.",
+        "current_employer": "Northbridge Bank",
+        "former_employers": [],
+        "sectors": ["banking_finance", "technology"],
+        "company_types": ["bank_finance", "large_company"],
+        "interview_types": ["technical", "behavioural", "case"],
+        "modes": ["video", "phone"],
+        "city": "",
+        "languages": ["en"],
+        "weekly_capacity": 2,
+        "slots": ((0, 8, 12), (2, 8, 12)),
+    },
 }
 
 

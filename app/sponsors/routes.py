@@ -6,7 +6,7 @@ invitations, imports and figures answer 404.
 """
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
@@ -426,7 +426,7 @@ def commit_import(public_id: str):
         return redirect(url_for("sponsors.preview_import", public_id=batch.public_id))
     db.session.delete(batch)
     db.session.commit()
-    flash(_("%(count)d invitations are sent.", count=count), "success")
+    flash(ngettext("%(num)d invitation is sent.", "%(num)d invitations are sent.", count), "success")
     return redirect(url_for("sponsors.list_invitations", public_id=organisation.public_id))
 
 

@@ -93,27 +93,27 @@ def test_every_state_changing_route_refuses_a_missing_csrf_token(app, make_user)
     assert client.get("/en/dashboard").status_code == 200  # the logout POST without a token did nothing
 
 
-C, I, S, CL, T, A = (Role.CANDIDATE, Role.INTERVIEWER, Role.SPONSOR_ADMIN, Role.CLIENT, Role.TEST_AUTHOR, Role.ADMIN)
+CANDIDATE, INTERVIEWER, SPONSOR, ADMIN = Role.CANDIDATE, Role.INTERVIEWER, Role.SPONSOR_ADMIN, Role.ADMIN
 #: Pages that only some roles may open; every other signed-in page is open to any member.
 ROLE_PAGES = {
-    "/en/admin/": {A},
-    "/en/admin/audit": {A},
-    "/en/profile": {C},
-    "/en/profile/goals": {C},
-    "/en/profile/visibility": {C},
-    "/en/interviewer-profile": {I},
-    "/en/simulations/": {C, I},
-    "/en/simulations/new": {C},
-    "/en/simulations/statistics": {A},
-    "/en/privacy/admin/requests": {A},
-    "/en/privacy/admin/objections": {A},
-    "/en/privacy/admin/runs": {A},
-    "/en/privacy/admin/records": {A},
-    "/en/privacy/admin/policies": {A},
-    "/en/privacy/admin/promises": {A},
-    "/en/sponsors/manage": {A},
-    "/en/sponsors/manage/new": {A},
-    "/en/sponsors/": {S},
+    "/en/admin/": {ADMIN},
+    "/en/admin/audit": {ADMIN},
+    "/en/profile": {CANDIDATE},
+    "/en/profile/goals": {CANDIDATE},
+    "/en/profile/visibility": {CANDIDATE},
+    "/en/interviewer-profile": {INTERVIEWER},
+    "/en/simulations/": {CANDIDATE, INTERVIEWER},
+    "/en/simulations/new": {CANDIDATE},
+    "/en/simulations/statistics": {ADMIN},
+    "/en/privacy/admin/requests": {ADMIN},
+    "/en/privacy/admin/objections": {ADMIN},
+    "/en/privacy/admin/runs": {ADMIN},
+    "/en/privacy/admin/records": {ADMIN},
+    "/en/privacy/admin/policies": {ADMIN},
+    "/en/privacy/admin/promises": {ADMIN},
+    "/en/sponsors/manage": {ADMIN},
+    "/en/sponsors/manage/new": {ADMIN},
+    "/en/sponsors/": {SPONSOR},
 }
 
 
