@@ -328,7 +328,7 @@ def sessions():
 @bp.route("/account/sessions/<public_id>/end", methods=["POST"])
 @login_required
 def end_session(public_id: str):
-    """Sign one device out; another member's session is not found (404)."""
+    """Sign one device out (from this page or the privacy dashboard); another member's session is 404."""
     user_session = services.find_open_session(current_user, public_id)
     if user_session is None:
         abort(404)
@@ -341,7 +341,7 @@ def end_session(public_id: str):
         flash(_("You are signed out."), "info")
         return redirect(url_for("main.home"))
     flash(_("That session is ended."), "success")
-    return redirect(url_for("auth.sessions"))
+    return redirect(safe_next(request.form.get("next")) or url_for("auth.sessions"))
 
 
 # --- two-step verification settings ------------------------------------------------------------------

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from app.auth import services as auth_services
-from app.auth.models import EndReason
 from app.auth.permissions import get_owned_or_404
 from app.core.audit import EventKind
 from app.core.security import form_checks_csrf
@@ -164,25 +163,6 @@ def lift_restriction():
 
 
 # --- sessions ----------------------------------------------------------------------------------------
-
-
-@bp.route("/privacy/sessions/<public_id>/end", methods=["POST"])
-@login_required
-def end_session(public_id: str):
-    """Sign one device out from the dashboard; another member's session is not found (404)."""
-    user_session = auth_services.find_open_session(current_user, public_id)
-    if user_session is None:
-        abort(404)
-    is_this_device = user_session.id == current_user.current_session.id
-    auth_services.end_session(user_session, EndReason.ENDED_BY_MEMBER)
-    db.session.commit()
-    if is_this_device:
-        logout_user()
-        session.clear()
-        flash(_("You are signed out."), "info")
-        return redirect(url_for("main.home"))
-    flash(_("That session is ended."), "success")
-    return redirect(url_for("privacy.dashboard", _anchor="sessions"))
 
 
 # --- export ------------------------------------------------------------------------------------------

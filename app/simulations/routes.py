@@ -126,18 +126,12 @@ def request_page(public_id: str):
     )
 
 
-@bp.route("/requests/<public_id>/invite", methods=["POST"])
-@role_required(Role.CANDIDATE)
-@form_checks_csrf
-def invite(public_id: str):
-    """Invite the interviewers the candidate ticked (only among those proposed)."""
+def _invite_and_report(public_id: str, form, choose) -> object:
+    """Invite whom `choose(request)` picks, commit, and tell the candidate how many were invited."""
     simulation_request = _own_request_or_404(public_id)
-    if InviteForm().validate_on_submit():
-        chosen = set(request.form.getlist("interviewer"))
-        result = services.find_matches(simulation_request)
-        ids = [user.id for _, user in result.matches if user.public_id in chosen]
+    if form.validate_on_submit():
         try:
-            invited = services.invite(simulation_request, ids)
+            invited = choose(simulation_request)
         except SimulationError as error:
             db.session.rollback()
             flash(str(error.message), "error")
@@ -148,6 +142,20 @@ def invite(public_id: str):
                 "success",
             )
     return redirect(url_for("simulations.request_page", public_id=public_id))
+
+
+@bp.route("/requests/<public_id>/invite", methods=["POST"])
+@role_required(Role.CANDIDATE)
+@form_checks_csrf
+def invite(public_id: str):
+    """Invite the interviewers the candidate ticked (only among those proposed)."""
+    chosen = set(request.form.getlist("interviewer"))
+
+    def ticked(simulation_request):
+        result = services.find_matches(simulation_request)
+        return services.invite(simulation_request, [user.id for _, user in result.matches if user.public_id in chosen])
+
+    return _invite_and_report(public_id, InviteForm(), ticked)
 
 
 @bp.route("/requests/<public_id>/invite-best", methods=["POST"])
@@ -155,20 +163,7 @@ def invite(public_id: str):
 @form_checks_csrf
 def invite_best(public_id: str):
     """Let the portal invite the three best matches."""
-    simulation_request = _own_request_or_404(public_id)
-    if InviteBestForm().validate_on_submit():
-        try:
-            invited = services.invite_best(simulation_request)
-        except SimulationError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(
-                _("%(count)d interviewer(s) invited. You will receive an e-mail when one accepts.", count=len(invited)),
-                "success",
-            )
-    return redirect(url_for("simulations.request_page", public_id=public_id))
+    return _invite_and_report(public_id, InviteBestForm(), services.invite_best)
 
 
 @bp.route("/requests/<public_id>/cancel", methods=["POST"])

@@ -1,18 +1,14 @@
 """A candidate fills the profile in French, in a real browser: goals, education, experience, a language,
 a photo (stripped of its GPS data) and a CV, with the mistakes a member makes on the way.
 
-Expected French texts come from the catalog (messages.po). While the profile strings are not translated yet,
-`E2E_IGNORE_MISSING_FR=1` runs the journey with the English msgid in place of each missing msgstr, to check
-the rest of the test; without it, the first missing translation fails the test with the catalog's message.
+Expected French texts come from the catalog (messages.po): a missing translation fails the test.
 """
 
 import io
-import os
 import re
 from pathlib import Path
 from urllib.parse import urljoin
 
-import pytest
 from PIL import Image
 
 from app.profiles.choices import language_name
@@ -27,22 +23,11 @@ FIRST_NAME = "Camille"
 LAST_NAME = "Durand"
 CV_NAME = "CV Camille.pdf"
 
-#: Only to check the test's logic while translations are missing; never set in CI.
-IGNORE_MISSING_FR = os.environ.get("E2E_IGNORE_MISSING_FR") == "1"
-_missing_fr: set[str] = set()
 
 PERCENT = re.compile(r"(\d+)\s*%")  # "0 %" in French (with a no-break space), "0%" in English
 
 
-def fr(msgid: str) -> str:
-    """The French text of `msgid` from the catalog; under E2E_IGNORE_MISSING_FR=1, the msgid when it is missing."""
-    if not IGNORE_MISSING_FR:
-        return translation(msgid)
-    try:
-        return translation(msgid)
-    except pytest.fail.Exception:
-        _missing_fr.add(msgid)
-        return msgid
+fr = translation  # the French text of a message id, from the catalog
 
 
 def expect(target):
@@ -270,6 +255,3 @@ def test_candidate_fills_profile_and_uploads_cv_and_photo_in_french(live_server,
     expect(fact(page.locator("#goals"), "Sectors")).to_have_text("Consulting, Banking and finance")
     expect(page.locator("#experience .entry")).to_contain_text("September 2024 – today")
     page.screenshot(path=str(SCREENS / "profile-en.png"), full_page=True)
-
-    if _missing_fr:
-        print(f"E2E_IGNORE_MISSING_FR: {len(_missing_fr)} French texts missing: {sorted(_missing_fr)}")  # noqa: T201

@@ -1,19 +1,15 @@
 """A video case interview, in a real browser: a candidate asks for it in French, an interviewer accepts it in
 English, gives feedback, and the candidate reads that feedback in French, rates it and gets the e-mails.
 
-Expected French texts come from the catalog (messages.po). While the simulation strings are not translated yet,
-`E2E_IGNORE_MISSING_FR=1` runs the journey with the English msgid in place of each missing msgstr, to check
-the rest of the test; without it, the first missing translation fails the test with the catalog's message.
+Expected French texts come from the catalog (messages.po): a missing translation fails the test.
 """
 
-import os
 import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
-import pytest
 from babel.dates import format_date, format_datetime
 from sqlalchemy import select
 
@@ -40,20 +36,8 @@ STRENGTHS = "Clear structure from the first minute"
 IMPROVEMENTS = "Sharpen the market-sizing maths"
 RECOMMENDATIONS = "Practise one case a day, out loud"
 
-#: Only to check the test's logic while translations are missing; never set in CI.
-IGNORE_MISSING_FR = os.environ.get("E2E_IGNORE_MISSING_FR") == "1"
-_missing_fr: set[str] = set()
 
-
-def fr(msgid: str) -> str:
-    """The French text of `msgid` from the catalog; under E2E_IGNORE_MISSING_FR=1, the msgid when it is missing."""
-    if not IGNORE_MISSING_FR:
-        return translation(msgid)
-    try:
-        return translation(msgid)
-    except pytest.fail.Exception:
-        _missing_fr.add(msgid)
-        return msgid
+fr = translation  # the French text of a message id, from the catalog
 
 
 def expect(target):
@@ -301,6 +285,3 @@ def test_video_case_interview_requested_in_french_accepted_in_english_feedback_r
     assert str(event["location"]) == VIDEO_LINK
     assert str(event["summary"]) == fr("Mock interview (Caseinjob)")
     assert f"/fr/simulations/sessions/{session_id}" in text_part(feedback_ready)
-
-    if _missing_fr:
-        print(f"E2E_IGNORE_MISSING_FR: {len(_missing_fr)} French texts missing: {sorted(_missing_fr)}")  # noqa: T201

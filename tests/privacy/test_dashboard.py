@@ -74,7 +74,9 @@ def test_end_another_session_from_the_dashboard(app, sign_in):
     other_device = app.test_client()
     AuthActions(other_device).login("alice@example.com")
     [first, second] = rows(app, UserSession, user_id=alice.user_id)
-    response = alice.post(f"/en/privacy/sessions/{second.public_id}/end")
+    response = alice.post(
+        f"/en/account/sessions/{second.public_id}/end", data={"next": "/en/privacy/dashboard#sessions"}
+    )
     assert response.headers["Location"].endswith("/en/privacy/dashboard#sessions")
     assert other_device.get("/en/privacy/dashboard").status_code == 302
     assert alice.get("/en/privacy/dashboard").status_code == 200
@@ -84,7 +86,7 @@ def test_ending_another_members_session_is_404(app, sign_in):
     alice = sign_in("alice@example.com")
     bob = sign_in("bob@example.com")
     [bob_session] = rows(app, UserSession, user_id=bob.user_id)
-    assert alice.post(f"/en/privacy/sessions/{bob_session.public_id}/end").status_code == 404
+    assert alice.post(f"/en/account/sessions/{bob_session.public_id}/end").status_code == 404
     with app.app_context():
         assert db.session.scalar(select(UserSession.ended_dt).where(UserSession.id == bob_session.id)) is None
 
