@@ -16,6 +16,26 @@ def _register_profile_ground() -> None:
 _register_profile_ground()
 
 
+def _register_sponsor_metric() -> None:
+    """Sponsors see, by cohort, how many interviews their members completed (never who did what)."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.simulations.services import completed_interviews_by_candidate
+    from app.sponsors.figures import Metric, register_metric
+
+    register_metric(
+        Metric(
+            "completed_interviews",
+            _l("Completed interviews"),
+            lambda organisation, user_ids: completed_interviews_by_candidate(user_ids),
+            order=20,
+        )
+    )
+
+
+_register_sponsor_metric()
+
+
 @bp.app_context_processor
 def _simulation_labels() -> dict:
     """Label helpers for simulation codes, in the page's language."""

@@ -704,3 +704,15 @@ def record_profile_view(invitation: SimulationInvitation, viewer: User) -> None:
         what=AccessedData.PROFILE,
         why=AccessReason.INTERVIEW_REQUEST,
     )
+
+
+def completed_interviews_by_candidate(user_ids: list[int]) -> dict[int, int]:
+    """{candidate id: completed sessions}, in one query, for sponsors' aggregated figures."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(InterviewSession.candidate_id, func.count(InterviewSession.id))
+        .where(InterviewSession.candidate_id.in_(user_ids), InterviewSession.status == SessionStatus.COMPLETED.value)
+        .group_by(InterviewSession.candidate_id)
+    ).all()
+    return dict(rows)

@@ -156,3 +156,39 @@ def test_login_is_rate_limited_per_ip_across_accounts(limited_app_config, reques
         for n in range(6)
     ]
     assert statuses == [401] * 5 + [429]
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def test_rate_limits_can_live_in_redis(app_config, request):
+    """Several gunicorn workers or machines share the counters when RATELIMIT_STORAGE_URI names Redis."""
+    import os
+
+    if not redis_answers(REDIS_URL):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis does not answer at {REDIS_URL}")
+        pytest.skip("Redis is not running here (it is optional; CI runs this test)")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    app_config.update(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL, LOGIN_LIMIT_PER_ACCOUNT="2 per minute")
+    app = request.getfixturevalue("app")
+    request.getfixturevalue("make_user")("member@example.com")
+    first, second = app.test_client(), app.test_client()  # two browsers: only Redis links their attempts
+    token = csrf_from(first.get("/en/login").text)
+    data = {"identifier": "member@example.com", "password": "wrong-1234567", "csrf_token": token}
+    assert first.post("/en/login", data=data).status_code == 401
+    assert first.post("/en/login", data=data).status_code == 401
+    other_token = csrf_from(second.get("/en/login").text)
+    assert second.post("/en/login", data={**data, "csrf_token": other_token}).status_code == 429
+    assert redis.Redis.from_url(REDIS_URL).dbsize() > 0

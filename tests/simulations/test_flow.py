@@ -339,3 +339,18 @@ def test_cancel_and_no_show(app, candidate, make_interviewer):
     notice = outbox(app, "julien.martin@example.com")[-1]
     assert notice.subject == "Your mock interview is cancelled" and "Malade" in notice.body_text
     assert services  # imported for the module's side effects (ground registration)
+
+
+def test_sponsors_see_completed_interviews_as_a_count_by_cohort(app, candidate, make_interviewer):
+    from app.sponsors.figures import metrics
+
+    make_interviewer("julien.martin@example.com")
+    request_id = create_request(candidate)
+    invite_all(candidate, request_id, app, ["julien.martin@example.com"])
+    accept(signed_in(app, "julien.martin@example.com"), invitation_of(app, "julien.martin@example.com"))
+    with app.app_context():
+        session = db.session.scalar(select(InterviewSession))
+        session.status = "completed"
+        db.session.commit()
+        metric = next(metric for metric in metrics() if metric.key == "completed_interviews")
+        assert metric.count(None, [candidate.user_id, 999]) == {candidate.user_id: 1}
