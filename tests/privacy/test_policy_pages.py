@@ -33,3 +33,59 @@ def test_controller_identity_comes_from_configuration(app, client):
     app.config.update(CONTROLLER_NAME="Exemple Portail SARL", DPO_EMAIL="dpo@portail.example")
     text = shown(client.get("/fr/privacy"))
     assert "Exemple Portail SARL" in text and "dpo@portail.example" in text
+
+
+RIGHTS = (
+    "right-access",
+    "right-rectification",
+    "right-erasure",
+    "right-restriction",
+    "right-portability",
+    "right-objection",
+    "right-withdraw-consent",
+)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "en",
+            (
+                "access",
+                "rectification",
+                "erasure",
+                "restrict",
+                "portability",
+                "object",
+                "withdraw",
+                "2 years",
+                "CNIL",
+                "one month",
+            ),
+        ),
+        (
+            "fr",
+            (
+                "accès",
+                "rectification",
+                "effacement",
+                "limitation",
+                "portabilité",
+                "opposer",
+                "retirer",
+                "2 ans",
+                "CNIL",
+                "un mois",
+            ),
+        ),
+    ],
+)
+def test_every_right_the_retention_and_the_contact_are_in_both_languages(app, client, lang, words):
+    text = shown(client.get(f"/{lang}/privacy"))
+    for clause in (*RIGHTS, "retention-client-data-2-years", "complaint-authority", "contact"):
+        assert f'data-clause="{clause}"' in text, clause
+    lowered = text.lower()
+    for word in words:
+        assert word.lower() in lowered, (lang, word)
+    assert app.config["DPO_EMAIL"] in text and app.config["CONTACT_EMAIL"] in text
