@@ -34,6 +34,7 @@ def count_users(app) -> int:
         return db.session.scalar(select(func.count(User.id)))
 
 
+@pytest.mark.promise("security-measures")
 def test_register_creates_candidate_with_policy_acceptance(app, client):
     response = register(client, "fr")
     assert response.status_code == 302

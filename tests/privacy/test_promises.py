@@ -19,17 +19,10 @@ MARKER = re.compile(r"""pytest\.mark\.promise\(\s*["']([a-z0-9-]+)["']\s*\)""")
 #: Clauses whose proof belongs to a feature still being built, with the feature that owes the test.
 #: Remove a line when that feature tags its test; a clause missing from here and untested fails.
 AWAITING_FEATURE = {
-    "profile-visibility": "profiles",
     "accommodation-private-note": "assessments",
-    "matching-explained": "simulations",
     "score-contest": "assessments",
-    "recipients-interviewers": "simulations",
-    "recipients-candidates": "simulations",
-    "recipients-sponsors": "sponsors",
     "recipients-test-authors": "assessments",
-    "retention-sponsor-data": "sponsors",
     "retention-anonymised-aggregates": "assessments",
-    "security-measures": "core (security tests to tag)",
 }
 
 RIGHTS = (

@@ -122,6 +122,8 @@ def test_owner_sees_everything_and_is_not_logged(app, world):
         ("assigning.client@example.com", AccessReason.CLIENT_ASSIGNMENT),
     ],
 )
+@pytest.mark.promise("recipients-interviewers")
+@pytest.mark.promise("access-log")
 def test_members_with_a_ground_see_shared_sections_and_each_view_is_logged(app, world, email, reason):
     client = signed_in(app, email)
     page = client.get(f"/en/members/{world['public_id']}/profile")
@@ -138,6 +140,8 @@ def test_members_with_a_ground_see_shared_sections_and_each_view_is_logged(app, 
     assert all(entry.viewer_name != "Camille Durand" for entry in entries)
 
 
+@pytest.mark.promise("profile-visibility")
+@pytest.mark.promise("recipients-interviewers")
 def test_private_sections_stay_hidden_from_interviewers(app, world):
     owner = world["owner"]
     data = dict.fromkeys(("about", "education", "experience", "skills", "languages", "targets", "photo"), "connections")
@@ -148,6 +152,7 @@ def test_private_sections_stay_hidden_from_interviewers(app, world):
     assert "Download the CV" not in client.get(f"/en/members/{world['public_id']}/profile").text
 
 
+@pytest.mark.promise("right-restriction")
 def test_restriction_hides_the_candidate_from_clients_but_not_from_the_accepted_interviewer(app, world):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "camille@example.com"))

@@ -153,6 +153,7 @@ def test_languages_add_update_remove(app, candidate):
     assert rows(app, SpokenLanguage, candidate.user_id) == []
 
 
+@pytest.mark.promise("profile-visibility")
 def test_visibility_is_saved_per_section(app, candidate):
     data = dict.fromkeys(
         ("about", "education", "experience", "skills", "languages", "targets", "photo", "cv"), "connections"

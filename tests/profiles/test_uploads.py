@@ -37,6 +37,7 @@ def files_on_disk(app) -> list[Path]:
     return [path for path in Path(app.config["UPLOAD_DIR"]).rglob("*") if path.is_file()]
 
 
+@pytest.mark.promise("security-measures")
 def test_photo_loses_its_gps_exif_and_is_resized(app, candidate):
     response = upload(candidate, "photo", files.jpeg_with_gps(), "holiday.jpg")
     assert response.headers["Location"] == "/en/profile#files"
@@ -94,6 +95,7 @@ def test_request_over_the_limit_gets_the_413_page(app, candidate):
     assert "Fichier trop volumineux" in shown(response)
 
 
+@pytest.mark.promise("security-measures")
 def test_cv_is_encrypted_on_disk_and_comes_back_decrypted(app, candidate):
     pdf = files.pdf()
     response = upload(candidate, "cv", pdf, "../../etc/My CV.pdf", visibility="private")

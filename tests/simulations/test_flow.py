@@ -56,6 +56,8 @@ def accept(client, invitation, window_index=0, details="https://visio.example/ab
     )
 
 
+@pytest.mark.promise("matching-explained")
+@pytest.mark.promise("recipients-candidates")
 def test_matches_are_shown_with_reasons_and_never_the_candidate(app, candidate, make_interviewer):
     make_interviewer("julien.martin@example.com")
     make_interviewer("zoe.english@example.com", languages=["en"])  # cannot run it in French
@@ -87,6 +89,7 @@ def test_bad_requests_are_refused_and_keep_what_was_typed(app, make_user, change
         assert db.session.scalar(select(func.count(SimulationRequest.id))) == 0
 
 
+@pytest.mark.promise("matching-explained")
 def test_no_good_match_says_how_to_widen(app, candidate, make_interviewer):
     make_interviewer("video.only@example.com")
     request_id = create_request(candidate, mode="in_person", city="Brest")
@@ -229,6 +232,7 @@ def test_invitations_expire_after_72_hours_and_move_on(app, candidate, make_inte
         assert db.session.scalar(select(func.count(InterviewSession.id))) == 0
 
 
+@pytest.mark.promise("recipients-interviewers")
 def test_access_rules(app, candidate, make_interviewer, make_user):
     make_interviewer("invited@example.com")
     make_interviewer("stranger@example.com")

@@ -1,6 +1,7 @@
 """What a sponsor sees: only its own organisation, never a restricted member, never a figure about fewer
 than 5 members; and what the member sees of the data their sponsor provided."""
 
+import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -104,6 +105,7 @@ def test_a_restricted_member_disappears_from_the_sponsor_lists(app, school, make
     assert "<td>1</td>" in cohorts  # only the visible member is counted
 
 
+@pytest.mark.promise("recipients-sponsors")
 def test_no_figure_about_fewer_than_five_members(app, school, make_user):
     users = [make_user(f"m{index}@example.com") for index in range(9)]
     for user_id in users[:6]:

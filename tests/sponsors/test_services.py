@@ -91,6 +91,7 @@ def test_every_sponsor_table_is_covered_by_the_registry(app):
             assert table in covered or table == "sponsor_cohort", table
 
 
+@pytest.mark.promise("retention-sponsor-data")
 def test_retention_deletes_data_a_year_after_the_enrolment_ends(app, make_user):
     school = make_organisation(app, "École Purge")
     old_id, recent_id, active_id = (make_user(f"{name}@example.com") for name in ("old", "recent", "active"))
