@@ -78,7 +78,7 @@ def absolute_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def queue_email(
+def render_email(
     *,
     to: str,
     template: str,
@@ -90,23 +90,26 @@ def queue_email(
     attachments: list[Attachment] | None = None,
     **context,
 ) -> OutboxMessage:
-    """Render `email/<template>.txt` and `.html` in the recipient's language and add it to the outbox.
+    """The outbox row for `<template>.txt` and `.html`, rendered in the recipient's language (not added).
 
+    :param template: a name under templates/email/ ("verify_email"), or a feature's own path with a
+        slash ("sponsors/email/invitation").
     :param subject: a lazy string (or a callable taking no argument), rendered in `locale`.
     :param is_service: False for news, surveys and offers; those must carry List-Unsubscribe headers, so
         queue them through app.privacy.consents.queue_marketing_email, which checks consent first.
     """
     if not is_service and "List-Unsubscribe" not in (headers or {}):
         raise ValueError("an e-mail that is not a service message must carry an unsubscribe link and headers")
+    path = template if "/" in template else f"email/{template}"
     with force_locale(locale):
         context.update(locale=locale, portal_name=current_app.config["PORTAL_NAME"])
         rendered_subject = str(subject() if callable(subject) else subject)
-        message = OutboxMessage(
+        return OutboxMessage(
             user_id=user_id,
             to_address=to,
             subject=rendered_subject,
-            body_text=render_template(f"email/{template}.txt", subject=rendered_subject, **context),
-            body_html=render_template(f"email/{template}.html", subject=rendered_subject, **context),
+            body_text=render_template(f"{path}.txt", subject=rendered_subject, **context),
+            body_html=render_template(f"{path}.html", subject=rendered_subject, **context),
             is_service=is_service,
             headers=headers or {},
             attachments=[
@@ -118,6 +121,11 @@ def queue_email(
                 for item in attachments or []
             ],
         )
+
+
+def queue_email(**kwargs) -> OutboxMessage:
+    """Render an e-mail (see `render_email`) and add it to the outbox; it leaves after the commit."""
+    message = render_email(**kwargs)
     db.session.add(message)
     return message
 

@@ -26,10 +26,9 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import Role, User, UserRole
 from app.auth.passwords import hash_password
 from app.core.audit import EventKind, record_event
-from app.core.mail import absolute_url
+from app.core.mail import absolute_url, queue_email, render_email
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.sponsors.mail import queue_sponsor_email, render_outbox_message
 from app.sponsors.models import (
     Cohort,
     CorrectionRequest,
@@ -405,13 +404,13 @@ def create_member_invitations(organisation: Organisation, people: list[MemberDat
 
 
 def _invitation_message(organisation: Organisation, invitation: Invitation, token: str, user_id: int | None):
-    template = "admin_invitation" if invitation.is_admin_invitation else "invitation"
+    template = "sponsors/email/admin_invitation" if invitation.is_admin_invitation else "sponsors/email/invitation"
     subject = (
         _l("Manage %(organisation)s on the portal", organisation=organisation.name)
         if invitation.is_admin_invitation
         else _l("%(organisation)s offers you the portal's services", organisation=organisation.name)
     )
-    return render_outbox_message(
+    return render_email(
         to=invitation.email,
         template=template,
         locale=invitation.locale,
@@ -761,9 +760,9 @@ def request_correction(enrolment: Enrolment, message: str) -> CorrectionRequest:
         admin = link.user
         if not admin.email:
             continue
-        queue_sponsor_email(
+        queue_email(
             to=admin.email,
-            template="correction_request",
+            template="sponsors/email/correction_request",
             locale=admin.locale,
             subject=_l("A member asks you to correct their data"),
             user_id=admin.id,
