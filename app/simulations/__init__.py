@@ -36,6 +36,17 @@ def _register_sponsor_metric() -> None:
 _register_sponsor_metric()
 
 
+def _register_shared_feedback() -> None:
+    """Feedback a candidate chose to share appears on their sponsor's page (nothing else does)."""
+    from app.simulations.services import feedback_shared_with_sponsors
+    from app.sponsors.figures import register_shared_items
+
+    register_shared_items(feedback_shared_with_sponsors)
+
+
+_register_shared_feedback()
+
+
 @bp.app_context_processor
 def _simulation_labels() -> dict:
     """Label helpers for simulation codes, in the page's language."""

@@ -716,3 +716,38 @@ def completed_interviews_by_candidate(user_ids: list[int]) -> dict[int, int]:
         .group_by(InterviewSession.candidate_id)
     ).all()
     return dict(rows)
+
+
+def feedback_shared_with_sponsors(user_ids: list[int]) -> list:
+    """The feedback these candidates chose to share with their sponsor, as the sponsors' page shows it."""
+    from app.profiles.choices import InterviewType
+    from app.sponsors.figures import SharedItem
+
+    rows = db.session.execute(
+        select(InterviewSession, Feedback, User)
+        .join(Feedback, Feedback.session_id == InterviewSession.id)
+        .join(User, User.id == InterviewSession.candidate_id)
+        .where(
+            InterviewSession.candidate_id.in_(user_ids),
+            Feedback.is_shared_with_sponsor.is_(True),
+            Feedback.submitted_dt.is_not(None),
+        )
+    ).all()
+    items = []
+    for session, feedback, candidate in rows:
+        scores = ", ".join(f"{CRITERION_LABELS[key]} {value}/5" for key, value in feedback.scores.items())
+        kind = InterviewType(session.request.interview_type).label
+        items.append(
+            SharedItem(
+                member_name=candidate.full_name,
+                heading=str(_l("Feedback on a mock interview: %(kind)s", kind=kind)),
+                when=session.start_dt,
+                lines=[
+                    (str(_l("Scores")), scores),
+                    (str(_l("Strengths")), feedback.strengths),
+                    (str(_l("Areas to improve")), feedback.improvements),
+                    (str(_l("Recommendations")), feedback.recommendations),
+                ],
+            )
+        )
+    return items

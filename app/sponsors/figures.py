@@ -135,3 +135,33 @@ def cohort_figures(organisation: Organisation) -> Figures:
     result.total = row(str(_l("All members")), total_ids, is_total=True)
     result.total.members = len(all_ids)
     return result
+
+
+@dataclass
+class SharedItem:
+    """Something a member chose to share with their sponsor (feedback on an interview, a result)."""
+
+    member_name: str
+    heading: str
+    when: Any  # datetime
+    lines: list  # [(label, text)]
+
+
+#: Providers of shared items: each takes the ids of the sponsor's visible members and returns SharedItems.
+_SHARED_PROVIDERS: list[Callable[[list[int]], list[SharedItem]]] = []
+
+
+def register_shared_items(provider: Callable[[list[int]], list[SharedItem]]) -> None:
+    if provider not in _SHARED_PROVIDERS:
+        _SHARED_PROVIDERS.append(provider)
+
+
+def shared_items(organisation: Organisation) -> list[SharedItem]:
+    """What the organisation's active, unrestricted members chose to share with it, newest first."""
+    from app.sponsors.services import members_of
+
+    user_ids = [enrolment.user_id for enrolment in members_of(organisation)]
+    if not user_ids:
+        return []
+    items = [item for provider in _SHARED_PROVIDERS for item in provider(user_ids)]
+    return sorted(items, key=lambda item: item.when, reverse=True)

@@ -189,6 +189,14 @@ def show_organisation(public_id: str):
     )
 
 
+@bp.route("/<public_id>/shared")
+@role_required(Role.SPONSOR_ADMIN)
+def shared_with_us(public_id: str):
+    """Feedback and results that members chose to share with this organisation, and nothing else."""
+    organisation = _organisation_or_404(public_id)
+    return render_template("sponsors/shared.html", organisation=organisation, items=figures.shared_items(organisation))
+
+
 @bp.route("/<public_id>/members")
 @role_required(Role.SPONSOR_ADMIN)
 def list_members(public_id: str):

@@ -10,6 +10,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
+from app.auth.models import Role
 from app.core.access_log import AccessLogEntry
 from app.extensions import db
 from app.simulations import services
@@ -358,3 +359,49 @@ def test_sponsors_see_completed_interviews_as_a_count_by_cohort(app, candidate, 
         db.session.commit()
         metric = next(metric for metric in metrics() if metric.key == "completed_interviews")
         assert metric.count(None, [candidate.user_id, 999]) == {candidate.user_id: 1}
+
+
+@pytest.mark.promise("recipients-sponsors")
+def test_sponsor_sees_only_the_feedback_a_member_chose_to_share(app, candidate, make_interviewer, make_user):
+    from tests.sponsors.conftest import OrganisationKind, add_admin, enrol, make_organisation
+
+    school = make_organisation(app, "École Alpha", cohorts=("M1",))
+    other = make_organisation(app, "Banque Beta", kind=OrganisationKind.EMPLOYER)
+    for organisation, email in [(school, "admin.alpha@example.com"), (other, "admin.beta@example.com")]:
+        add_admin(app, organisation, make_user(email, roles=(Role.SPONSOR_ADMIN,)))
+    enrol(app, school, candidate.user_id, cohort="M1")
+    make_interviewer("julien.martin@example.com")
+    request_id = create_request(candidate)
+    invite_all(candidate, request_id, app, ["julien.martin@example.com"])
+    accept(signed_in(app, "julien.martin@example.com"), invitation_of(app, "julien.martin@example.com"))
+    with app.app_context():
+        session = db.session.scalar(select(InterviewSession))
+        session.start_dt -= timedelta(days=30)
+        db.session.commit()
+    sponsor = signed_in(app, "admin.alpha@example.com")
+    feedback = services.Feedback
+    with app.app_context():
+        session = db.session.scalar(select(InterviewSession))
+        db.session.add(
+            feedback(
+                session=session,
+                scores={"structure": 4},
+                strengths="Calm and structured",
+                improvements="Faster maths",
+                submitted_dt=session.start_dt,
+            )
+        )
+        db.session.commit()
+    assert "Calm and structured" not in sponsor.get(f"/en/sponsors/{school}/shared").text  # not shared yet
+    with app.app_context():
+        db.session.scalar(select(services.Feedback)).is_shared_with_sponsor = True
+        db.session.commit()
+    page = sponsor.get(f"/en/sponsors/{school}/shared")
+    assert "Calm and structured" in page.text and "Camille Durand" in page.text
+    assert signed_in(app, "admin.beta@example.com").get(f"/en/sponsors/{school}/shared").status_code == 404
+    with app.app_context():
+        from app.auth.models import User
+
+        db.session.get(User, candidate.user_id).is_processing_restricted = True
+        db.session.commit()
+    assert "Calm and structured" not in sponsor.get(f"/en/sponsors/{school}/shared").text

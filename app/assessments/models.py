@@ -1,0 +1,226 @@
+"""Tests (versioned), sections and items with content per language, accommodations, assignments,
+attempts, answers and results."""
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User, new_public_id
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+
+class TestKind(enum.StrEnum):
+    APTITUDE = "aptitude"
+    PERSONALITY = "personality"
+    SKILLS = "skills"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {self.APTITUDE: _l("Aptitude"), self.PERSONALITY: _l("Personality"), self.SKILLS: _l("Skills")}[self]
+        )
+
+
+class ItemKind(enum.StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    NUMERIC = "numeric"
+    AGREEMENT = "agreement"
+
+
+class AssignmentStatus(enum.StrEnum):
+    ASSIGNED = "assigned"
+    STARTED = "started"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {self.ASSIGNED: _l("Not started"), self.STARTED: _l("In progress"), self.COMPLETED: _l("Completed")}[
+                self
+            ]
+        )
+
+
+def localised(texts: dict | None, lang: str) -> str:
+    """The text of a content column in `lang`, falling back to the other language."""
+    texts = texts or {}
+    return texts.get(lang) or texts.get("en") or texts.get("fr") or ""
+
+
+class Test(db.Model):
+    """One version of a test. A published version never changes: editing makes a new version (same slug)."""
+
+    __tablename__ = "assessment_test"
+    __table_args__ = (
+        UniqueConstraint("slug", "version", name="uq_assessment_test_slug_version"),
+        CheckConstraint("time_limit_minutes > 0", name="positive_limit"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    #: What the versions of one test share.
+    slug: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    kind: Mapped[str] = mapped_column(String(20))
+    #: {"fr": ..., "en": ...}: test content is data, not gettext messages.
+    title: Mapped[dict] = mapped_column(JSON, default=dict)
+    instructions: Mapped[dict] = mapped_column(JSON, default=dict)
+    time_limit_minutes: Mapped[int] = mapped_column(default=20)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    published_dt: Mapped[datetime | None]
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sections: Mapped[list["Section"]] = relationship(
+        back_populates="test", cascade="all, delete-orphan", order_by="Section.position"
+    )
+    items: Mapped[list["Item"]] = relationship(
+        back_populates="test", cascade="all, delete-orphan", order_by="[Item.section_position, Item.position]"
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_dt is not None
+
+
+class Section(db.Model):
+    __tablename__ = "assessment_section"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    test_id: Mapped[int] = mapped_column(ForeignKey("assessment_test.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    test: Mapped[Test] = relationship(back_populates="sections")
+
+
+class Item(db.Model):
+    __tablename__ = "assessment_item"
+    __table_args__ = (CheckConstraint("tolerance >= 0", name="tolerance_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    test_id: Mapped[int] = mapped_column(ForeignKey("assessment_test.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("assessment_section.id", ondelete="CASCADE"), index=True)
+    #: Copies of the section's position, so that a test's items sort without a join.
+    section_position: Mapped[int]
+    position: Mapped[int]
+    #: An ItemKind: the scoring registry knows how to score it.
+    type: Mapped[str] = mapped_column(String(20))
+    prompt: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: [{"fr": ..., "en": ...}, ...] for choice items.
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    #: The correct option indexes (choice items) or the expected number (numeric items).
+    key: Mapped[list | float | None] = mapped_column(JSON)
+    tolerance: Mapped[float] = mapped_column(default=0.0)
+    points: Mapped[int] = mapped_column(default=1)
+    #: Agreement items: the trait they measure, and whether agreeing means less of it.
+    trait: Mapped[str | None] = mapped_column(String(40))
+    is_reverse: Mapped[bool] = mapped_column(default=False)
+
+    test: Mapped[Test] = relationship(back_populates="items")
+
+
+class AccommodationSetting(db.Model):
+    """Extra time a candidate declared once (or an admin set); it applies to every timed test."""
+
+    __tablename__ = "accommodation_setting"
+    __table_args__ = (CheckConstraint("time_factor >= 1 AND time_factor <= 3", name="factor_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
+    time_factor: Mapped[float] = mapped_column(default=1.0)
+    #: Private: never shown to clients, who see only that an accommodation applied.
+    note: Mapped[str] = mapped_column(Text, default="")
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Assignment(db.Model):
+    """A client asks a candidate (a member, or an e-mail invited to register) to take a test version."""
+
+    __tablename__ = "assessment_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    client_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    test_id: Mapped[int] = mapped_column(ForeignKey("assessment_test.id", ondelete="RESTRICT"))
+    due_dt: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default=AssignmentStatus.ASSIGNED.value)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    test: Mapped[Test] = relationship()
+    client: Mapped[User] = relationship(foreign_keys=[client_id])
+    candidate: Mapped[User | None] = relationship(foreign_keys=[candidate_id])
+
+
+class Attempt(db.Model):
+    """One sitting of a test version. The deadline is computed on the server when it starts."""
+
+    __tablename__ = "assessment_attempt"
+    __table_args__ = (CheckConstraint("deadline_dt > started_dt", name="deadline_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    test_id: Mapped[int] = mapped_column(ForeignKey("assessment_test.id", ondelete="RESTRICT"), index=True)
+    #: One attempt per assignment; practice attempts have none.
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment_assignment.id", ondelete="SET NULL"), unique=True
+    )
+    started_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: started + limit × time_factor, fixed at the start.
+    deadline_dt: Mapped[datetime]
+    time_factor: Mapped[float] = mapped_column(default=1.0)
+    #: The page the candidate is on (0-based), so that the attempt resumes there.
+    page: Mapped[int] = mapped_column(default=0)
+    submitted_dt: Mapped[datetime | None]
+    #: True when the server submitted it at the deadline.
+    is_timed_out: Mapped[bool] = mapped_column(default=False)
+
+    test: Mapped[Test] = relationship()
+    candidate: Mapped[User] = relationship()
+    answers: Mapped[list["Answer"]] = relationship(back_populates="attempt", cascade="all, delete-orphan")
+
+
+class Answer(db.Model):
+    __tablename__ = "assessment_answer"
+    __table_args__ = (UniqueConstraint("attempt_id", "item_id", name="uq_assessment_answer_attempt_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("assessment_attempt.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("assessment_item.id", ondelete="CASCADE"))
+    #: An option index, a list of them, a number, or 1..5.
+    value: Mapped[int | float | list | None] = mapped_column(JSON)
+    saved_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="answers")
+    item: Mapped[Item] = relationship()
+
+
+class Result(db.Model):
+    """The score of a submitted attempt. Erasure unlinks it from the attempt, so benchmarks keep their counts."""
+
+    __tablename__ = "assessment_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    attempt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment_attempt.id", ondelete="SET NULL"), unique=True
+    )
+    test_id: Mapped[int] = mapped_column(ForeignKey("assessment_test.id", ondelete="RESTRICT"), index=True)
+    raw_score: Mapped[float] = mapped_column(default=0.0)
+    max_score: Mapped[float] = mapped_column(default=0.0)
+    percentage: Mapped[float | None]
+    #: {trait: mean keyed answer, 1..5}, personality tests only.
+    trait_scores: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    attempt: Mapped[Attempt | None] = relationship()
+    test: Mapped[Test] = relationship()
