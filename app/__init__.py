@@ -90,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.assessments import bp as assessments_bp
     from app.auth import bp as auth_bp
     from app.main import bp as main_bp
     from app.main import root_bp
@@ -98,11 +99,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.simulations import bp as simulations_bp
     from app.sponsors import bp as sponsors_bp
 
-    for blueprint in (root_bp, main_bp, auth_bp, profiles_bp, simulations_bp, privacy_bp, admin_bp, sponsors_bp):
+    for blueprint in (root_bp, main_bp, auth_bp, profiles_bp, simulations_bp, privacy_bp, admin_bp, sponsors_bp, assessments_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
+    from app.assessments.cli import assessments_cli
     from app.auth.cli import users_cli
     from app.core.mail import mail_cli
     from app.demo import demo_cli
@@ -114,10 +116,12 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(simulations_cli)
+    app.cli.add_command(assessments_cli)
 
 
 def _register_personal_data() -> None:
     """Import every feature's personal_data module, each of which registers its entries once."""
+    from app.assessments import personal_data as _assessments  # noqa: F401
     from app.auth import personal_data as _auth  # noqa: F401
     from app.core import personal_data as _core  # noqa: F401
     from app.privacy import personal_data as _privacy  # noqa: F401

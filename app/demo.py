@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import click
 from flask.cli import AppGroup
 
+from app.assessments.bank import load_bank
 from app.auth import services as auth_services
 from app.auth.models import Role, User
 from app.auth.passwords import hash_password
@@ -150,5 +151,6 @@ def load_command(if_empty: bool) -> None:
     created = load_demo_members()
     db.session.flush()
     load_demo_interviewer_profiles()
+    load_bank()
     db.session.commit()
     click.echo(f"{created} demo member(s) created. Password for every demo account: {DEMO_PASSWORD}")

@@ -56,6 +56,7 @@ class Test(db.Model):
     """One version of a test. A published version never changes: editing makes a new version (same slug)."""
 
     __tablename__ = "assessment_test"
+    __test__ = False  # not a pytest test class, whatever its name
     __table_args__ = (
         UniqueConstraint("slug", "version", name="uq_assessment_test_slug_version"),
         CheckConstraint("time_limit_minutes > 0", name="positive_limit"),
@@ -71,6 +72,8 @@ class Test(db.Model):
     title: Mapped[dict] = mapped_column(JSON, default=dict)
     instructions: Mapped[dict] = mapped_column(JSON, default=dict)
     time_limit_minutes: Mapped[int] = mapped_column(default=20)
+    #: Personality tests: {trait: {"fr": name, "en": name}}.
+    traits: Mapped[dict] = mapped_column(JSON, default=dict)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     published_dt: Mapped[datetime | None]
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
@@ -123,6 +126,7 @@ class Item(db.Model):
     is_reverse: Mapped[bool] = mapped_column(default=False)
 
     test: Mapped[Test] = relationship(back_populates="items")
+    section: Mapped[Section] = relationship()
 
 
 class AccommodationSetting(db.Model):

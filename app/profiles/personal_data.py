@@ -69,8 +69,19 @@ register(
         tables=("candidate_profile", "spoken_language"),
         export=export_candidate_profile,
         erase=_erase(SpokenLanguage, CandidateProfile),
-        count=_count(SpokenLanguage),
         order=20,
+        extra={
+            "edit_endpoint": "profiles.profile",
+            "labels": {
+                "headline": _l("Headline"),
+                "skills": _l("Skills"),
+                "target_sectors": _l("Sectors you aim at"),
+                "target_company_types": _l("Kinds of company you aim at"),
+                "target_roles": _l("Roles you are preparing for"),
+                "visibility": _l("Who sees each section"),
+                "languages": _l("Languages"),
+            },
+        },
     )
 )
 
@@ -92,6 +103,7 @@ def export_education(user) -> list[dict]:
 register(
     PersonalDataEntry(
         key="education",
+        extra={"edit_endpoint": "profiles.profile"},
         category=_l("Education"),
         purpose=_l("Finding interviewers suited to your profile and goal; showing your profile to them"),
         legal_basis=LegalBasis.CONTRACT,
@@ -122,6 +134,7 @@ def export_experience(user) -> list[dict]:
 register(
     PersonalDataEntry(
         key="experience",
+        extra={"edit_endpoint": "profiles.profile"},
         category=_l("Work experience"),
         purpose=_l("Finding interviewers suited to your profile and goal; showing your profile to them"),
         legal_basis=LegalBasis.CONTRACT,
@@ -167,6 +180,7 @@ def erase_uploads(user) -> int:
 register(
     PersonalDataEntry(
         key="uploads",
+        extra={"edit_endpoint": "profiles.profile"},
         category=_l("Your photo and CV (stored encrypted)"),
         purpose=_l("Letting your interviewer prepare; showing your photo to the people you work with"),
         legal_basis=LegalBasis.CONSENT,
@@ -220,7 +234,23 @@ register(
         tables=("interviewer_profile", "availability_slot"),
         export=export_interviewer_profile,
         erase=_erase(AvailabilitySlot, InterviewerProfile),
-        count=_count(AvailabilitySlot),
         order=30,
+        extra={
+            "edit_endpoint": "profiles.interviewer_profile",
+            "labels": {
+                "bio": _l("About you"),
+                "current_employer": _l("Current employer"),
+                "former_employers": _l("Former employers"),
+                "sectors": _l("Sectors you know"),
+                "company_types": _l("Kinds of company you know"),
+                "interview_types": _l("Interviews you run"),
+                "modes": _l("How you run them"),
+                "city": _l("City for face-to-face interviews"),
+                "languages": _l("Languages you interview in"),
+                "weekly_capacity": _l("Sessions you accept per week"),
+                "accepting_requests": _l("I am accepting new requests"),
+                "availability": _l("Weekly availability"),
+            },
+        },
     )
 )

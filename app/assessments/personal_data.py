@@ -1,0 +1,195 @@
+"""Personal data of assessments: attempts and answers, results, assignments, accommodations."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, or_, select, update
+
+from app.assessments.models import AccommodationSetting, Answer, Assignment, Attempt, Item, Result, Test
+from app.core.registry import ErasureAction, LegalBasis, PersonalDataEntry, declare_not_personal, register
+from app.extensions import db
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _attempts(user):
+    return db.session.scalars(select(Attempt).where(Attempt.candidate_id == user.id).order_by(Attempt.id))
+
+
+def export_attempts(user) -> list[dict]:
+    rows = []
+    for attempt in _attempts(user):
+        answers = db.session.execute(
+            select(Item.public_id, Answer.value, Answer.saved_dt)
+            .join(Item, Item.id == Answer.item_id)
+            .where(Answer.attempt_id == attempt.id)
+            .order_by(Item.section_position, Item.position)
+        ).all()
+        rows.append(
+            {
+                "test": attempt.test.slug,
+                "version": attempt.test.version,
+                "started_utc": _iso(attempt.started_dt),
+                "deadline_utc": _iso(attempt.deadline_dt),
+                "submitted_utc": _iso(attempt.submitted_dt),
+                "submitted_at_deadline": attempt.is_timed_out,
+                "time_factor": attempt.time_factor,
+                "answers": [{"item": item, "value": value, "saved_utc": _iso(saved)} for item, value, saved in answers],
+            }
+        )
+    return rows
+
+
+def erase_attempts(user) -> int:
+    """Results lose their link to the attempt (so benchmarks keep their counts); attempts and answers go."""
+    attempt_ids = select(Attempt.id).where(Attempt.candidate_id == user.id).scalar_subquery()
+    touched = db.session.execute(
+        update(Result).where(Result.attempt_id.in_(attempt_ids)).values(attempt_id=None)
+    ).rowcount
+    touched += db.session.execute(delete(Answer).where(Answer.attempt_id.in_(attempt_ids))).rowcount
+    return touched + db.session.execute(delete(Attempt).where(Attempt.candidate_id == user.id)).rowcount
+
+
+def export_results(user) -> list[dict]:
+    rows = db.session.execute(
+        select(Attempt.public_id, Test.slug, Result)
+        .join(Result, Result.attempt_id == Attempt.id)
+        .join(Test, Test.id == Result.test_id)
+        .where(Attempt.candidate_id == user.id)
+        .order_by(Result.id)
+    ).all()
+    return [
+        {
+            "attempt": attempt_id,
+            "test": slug,
+            "scored_utc": _iso(result.created_dt),
+            "raw_score": result.raw_score,
+            "max_score": result.max_score,
+            "percentage": result.percentage,
+            "traits": result.trait_scores,
+        }
+        for attempt_id, slug, result in rows
+    ]
+
+
+register(
+    PersonalDataEntry(
+        key="assessment_attempts",
+        category=_l("Your test attempts and the answers you gave"),
+        purpose=_l("Running the tests you take, with their time limit, and scoring them"),
+        legal_basis=LegalBasis.CONTRACT,
+        recipients=(_l("Nobody else for practice tests"),),
+        retention=_l("As long as your account exists"),
+        tables=("assessment_attempt", "assessment_answer"),
+        erasure=ErasureAction.ANONYMISE,
+        erasure_note=_l("Your scores stay in the anonymous benchmarks, with no link to you; your answers are deleted."),
+        export=export_attempts,
+        erase=erase_attempts,
+        count=lambda user: db.session.scalar(select(func.count(Attempt.id)).where(Attempt.candidate_id == user.id)),
+        order=50,
+    )
+)
+
+register(
+    PersonalDataEntry(
+        key="assessment_results",
+        category=_l("Your test results: scores, percentages and trait scores"),
+        purpose=_l("Showing and e-mailing you your results, and anonymous benchmarks"),
+        legal_basis=LegalBasis.CONTRACT,
+        recipients=(_l("Nobody else for practice tests"),),
+        retention=_l("As long as your account exists; then kept only anonymously"),
+        tables=("assessment_result",),
+        erasure=ErasureAction.ANONYMISE,
+        erasure_note=_l("Anonymous scores stay so that percentiles keep their counts."),
+        export=export_results,
+        # Erased with the attempts (above): unlinking is the anonymisation.
+        erase=lambda user: 0,
+        count=lambda user: db.session.scalar(
+            select(func.count(Result.id)).join(Attempt, Attempt.id == Result.attempt_id).where(
+                Attempt.candidate_id == user.id
+            )
+        ),
+        order=51,
+    )
+)
+
+
+def export_assignments(user) -> list[dict]:
+    rows = db.session.scalars(
+        select(Assignment)
+        .where(or_(Assignment.client_id == user.id, Assignment.candidate_id == user.id))
+        .order_by(Assignment.id)
+    )
+    return [
+        {
+            "role": "client" if row.client_id == user.id else "candidate",
+            "test": row.test.slug,
+            "email": row.email,
+            "due_utc": _iso(row.due_dt),
+            "status": row.status,
+            "created_utc": _iso(row.created_dt),
+        }
+        for row in rows
+    ]
+
+
+def erase_assignments(user) -> int:
+    return db.session.execute(
+        delete(Assignment).where(or_(Assignment.candidate_id == user.id, func.lower(Assignment.email) == user.email))
+    ).rowcount
+
+
+register(
+    PersonalDataEntry(
+        key="assessment_assignments",
+        category=_l("Tests a client asked you to take, or that you asked candidates to take"),
+        purpose=_l("Letting clients assign tests and follow their status"),
+        legal_basis=LegalBasis.CONTRACT,
+        recipients=(_l("The client who assigned the test"),),
+        retention=_l("2 years after the result was made available to the client"),
+        tables=("assessment_assignment",),
+        export=export_assignments,
+        erase=erase_assignments,
+        count=lambda user: db.session.scalar(
+            select(func.count(Assignment.id)).where(
+                or_(Assignment.client_id == user.id, Assignment.candidate_id == user.id)
+            )
+        ),
+        order=52,
+    )
+)
+
+
+def export_accommodation(user) -> list[dict]:
+    setting = db.session.scalar(select(AccommodationSetting).where(AccommodationSetting.user_id == user.id))
+    if setting is None:
+        return []
+    return [{"time_factor": setting.time_factor, "note": setting.note, "updated_utc": _iso(setting.updated_dt)}]
+
+
+register(
+    PersonalDataEntry(
+        key="assessment_accommodation",
+        category=_l("Your extra time for tests and its private note"),
+        purpose=_l("Giving you the extra time you need on every timed test"),
+        legal_basis=LegalBasis.CONSENT,
+        recipients=(_l("Clients see only that an accommodation applied, never the note"),),
+        retention=_l("Until you remove it or close your account"),
+        tables=("accommodation_setting",),
+        export=export_accommodation,
+        erase=lambda user: (
+            db.session.execute(delete(AccommodationSetting).where(AccommodationSetting.user_id == user.id)).rowcount
+            + db.session.execute(
+                update(AccommodationSetting)
+                .where(AccommodationSetting.set_by_id == user.id)
+                .values(set_by_id=None)
+            ).rowcount
+        ),
+        count=lambda user: db.session.scalar(
+            select(func.count(AccommodationSetting.id)).where(AccommodationSetting.user_id == user.id)
+        ),
+        order=53,
+    )
+)
+
+declare_not_personal("assessment_test", "Test content; the author link is a work attribution, erased with SET NULL.")

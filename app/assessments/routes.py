@@ -1,0 +1,185 @@
+"""Assessment pages: published practice tests, instructions, taking a test page by page, the result."""
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.assessments import bp, services
+from app.assessments.models import ItemKind
+from app.assessments.forms import StartForm, SubmitAttemptForm, field_name, page_form_class
+from app.assessments.services import AssessmentError
+from app.auth.models import Role
+from app.auth.permissions import role_required
+from app.core.i18n import current_language
+from app.core.security import form_checks_csrf
+from app.core.timeutil import utcnow
+from app.extensions import db, limiter
+
+
+@bp.route("/")
+@role_required(Role.CANDIDATE)
+def index():
+    """The published practice tests and the candidate's own attempts."""
+    return render_template(
+        "assessments/index.html", tests=services.published_tests(), attempts=services.attempts_of(current_user)
+    )
+
+
+def _published_or_404(public_id: str):
+    test = services.find_published_test(public_id)
+    if test is None:
+        abort(404)
+    return test
+
+
+@bp.route("/<public_id>")
+@role_required(Role.CANDIDATE)
+def instructions(public_id: str):
+    """What the test measures, how long it lasts (with the member's extra time), and the start button."""
+    test = _published_or_404(public_id)
+    factor = services.time_factor_of(current_user)
+    return render_template(
+        "assessments/instructions.html",
+        test=test,
+        minutes=round(test.time_limit_minutes * factor),
+        has_accommodation=factor > 1,
+        item_count=len(test.items),
+        open_attempt=services.open_practice_attempt(current_user, test),
+        form=StartForm(),
+    )
+
+
+@bp.route("/<public_id>/start", methods=["POST"])
+@role_required(Role.CANDIDATE)
+@limiter.limit("30 per hour")
+@form_checks_csrf
+def start(public_id: str):
+    """Start a practice attempt (or go back to the open one); the deadline is fixed on the server now."""
+    test = _published_or_404(public_id)
+    form = StartForm()
+    if not form.validate_on_submit():
+        flash(_("Your form has expired or was sent from elsewhere. Check what you typed and send it again."), "error")
+        return redirect(url_for("assessments.instructions", public_id=public_id))
+    try:
+        attempt, _created = services.start_practice(current_user, test)
+    except AssessmentError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("assessments.index"))
+    db.session.commit()
+    return redirect(url_for("assessments.take", public_id=attempt.public_id))
+
+
+def _own_attempt_or_404(public_id: str):
+    attempt = services.find_own_attempt(current_user, public_id)
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+@bp.route("/attempts/<public_id>", methods=["GET", "POST"])
+@role_required(Role.CANDIDATE)
+@form_checks_csrf
+def take(public_id: str):
+    """The attempt's current page. Each submit saves the page (no JavaScript needed), then moves or submits."""
+    attempt = _own_attempt_or_404(public_id)
+    if attempt.submitted_dt is not None or utcnow() >= attempt.deadline_dt:
+        return redirect(url_for("assessments.result", public_id=public_id))
+    test = attempt.test
+    lang = current_language()
+    page = attempt.page
+    items = services.page_items(test, page)
+    form = page_form_class(items, lang)()
+    if request.method == "GET":
+        saved = services.saved_answers(attempt)
+        for item in items:
+            value = saved.get(item.id)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                data = [str(index) for index in value]
+            elif item.type == ItemKind.NUMERIC:
+                data = _format_number(value)
+            else:
+                data = str(value)
+            getattr(form, field_name(item)).data = data
+    elif form.validate_on_submit():
+        values = {item.id: getattr(form, field_name(item)).data for item in items}
+        target = page - 1 if form.previous.data else page + 1
+        try:
+            services.save_page(attempt, values, target)
+            if form.finish.data:
+                services.submit(attempt)
+        except AssessmentError as error:
+            db.session.rollback()
+            if error.field:
+                item_field = getattr(form, f"item_{error.field}", None)
+                if item_field is not None:
+                    item_field.errors = [str(error.message)]
+            else:
+                flash(str(error.message), "error")
+                return redirect(url_for("assessments.result", public_id=public_id))
+        else:
+            db.session.commit()
+            if form.finish.data:
+                flash(_("Your answers are submitted."), "success")
+                return redirect(url_for("assessments.result", public_id=public_id))
+            return redirect(url_for("assessments.take", public_id=public_id))
+    return render_template(
+        "assessments/take.html",
+        attempt=attempt,
+        test=test,
+        form=form,
+        items=items,
+        field_name=field_name,
+        page=page,
+        pages=services.page_count(test),
+        deadline=attempt.deadline_dt,
+        seconds_left=max(0, int((attempt.deadline_dt - utcnow()).total_seconds())),
+    )
+
+
+def _format_number(value) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@bp.route("/attempts/<public_id>/answers", methods=["POST"])
+@role_required(Role.CANDIDATE)
+@limiter.limit("600 per hour")
+def autosave(public_id: str):
+    """Save one answer given as JSON {"item": public id, "value": ...} (the JavaScript autosave)."""
+    attempt = _own_attempt_or_404(public_id)
+    payload = request.get_json(silent=True) or {}
+    item = next((item for item in attempt.test.items if item.public_id == payload.get("item")), None)
+    if item is None:
+        abort(404)
+    try:
+        services.save_answer(attempt, item, payload.get("value"))
+    except AssessmentError as error:
+        db.session.commit()  # keeps the submission made at the deadline, if this request made it
+        return jsonify(ok=False, error=str(error.message)), 409 if error.field is None else 400
+    db.session.commit()
+    return jsonify(ok=True, saved=utcnow().isoformat() + "Z")
+
+
+@bp.route("/attempts/<public_id>/result")
+@role_required(Role.CANDIDATE)
+def result(public_id: str):
+    """The score (and percentile where the norm group is large enough); an overdue attempt is closed first."""
+    attempt = _own_attempt_or_404(public_id)
+    if attempt.submitted_dt is None:
+        if not services.close_if_due(attempt):
+            return redirect(url_for("assessments.take", public_id=public_id))
+        db.session.commit()  # the deadline passed: the server submits what was saved, once
+    outcome = services.result_of(attempt)
+    if outcome is None:
+        abort(404)
+    lang = current_language()
+    return render_template(
+        "assessments/result.html",
+        attempt=attempt,
+        test=attempt.test,
+        view=services.describe_result(attempt, outcome),
+        trait_name=lambda trait: (attempt.test.traits.get(trait) or {}).get(lang, trait),
+        submit_form=SubmitAttemptForm(),
+    )

@@ -1,0 +1,280 @@
+"""Taking tests: published tests, starting an attempt with a server deadline, saving answers, submitting once,
+scoring and the result e-mail. Services flush, never commit; views commit once."""
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.assessments import scoring
+from app.assessments.models import AccommodationSetting, Answer, Attempt, Item, Result, Test, TestKind
+from app.core.mail import absolute_url, queue_email
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+#: Items shown per page while taking a test.
+PAGE_SIZE = 5
+
+
+class AssessmentError(Exception):
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+TIME_IS_UP = _l("The time for this test is over: your answers saved before the deadline were submitted.")
+
+
+# --- tests --------------------------------------------------------------------------------------------
+
+
+def published_tests() -> list[Test]:
+    """The latest published version of each test, by kind then title."""
+    latest = (
+        select(Test.slug, func.max(Test.version).label("version"))
+        .where(Test.published_dt.is_not(None))
+        .group_by(Test.slug)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(Test).join(latest, (Test.slug == latest.c.slug) & (Test.version == latest.c.version))
+    ).all()
+    return sorted(rows, key=lambda test: (test.kind, test.slug))
+
+
+def find_published_test(public_id: str) -> Test | None:
+    return db.session.scalar(select(Test).where(Test.public_id == public_id, Test.published_dt.is_not(None)))
+
+
+def page_count(test: Test) -> int:
+    return max(1, math.ceil(len(test.items) / PAGE_SIZE))
+
+
+def page_items(test: Test, page: int) -> list[Item]:
+    return test.items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+
+
+# --- accommodation ------------------------------------------------------------------------------------
+
+
+def time_factor_of(user) -> float:
+    setting = db.session.scalar(select(AccommodationSetting).where(AccommodationSetting.user_id == user.id))
+    return setting.time_factor if setting else 1.0
+
+
+def set_accommodation(user, time_factor: float, note: str = "", actor=None) -> AccommodationSetting:
+    """Declare (or change) the member's extra time; it applies to tests started from now on."""
+    if not 1.0 <= time_factor <= 3.0:
+        raise AssessmentError(_l("The time factor must be between 1 and 3."), field="time_factor")
+    setting = db.session.scalar(select(AccommodationSetting).where(AccommodationSetting.user_id == user.id))
+    if setting is None:
+        setting = AccommodationSetting(user_id=user.id)
+        db.session.add(setting)
+    setting.time_factor = time_factor
+    setting.note = note
+    setting.set_by_id = getattr(actor or user, "id", None)
+    db.session.flush()
+    return setting
+
+
+# --- attempts -----------------------------------------------------------------------------------------
+
+
+def open_practice_attempt(user, test: Test) -> Attempt | None:
+    return db.session.scalar(
+        select(Attempt).where(
+            Attempt.candidate_id == user.id,
+            Attempt.test_id == test.id,
+            Attempt.assignment_id.is_(None),
+            Attempt.submitted_dt.is_(None),
+        )
+    )
+
+
+def start_practice(user, test: Test) -> tuple[Attempt, bool]:
+    """The candidate's open practice attempt at `test`, or a new one with its deadline fixed now.
+
+    Returns (attempt, created). A new attempt charges one practice test to the member's sponsor, if any.
+    """
+    if not test.is_published:
+        raise AssessmentError(_l("This test is not available."))
+    attempt = open_practice_attempt(user, test)
+    if attempt is not None and not close_if_due(attempt):
+        return attempt, False
+    factor = time_factor_of(user)
+    started = utcnow()
+    attempt = Attempt(
+        candidate_id=user.id,
+        test_id=test.id,
+        started_dt=started,
+        deadline_dt=started + timedelta(minutes=test.time_limit_minutes * factor),
+        time_factor=factor,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    from app.sponsors.services import charge_sponsor
+
+    charge_sponsor(user, "practice_test")
+    return attempt, True
+
+
+def find_own_attempt(user, public_id: str) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(Attempt.public_id == public_id, Attempt.candidate_id == user.id))
+
+
+def attempts_of(user) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            select(Attempt).where(Attempt.candidate_id == user.id).order_by(Attempt.started_dt.desc(), Attempt.id.desc())
+        )
+    )
+
+
+def saved_answers(attempt: Attempt) -> dict[int, object]:
+    """{item id: value} as saved on the server."""
+    return dict(db.session.execute(select(Answer.item_id, Answer.value).where(Answer.attempt_id == attempt.id)).all())
+
+
+def close_if_due(attempt: Attempt) -> bool:
+    """Submit, with what was saved, an attempt whose deadline has passed. True when it is (now) closed."""
+    if attempt.submitted_dt is not None:
+        return True
+    if utcnow() < attempt.deadline_dt:
+        return False
+    submit(attempt, timed_out=True)
+    return True
+
+
+def _check_open(attempt: Attempt) -> None:
+    if close_if_due(attempt):
+        if attempt.is_timed_out:
+            raise AssessmentError(TIME_IS_UP)
+        raise AssessmentError(_l("This test is already submitted: answers can no longer change."))
+
+
+def save_answer(attempt: Attempt, item: Item, raw) -> Answer | None:
+    """Save (or replace) one answer, refused after the deadline or the submission. An empty `raw` clears it."""
+    _check_open(attempt)
+    if item.test_id != attempt.test_id:
+        raise AssessmentError(_l("This question is not part of the test."))
+    if raw in (None, "", []):
+        existing = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id == item.id))
+        if existing is not None:
+            db.session.delete(existing)
+            db.session.flush()
+        return None
+    value = scoring.clean(item, raw)
+    if value is None:
+        raise AssessmentError(_l("This answer is not valid for the question."), field=item.public_id)
+    answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id == item.id))
+    if answer is None:
+        answer = Answer(attempt_id=attempt.id, item_id=item.id, value=value, saved_dt=utcnow())
+        try:
+            with db.session.begin_nested():
+                db.session.add(answer)
+        except IntegrityError:
+            # Another tab or request saved this item at the same moment: update theirs.
+            answer = db.session.scalar(
+                select(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id == item.id)
+            )
+    answer.value = value
+    answer.saved_dt = utcnow()
+    db.session.flush()
+    return answer
+
+
+def save_page(attempt: Attempt, values: dict[int, object], page: int) -> None:
+    """Save the answers of one page ({item id: raw}) and remember the page the candidate goes to next."""
+    _check_open(attempt)
+    items = {item.id: item for item in attempt.test.items}
+    for item_id, raw in values.items():
+        save_answer(attempt, items[item_id], raw)
+    attempt.page = max(0, min(page, page_count(attempt.test) - 1))
+    db.session.flush()
+
+
+def submit(attempt: Attempt, *, timed_out: bool = False) -> Result | None:
+    """Close the attempt and score it. A second submission (double click, second tab) changes nothing.
+
+    Returns the Result when this call submitted the attempt, None when it was already submitted.
+    """
+    now = utcnow()
+    closed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_dt.is_(None))
+        .values(submitted_dt=min(now, attempt.deadline_dt), is_timed_out=timed_out)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    if not closed:
+        return None
+    summary = scoring.score_attempt(attempt.test.items, saved_answers(attempt))
+    result = Result(
+        attempt_id=attempt.id,
+        test_id=attempt.test_id,
+        raw_score=summary.raw,
+        max_score=summary.maximum,
+        percentage=summary.percentage,
+        trait_scores=summary.traits,
+    )
+    db.session.add(result)
+    db.session.flush()
+    _queue_result_email(attempt, result)
+    return result
+
+
+def result_of(attempt: Attempt) -> Result | None:
+    return db.session.scalar(select(Result).where(Result.attempt_id == attempt.id))
+
+
+@dataclass
+class ResultView:
+    result: Result
+    percentile: float | None
+    trait_percentiles: dict[str, float | None]
+    answered: int
+    total: int
+
+
+def describe_result(attempt: Attempt, result: Result) -> ResultView:
+    """The result with its percentiles against the other results of the same test version."""
+    others = select(Result).where(Result.test_id == result.test_id, Result.id != result.id)
+    percentile = None
+    trait_percentiles: dict[str, float | None] = {}
+    if attempt.test.kind == TestKind.PERSONALITY:
+        prior = [row.trait_scores for row in db.session.scalars(others)]
+        for trait, value in result.trait_scores.items():
+            trait_percentiles[trait] = scoring.percentile(value, [p[trait] for p in prior if trait in p])
+    else:
+        prior_scores = db.session.scalars(
+            select(Result.raw_score).where(Result.test_id == result.test_id, Result.id != result.id)
+        ).all()
+        percentile = scoring.percentile(result.raw_score, prior_scores)
+    return ResultView(
+        result=result,
+        percentile=percentile,
+        trait_percentiles=trait_percentiles,
+        answered=len(saved_answers(attempt)),
+        total=len(attempt.test.items),
+    )
+
+
+def _queue_result_email(attempt: Attempt, result: Result) -> None:
+    user = attempt.candidate
+    lang = user.locale if user.locale in ("fr", "en") else "fr"
+    queue_email(
+        to=user.email,
+        template="assessments/email/result",
+        locale=lang,
+        subject=_l("Your test result"),
+        user_id=user.id,
+        user=user,
+        test_title=attempt.test.title.get(lang) or "",
+        result=result,
+        trait_names={trait: (attempt.test.traits.get(trait) or {}).get(lang, trait) for trait in result.trait_scores},
+        link=absolute_url("assessments.result", lang_code=lang, public_id=attempt.public_id),
+    )
