@@ -99,7 +99,17 @@ def _register_blueprints(app: Flask) -> None:
     from app.simulations import bp as simulations_bp
     from app.sponsors import bp as sponsors_bp
 
-    for blueprint in (root_bp, main_bp, auth_bp, profiles_bp, simulations_bp, privacy_bp, admin_bp, sponsors_bp, assessments_bp):
+    for blueprint in (
+        root_bp,
+        main_bp,
+        auth_bp,
+        profiles_bp,
+        simulations_bp,
+        privacy_bp,
+        admin_bp,
+        sponsors_bp,
+        assessments_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

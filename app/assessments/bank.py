@@ -28,7 +28,9 @@ class BankError(Exception):
 
 
 def _is_text(value) -> bool:
-    return isinstance(value, dict) and all(isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGUAGES)
+    return isinstance(value, dict) and all(
+        isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGUAGES
+    )
 
 
 def _is_number(value) -> bool:
@@ -56,8 +58,12 @@ def _item_errors(item, number: int) -> list:
             error(_l("give at least two options, each in French and English."))
             return errors
         answer = item.get("answer")
-        if not isinstance(answer, list) or not answer or not all(
-            isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(options) for index in answer
+        if (
+            not isinstance(answer, list)
+            or not answer
+            or not all(
+                isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(options) for index in answer
+            )
         ):
             error(_l("the answer must list the numbers of the correct options, counting from 0."))
         elif kind == ItemKind.SINGLE and len(answer) != 1:
@@ -84,7 +90,7 @@ def validate(data) -> list:
         return [_l("The file must hold one test (a JSON object).")]
     errors = []
     if data.get("format") != FORMAT_VERSION:
-        errors.append(_l("Unknown format: expected \"format\": %(version)d.", version=FORMAT_VERSION))
+        errors.append(_l('Unknown format: expected "format": %(version)d.', version=FORMAT_VERSION))
     if not isinstance(data.get("slug"), str) or not data["slug"].strip() or len(data["slug"]) > 80:
         errors.append(_l("The slug must be a short name (80 characters at most)."))
     if data.get("kind") not in TestKind._value2member_map_:
@@ -195,7 +201,9 @@ def parse(text: str | bytes):
     try:
         return json.loads(text)
     except (ValueError, UnicodeDecodeError) as error:
-        raise BankError([_l("The file is not valid JSON (line %(line)s).", line=getattr(error, "lineno", "?"))]) from None
+        raise BankError(
+            [_l("The file is not valid JSON (line %(line)s).", line=getattr(error, "lineno", "?"))]
+        ) from None
 
 
 def load_bank() -> list[Test]:

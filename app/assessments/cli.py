@@ -38,3 +38,17 @@ def close_overdue_command() -> None:
     closed = sum(1 for attempt in overdue if services.close_if_due(attempt))
     db.session.commit()
     click.echo(f"{closed} attempt(s) submitted at their deadline")
+
+
+@assessments_cli.command("export")
+@click.argument("slug")
+def export_command(slug: str) -> None:
+    """Print the latest version of a test in the bank format (an import of it makes an identical version)."""
+    import json
+
+    from app.assessments.models import Test
+
+    test = db.session.scalar(select(Test).where(Test.slug == slug).order_by(Test.version.desc()).limit(1))
+    if test is None:
+        raise click.ClickException(f"no test named {slug!r}")
+    click.echo(json.dumps(bank.export_test(test), ensure_ascii=False, indent=2))

@@ -61,7 +61,9 @@ def page_form_class(items, lang: str) -> type[PageForm]:
                 validate_choice=False,
             )
         elif item.type == ItemKind.NUMERIC:
-            field = StringField(label, validators=[Optional()], render_kw={"inputmode": "decimal", "autocomplete": "off"})
+            field = StringField(
+                label, validators=[Optional()], render_kw={"inputmode": "decimal", "autocomplete": "off"}
+            )
         else:
             field = RadioField(label, choices=agreement_choices(), validators=[Optional()], validate_choice=False)
         setattr(Form, field_name(item), field)

@@ -40,9 +40,7 @@ class AssignmentStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return str(
-            {self.ASSIGNED: _l("Not started"), self.STARTED: _l("In progress"), self.COMPLETED: _l("Completed")}[
-                self
-            ]
+            {self.ASSIGNED: _l("Not started"), self.STARTED: _l("In progress"), self.COMPLETED: _l("Completed")}[self]
         )
 
 

@@ -105,9 +105,9 @@ register(
         # Erased with the attempts (above): unlinking is the anonymisation.
         erase=lambda user: 0,
         count=lambda user: db.session.scalar(
-            select(func.count(Result.id)).join(Attempt, Attempt.id == Result.attempt_id).where(
-                Attempt.candidate_id == user.id
-            )
+            select(func.count(Result.id))
+            .join(Attempt, Attempt.id == Result.attempt_id)
+            .where(Attempt.candidate_id == user.id)
         ),
         order=51,
     )
@@ -180,9 +180,7 @@ register(
         erase=lambda user: (
             db.session.execute(delete(AccommodationSetting).where(AccommodationSetting.user_id == user.id)).rowcount
             + db.session.execute(
-                update(AccommodationSetting)
-                .where(AccommodationSetting.set_by_id == user.id)
-                .values(set_by_id=None)
+                update(AccommodationSetting).where(AccommodationSetting.set_by_id == user.id).values(set_by_id=None)
             ).rowcount
         ),
         count=lambda user: db.session.scalar(

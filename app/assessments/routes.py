@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.assessments import bp, services
-from app.assessments.models import ItemKind
 from app.assessments.forms import StartForm, SubmitAttemptForm, field_name, page_form_class
+from app.assessments.models import ItemKind
 from app.assessments.services import AssessmentError
 from app.auth.models import Role
 from app.auth.permissions import role_required

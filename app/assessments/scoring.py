@@ -188,7 +188,7 @@ def percentile(value: float, prior: Iterable[float]) -> float | None:
 
 
 def trait_level(mean: float) -> str:
-    """"low", "medium" or "high" for a trait mean on the 1..5 scale."""
+    """ "low", "medium" or "high" for a trait mean on the 1..5 scale."""
     if mean < 2.5:
         return "low"
     if mean > 3.5:

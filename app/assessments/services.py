@@ -129,7 +129,9 @@ def find_own_attempt(user, public_id: str) -> Attempt | None:
 def attempts_of(user) -> list[Attempt]:
     return list(
         db.session.scalars(
-            select(Attempt).where(Attempt.candidate_id == user.id).order_by(Attempt.started_dt.desc(), Attempt.id.desc())
+            select(Attempt)
+            .where(Attempt.candidate_id == user.id)
+            .order_by(Attempt.started_dt.desc(), Attempt.id.desc())
         )
     )
 
@@ -178,9 +180,7 @@ def save_answer(attempt: Attempt, item: Item, raw) -> Answer | None:
                 db.session.add(answer)
         except IntegrityError:
             # Another tab or request saved this item at the same moment: update theirs.
-            answer = db.session.scalar(
-                select(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id == item.id)
-            )
+            answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id == item.id))
     answer.value = value
     answer.saved_dt = utcnow()
     db.session.flush()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial_schema
 Revises: 
-Create Date: 2026-11-24 22:03:43.681816
+Create Date: 2026-11-24 22:58:58.824331
 
 """
 from alembic import op
@@ -79,6 +79,41 @@ def upgrade():
     with op.batch_alter_table('access_log_entry', schema=None) as batch_op:
         batch_op.create_index('ix_access_log_entry_owner_dt', ['owner_id', 'created_dt'], unique=False)
         batch_op.create_index(batch_op.f('ix_access_log_entry_viewer_id'), ['viewer_id'], unique=False)
+
+    op.create_table('accommodation_setting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('time_factor', sa.Double(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('set_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_dt', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('time_factor >= 1 AND time_factor <= 3', name=op.f('ck_accommodation_setting_factor_range')),
+    sa.ForeignKeyConstraint(['set_by_id'], ['user_account.id'], name=op.f('fk_accommodation_setting_set_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_accommodation_setting_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_accommodation_setting')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_accommodation_setting_user_id'))
+    )
+    op.create_table('assessment_test',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.JSON(), nullable=False),
+    sa.Column('instructions', sa.JSON(), nullable=False),
+    sa.Column('time_limit_minutes', sa.Integer(), nullable=False),
+    sa.Column('traits', sa.JSON(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('published_dt', sa.DateTime(), nullable=True),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('time_limit_minutes > 0', name=op.f('ck_assessment_test_positive_limit')),
+    sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_assessment_test_author_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_test')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_assessment_test_public_id')),
+    sa.UniqueConstraint('slug', 'version', name='uq_assessment_test_slug_version')
+    )
+    with op.batch_alter_table('assessment_test', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_test_slug'), ['slug'], unique=False)
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -462,6 +497,37 @@ def upgrade():
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('assessment_assignment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=True),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('test_id', sa.Integer(), nullable=False),
+    sa.Column('due_dt', sa.DateTime(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['user_account.id'], name=op.f('fk_assessment_assignment_candidate_id_user_account'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['client_id'], ['user_account.id'], name=op.f('fk_assessment_assignment_client_id_user_account'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['test_id'], ['assessment_test.id'], name=op.f('fk_assessment_assignment_test_id_assessment_test'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_assignment')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_assessment_assignment_public_id'))
+    )
+    with op.batch_alter_table('assessment_assignment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_assignment_candidate_id'), ['candidate_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_assignment_client_id'), ['client_id'], unique=False)
+
+    op.create_table('assessment_section',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('test_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['test_id'], ['assessment_test.id'], name=op.f('fk_assessment_section_test_id_assessment_test'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_section'))
+    )
+    with op.batch_alter_table('assessment_section', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_section_test_id'), ['test_id'], unique=False)
+
     op.create_table('interview_session',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sa.String(length=32), nullable=False),
@@ -568,6 +634,55 @@ def upgrade():
     with op.batch_alter_table('time_window', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_time_window_request_id'), ['request_id'], unique=False)
 
+    op.create_table('assessment_attempt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('test_id', sa.Integer(), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=True),
+    sa.Column('started_dt', sa.DateTime(), nullable=False),
+    sa.Column('deadline_dt', sa.DateTime(), nullable=False),
+    sa.Column('time_factor', sa.Double(), nullable=False),
+    sa.Column('page', sa.Integer(), nullable=False),
+    sa.Column('submitted_dt', sa.DateTime(), nullable=True),
+    sa.Column('is_timed_out', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('deadline_dt > started_dt', name=op.f('ck_assessment_attempt_deadline_after_start')),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assessment_assignment.id'], name=op.f('fk_assessment_attempt_assignment_id_assessment_assignment'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['candidate_id'], ['user_account.id'], name=op.f('fk_assessment_attempt_candidate_id_user_account'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['test_id'], ['assessment_test.id'], name=op.f('fk_assessment_attempt_test_id_assessment_test'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_attempt')),
+    sa.UniqueConstraint('assignment_id', name=op.f('uq_assessment_attempt_assignment_id')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_assessment_attempt_public_id'))
+    )
+    with op.batch_alter_table('assessment_attempt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_attempt_candidate_id'), ['candidate_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_attempt_test_id'), ['test_id'], unique=False)
+
+    op.create_table('assessment_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('test_id', sa.Integer(), nullable=False),
+    sa.Column('section_id', sa.Integer(), nullable=False),
+    sa.Column('section_position', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('type', sa.String(length=20), nullable=False),
+    sa.Column('prompt', sa.JSON(), nullable=False),
+    sa.Column('options', sa.JSON(), nullable=False),
+    sa.Column('key', sa.JSON(), nullable=True),
+    sa.Column('tolerance', sa.Double(), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('trait', sa.String(length=40), nullable=True),
+    sa.Column('is_reverse', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('tolerance >= 0', name=op.f('ck_assessment_item_tolerance_not_negative')),
+    sa.ForeignKeyConstraint(['section_id'], ['assessment_section.id'], name=op.f('fk_assessment_item_section_id_assessment_section'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['test_id'], ['assessment_test.id'], name=op.f('fk_assessment_item_test_id_assessment_test'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_item')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_assessment_item_public_id'))
+    )
+    with op.batch_alter_table('assessment_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_item_section_id'), ['section_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_item_test_id'), ['test_id'], unique=False)
+
     op.create_table('feedback',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -644,6 +759,39 @@ def upgrade():
         batch_op.create_index('ix_sponsor_invitation_email', ['email'], unique=False)
         batch_op.create_index('ix_sponsor_invitation_organisation_role', ['organisation_id', 'role'], unique=False)
 
+    op.create_table('assessment_answer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('attempt_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('value', sa.JSON(), nullable=True),
+    sa.Column('saved_dt', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['attempt_id'], ['assessment_attempt.id'], name=op.f('fk_assessment_answer_attempt_id_assessment_attempt'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['item_id'], ['assessment_item.id'], name=op.f('fk_assessment_answer_item_id_assessment_item'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_answer')),
+    sa.UniqueConstraint('attempt_id', 'item_id', name='uq_assessment_answer_attempt_item')
+    )
+    with op.batch_alter_table('assessment_answer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_answer_attempt_id'), ['attempt_id'], unique=False)
+
+    op.create_table('assessment_result',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('attempt_id', sa.Integer(), nullable=True),
+    sa.Column('test_id', sa.Integer(), nullable=False),
+    sa.Column('raw_score', sa.Double(), nullable=False),
+    sa.Column('max_score', sa.Double(), nullable=False),
+    sa.Column('percentage', sa.Double(), nullable=True),
+    sa.Column('trait_scores', sa.JSON(), nullable=False),
+    sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['attempt_id'], ['assessment_attempt.id'], name=op.f('fk_assessment_result_attempt_id_assessment_attempt'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['test_id'], ['assessment_test.id'], name=op.f('fk_assessment_result_test_id_assessment_test'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_result')),
+    sa.UniqueConstraint('attempt_id', name=op.f('uq_assessment_result_attempt_id')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_assessment_result_public_id'))
+    )
+    with op.batch_alter_table('assessment_result', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_result_test_id'), ['test_id'], unique=False)
+
     op.create_table('sponsor_correction_request',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sa.String(length=32), nullable=False),
@@ -703,6 +851,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_sponsor_correction_request_enrolment_id'))
 
     op.drop_table('sponsor_correction_request')
+    with op.batch_alter_table('assessment_result', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_result_test_id'))
+
+    op.drop_table('assessment_result')
+    with op.batch_alter_table('assessment_answer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_answer_attempt_id'))
+
+    op.drop_table('assessment_answer')
     with op.batch_alter_table('sponsor_invitation', schema=None) as batch_op:
         batch_op.drop_index('ix_sponsor_invitation_organisation_role')
         batch_op.drop_index('ix_sponsor_invitation_email')
@@ -714,6 +870,16 @@ def downgrade():
 
     op.drop_table('sponsor_enrolment')
     op.drop_table('feedback')
+    with op.batch_alter_table('assessment_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_item_test_id'))
+        batch_op.drop_index(batch_op.f('ix_assessment_item_section_id'))
+
+    op.drop_table('assessment_item')
+    with op.batch_alter_table('assessment_attempt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_attempt_test_id'))
+        batch_op.drop_index(batch_op.f('ix_assessment_attempt_candidate_id'))
+
+    op.drop_table('assessment_attempt')
     with op.batch_alter_table('time_window', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_time_window_request_id'))
 
@@ -735,6 +901,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_interview_session_candidate_id'))
 
     op.drop_table('interview_session')
+    with op.batch_alter_table('assessment_section', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_section_test_id'))
+
+    op.drop_table('assessment_section')
+    with op.batch_alter_table('assessment_assignment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_assignment_client_id'))
+        batch_op.drop_index(batch_op.f('ix_assessment_assignment_candidate_id'))
+
+    op.drop_table('assessment_assignment')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
 
@@ -820,6 +995,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_event_created_dt'))
 
     op.drop_table('audit_event')
+    with op.batch_alter_table('assessment_test', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_test_slug'))
+
+    op.drop_table('assessment_test')
+    op.drop_table('accommodation_setting')
     with op.batch_alter_table('access_log_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_access_log_entry_viewer_id'))
         batch_op.drop_index('ix_access_log_entry_owner_dt')

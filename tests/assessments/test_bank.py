@@ -93,3 +93,20 @@ def test_export_then_import_makes_a_new_identical_version(app):
         assert (first.version, second.version) == (1, 2)
         assert export_test(second) == exported
         assert exported["traits"]["openness"] == {"fr": "Ouverture", "en": "Openness"}
+
+
+def test_export_command_round_trips_through_import(app, runner, tmp_path):
+    from app.assessments import bank as bank_module
+
+    with app.app_context():
+        bank_module.load_bank()
+        from app.extensions import db
+
+        db.session.commit()
+    exported = runner.invoke(args=["assessments", "export", "sql-basics"])
+    assert exported.exit_code == 0, exported.output
+    path = tmp_path / "sql.json"
+    path.write_text(exported.output, encoding="utf-8")
+    imported = runner.invoke(args=["assessments", "import", str(path)])
+    assert "Imported sql-basics version 2" in imported.output
+    assert runner.invoke(args=["assessments", "export", "no-such-test"]).exit_code != 0

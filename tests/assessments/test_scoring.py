@@ -110,7 +110,9 @@ def test_percentile_counts_ties_half():
     assert scoring.percentile(7, [7] * 30) == 50.0  # everyone tied
 
 
-@pytest.mark.parametrize(("mean", "level"), [(1.0, "low"), (2.49, "low"), (2.5, "medium"), (3.5, "medium"), (3.51, "high")])
+@pytest.mark.parametrize(
+    ("mean", "level"), [(1.0, "low"), (2.49, "low"), (2.5, "medium"), (3.5, "medium"), (3.51, "high")]
+)
 def test_trait_level(mean, level):
     assert scoring.trait_level(mean) == level
 
