@@ -2,6 +2,7 @@
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.assessments import bank, services
@@ -22,8 +23,9 @@ def import_command(path: str) -> None:
         test = bank.import_test(bank.parse(text))
     except bank.BankError as error:
         db.session.rollback()
-        for message in error.errors:
-            click.echo(str(message), err=True)
+        with force_locale("en"):  # operators read the command's messages in English
+            for message in error.errors:
+                click.echo(str(message), err=True)
         raise SystemExit(1) from None
     db.session.commit()
     click.echo(f"Imported {test.slug} version {test.version} ({len(test.items)} items)")

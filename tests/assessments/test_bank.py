@@ -5,6 +5,7 @@ import json
 from collections import Counter
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.assessments import bank as bank_module
@@ -61,7 +62,7 @@ def test_a_bad_file_lists_errors_with_item_numbers_and_imports_nothing(app):
     data["sections"][0]["items"][1]["prompt"] = {"fr": "Seulement en français"}  # item 2
     data["sections"][1]["items"][3]["answer"] = [7]  # item 10: option 7 does not exist
     data["sections"][2]["items"][0]["type"] = "essay"  # item 13
-    with app.app_context():
+    with app.app_context(), force_locale("en"):
         with pytest.raises(BankError) as caught:
             import_test(data)
         messages = [str(message) for message in caught.value.errors]

@@ -72,7 +72,7 @@ def test_an_invalid_answer_stays_on_the_page_with_a_message(app, bank, candidate
     fields = item_fields(candidate.get(f"/fr/tests/attempts/{attempt_id}").text)
     response = post_page(candidate, attempt_id, {fields[0]: "quatre-vingt-douze"})
     assert response.status_code == 200
-    assert "not valid" in shown(response) or "pas valable" in shown(response)
+    assert "Cette réponse n'est pas valide pour la question." in shown(response)
     assert count(app, Answer) == 0
 
 

@@ -107,7 +107,7 @@ def test_protected_page_sends_to_login_and_back(client, make_user):
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/fr/login?next=")
     page = client.get(response.headers["Location"])
-    assert "Veuillez vous connecter" in page.text or "Please sign in" in page.text
+    assert "Veuillez vous connecter pour voir cette page." in page.text
     back = client.post(
         response.headers["Location"],
         data={"identifier": "member@example.com", "password": PASSWORD, "csrf_token": csrf_from(page.text)},

@@ -114,6 +114,7 @@ ROLE_PAGES = {
     "/en/sponsors/manage": {ADMIN},
     "/en/sponsors/manage/new": {ADMIN},
     "/en/sponsors/": {SPONSOR},
+    "/en/tests/": {CANDIDATE},
 }
 
 
