@@ -381,6 +381,17 @@ def accept(invitation: SimulationInvitation, window_public_id: str, meeting_deta
     return session
 
 
+def request_has_session(invitation_id: int) -> bool:
+    """Whether the request of this invitation already has its session (another interviewer was first)."""
+    return bool(
+        db.session.scalar(
+            select(InterviewSession.id)
+            .join(SimulationInvitation, SimulationInvitation.request_id == InterviewSession.request_id)
+            .where(SimulationInvitation.id == invitation_id)
+        )
+    )
+
+
 def mark_too_late(invitation_id: int) -> None:
     """After a lost race: this interviewer's invitation ends, politely."""
     invitation = db.session.get(SimulationInvitation, invitation_id)
