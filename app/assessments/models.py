@@ -156,6 +156,8 @@ class Assignment(db.Model):
     due_dt: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default=AssignmentStatus.ASSIGNED.value)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the result was made available to the client: the client may see it for two years from then.
+    result_shared_dt: Mapped[datetime | None] = mapped_column(index=True)
 
     test: Mapped[Test] = relationship()
     client: Mapped[User] = relationship(foreign_keys=[client_id])
@@ -189,6 +191,28 @@ class Attempt(db.Model):
     test: Mapped[Test] = relationship()
     candidate: Mapped[User] = relationship()
     answers: Mapped[list["Answer"]] = relationship(back_populates="attempt", cascade="all, delete-orphan")
+    gaps: Mapped[list["AutosaveGap"]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", order_by="AutosaveGap.started_dt"
+    )
+
+
+class AutosaveGap(db.Model):
+    """A stretch of time during which the candidate's answers could not be saved (offline, server unreachable).
+
+    The page reports it once saving works again; the result page shows it to the candidate.
+    """
+
+    __tablename__ = "assessment_autosave_gap"
+    __table_args__ = (CheckConstraint("ended_dt >= started_dt", name="gap_ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("assessment_attempt.id", ondelete="CASCADE"), index=True)
+    started_dt: Mapped[datetime]
+    ended_dt: Mapped[datetime]
+    #: How many answers waited in the browser during the gap.
+    pending_answers: Mapped[int] = mapped_column(default=0)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="gaps")
 
 
 class Answer(db.Model):
@@ -201,6 +225,8 @@ class Answer(db.Model):
     #: An option index, a list of them, a number, or 1..5.
     value: Mapped[int | float | list | None] = mapped_column(JSON)
     saved_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Seconds from the moment the item's page was shown to this answer, for the authors' median time.
+    seconds: Mapped[float | None]
 
     attempt: Mapped[Attempt] = relationship(back_populates="answers")
     item: Mapped[Item] = relationship()
@@ -226,3 +252,34 @@ class Result(db.Model):
 
     attempt: Mapped[Attempt | None] = relationship()
     test: Mapped[Test] = relationship()
+
+
+class TestFeedback(db.Model):
+    """A candidate's rating (1 to 5) and optional comment on a test they took; authors see them aggregated."""
+
+    __tablename__ = "assessment_feedback"
+    __table_args__ = (CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    test_id: Mapped[int] = mapped_column(ForeignKey("assessment_test.id", ondelete="CASCADE"), index=True)
+    #: One per attempt; erasure unlinks it (and blanks the comment) so that the averages keep their counts.
+    attempt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment_attempt.id", ondelete="SET NULL"), unique=True
+    )
+    rating: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScoreContest(db.Model):
+    """A candidate contests a score. It is a privacy request of kind "score_contest" (due date, answer, admin
+    queue); this row links it to the result."""
+
+    __tablename__ = "assessment_score_contest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("assessment_result.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("privacy_request.id", ondelete="CASCADE"), unique=True)
+
+    result: Mapped[Result] = relationship()
+    request = relationship("PrivacyRequest")

@@ -58,7 +58,10 @@ class RestrictionForm(FlaskForm):
 class PrivacyRequestForm(FlaskForm):
     kind = SelectField(
         _l("What is it about?"),
-        choices=lambda: [SelectChoice(kind.value, kind.label) for kind in RequestKind],
+        # A score contest starts from the result it contests (the assessments result page).
+        choices=lambda: [
+            SelectChoice(kind.value, kind.label) for kind in RequestKind if kind != RequestKind.SCORE_CONTEST
+        ],
     )
     subject = StringField(_l("Subject"), validators=[required(), at_most(200)])
     message = TextAreaField(_l("Your message"), validators=[required(), at_most(5000)])

@@ -267,6 +267,7 @@ class RequestKind(enum.StrEnum):
     ERASURE = "erasure"
     RESTRICTION = "restriction"
     OBJECTION = "objection"
+    SCORE_CONTEST = "score_contest"
     OTHER = "other"
 
     @property
@@ -283,6 +284,7 @@ REQUEST_KIND_LABELS = {
     RequestKind.ERASURE: _l("Erasure of my data"),
     RequestKind.RESTRICTION: _l("Restriction of processing"),
     RequestKind.OBJECTION: _l("Objection to a processing"),
+    RequestKind.SCORE_CONTEST: _l("Contest of a test score"),
     RequestKind.OTHER: _l("Something else"),
 }
 
