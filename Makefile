@@ -8,7 +8,13 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: run test test-e2e lint promises translations translations-extract translations-update translations-compile \
-        venv clean-venv
+        venv clean-venv tools
+
+# The page checkers of tests/e2e (accessibility, HTML validity), from npm into a git-ignored folder.
+TOOLS := .tools
+AXE_CORE_VERSION := 4.11.1
+VNU_JAR_VERSION := 26.9.27
+TOOLS_STAMP := $(TOOLS)/.installed-axe-$(AXE_CORE_VERSION)-vnu-$(VNU_JAR_VERSION)
 
 run: $(VENV)/.installed translations-compile ## Serve the portal on http://127.0.0.1:5000 (SQLite, demo data)
 	$(FLASK) db upgrade
@@ -16,10 +22,10 @@ run: $(VENV)/.installed translations-compile ## Serve the portal on http://127.0
 	@echo "Portal: http://$(HOST):$(PORT)/  (demo password: tulip-harbour-47)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed translations-compile ## The whole test suite (e2e tests skip without chromium unless CI=true)
+test: $(VENV)/.installed translations-compile $(TOOLS_STAMP) ## The whole suite (e2e tests skip without chromium unless CI=true)
 	$(BIN)/pytest
 
-test-e2e: $(VENV)/.installed translations-compile
+test-e2e: $(VENV)/.installed translations-compile $(TOOLS_STAMP)
 	$(BIN)/pytest tests/e2e
 
 promises: $(VENV)/.installed translations-compile ## Run the tests tagged with a policy clause, print the ledger
@@ -39,6 +45,14 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
+
+tools: $(TOOLS_STAMP) ## axe-core and the Nu HTML checker, for the accessibility and HTML tests
+
+# Without npm or the registry the checks skip (they fail under CI=true); the next make tries again.
+$(TOOLS_STAMP):
+	@if command -v npm >/dev/null 2>&1 && npm install --prefix $(TOOLS) --no-audit --no-fund --ignore-scripts \
+		--silent axe-core@$(AXE_CORE_VERSION) vnu-jar@$(VNU_JAR_VERSION); then touch $@; \
+	else echo "axe-core and vnu-jar are not installed (npm or the registry is missing): those checks will skip"; fi
 
 translations: translations-extract translations-update translations-compile ## Extract, update, compile
 

@@ -45,12 +45,15 @@ def _configure_paths(app: Flask) -> None:
     if not app.config.get("UPLOAD_DIR"):
         app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    # A copy: the defaults' dict is shared by every app this process builds (tests build many).
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if uri.startswith("sqlite"):
-        # Wait for a lock instead of failing at once when two requests write together.
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("connect_args", {}).setdefault("timeout", 15)
+        # Wait for a lock instead of failing at once when two requests write together (sqlite3's
+        # `timeout` is SQLite's busy_timeout); past it, the page answers 503 (core.errors).
+        connect_args = options["connect_args"] = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
     else:
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
+        options.setdefault("pool_pre_ping", True)
 
 
 def _configure_logging(app: Flask) -> None:
@@ -60,18 +63,38 @@ def _configure_logging(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite: enforce foreign keys, write-ahead log for concurrent readers, wait on locks."""
+    """SQLite: enforce foreign keys, write-ahead log for concurrent readers; busy_timeout comes from the
+    connection's `timeout`. pysqlite's own BEGIN is turned off: `_sqlite_begin` emits the right one."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
 
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    """SQLite: a request that may write takes the write lock when its transaction begins (BEGIN IMMEDIATE).
+
+    With a plain (deferred) BEGIN, a transaction that read first and writes later fails at once with
+    "database is locked" when another writer committed in between: busy_timeout cannot help there.
+    Reads (GET, HEAD) keep a deferred BEGIN so that they run side by side. Emitting BEGIN ourselves
+    also makes SAVEPOINT (begin_nested) and DDL transactional, as SQLAlchemy's pysqlite notes advise.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_may_write() else "BEGIN")
+
+
+def _request_may_write() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+
 def _init_extensions(app: Flask) -> None:
-    from app.core import errors, i18n, security
+    from app.core import errors, forms, i18n, security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -86,6 +109,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    forms.drop_needless_ids()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -20,6 +20,8 @@ class Defaults:
     APP_ENV = PRODUCTION
     SQLALCHEMY_DATABASE_URI = None  # set from the instance folder when nothing else says
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: SQLite: how long a request waits for another writer's lock before it answers 503.
+    SQLITE_BUSY_TIMEOUT_SECONDS = 15
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # the largest upload (a 10 MB CV) plus the form around it
 
     # Languages: English is the source, French the default for visitors who say nothing.
@@ -103,6 +105,8 @@ class Defaults:
     # Retention (the privacy issue's purge reads these).
     LOGIN_RECORD_RETENTION = timedelta(days=365)
     UNVERIFIED_ACCOUNT_RETENTION = timedelta(days=30)
+    # Assessments: the assigning client sees a result this long after it was made available (policy: 2 years).
+    CLIENT_RESULT_RETENTION = timedelta(days=730)
 
 
 class Development(Defaults):

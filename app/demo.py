@@ -154,3 +154,6 @@ def load_command(if_empty: bool) -> None:
     load_bank()
     db.session.commit()
     click.echo(f"{created} demo member(s) created. Password for every demo account: {DEMO_PASSWORD}")
+
+
+from app import demo_scale  # noqa: E402,F401  (registers `flask demo scale` on demo_cli)

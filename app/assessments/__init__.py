@@ -11,7 +11,7 @@ def _assessment_labels() -> dict:
     """Helpers for test content (stored per language) and codes, in the page's language."""
     from flask_babel import format_decimal
 
-    from app.assessments.models import TestKind, localised
+    from app.assessments.models import AssignmentStatus, TestKind, localised
     from app.assessments.scoring import trait_level
     from app.core.i18n import current_language
 
@@ -22,8 +22,24 @@ def _assessment_labels() -> dict:
         "content_text": text,
         "test_kind_label": lambda code: TestKind(code).label if code in TestKind._value2member_map_ else code,
         "trait_level": trait_level,
+        "assignment_status_label": lambda code: (
+            AssignmentStatus(code).label if code in AssignmentStatus._value2member_map_ else code
+        ),
         "number": lambda value: format_decimal(value, format="#,##0.##"),
     }
 
 
-from app.assessments import routes  # noqa: E402,F401  (registers the views on bp)
+def _register_profile_grounds() -> None:
+    """Clients may see the profile of a candidate they assigned a test to, or who consented to be found."""
+    from app.assessments.assignments import client_ground
+    from app.assessments.client_routes import consent_ground
+    from app.profiles.access import register_ground
+
+    register_ground(client_ground)
+    register_ground(consent_ground)
+
+
+# Registers the views on bp (authoring_routes: the test authors' pages; statistics_routes: statistics, ratings).
+from app.assessments import authoring_routes, client_routes, routes, statistics_routes  # noqa: E402,F401
+
+_register_profile_grounds()

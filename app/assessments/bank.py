@@ -84,6 +84,27 @@ def _item_errors(item, number: int) -> list:
     return errors
 
 
+TRAIT_LEVELS = ("low", "medium", "high")
+
+
+def _level_errors(traits: dict) -> list:
+    """Level descriptions are optional per trait; when given, every level exists in both languages."""
+    errors = []
+    for trait, texts in traits.items():
+        levels = texts.get("levels")
+        if levels is None:
+            continue
+        if not isinstance(levels, dict) or not all(_is_text(levels.get(level)) for level in TRAIT_LEVELS):
+            errors.append(
+                _l(
+                    "Trait %(trait)s: the level descriptions must give low, medium and high, each in French and "
+                    "English.",
+                    trait=str(trait),
+                )
+            )
+    return errors
+
+
 def validate(data) -> list:
     """Every problem of a test file, with item numbers counted from 1 across the whole test."""
     if not isinstance(data, dict):
@@ -105,6 +126,8 @@ def validate(data) -> list:
     traits = data.get("traits", {})
     if not isinstance(traits, dict) or not all(_is_text(name) for name in traits.values()):
         errors.append(_l("Trait names must be given in French and English."))
+    else:
+        errors.extend(_level_errors(traits))
     sections = data.get("sections")
     if not isinstance(sections, list) or not sections:
         errors.append(_l("A test needs at least one section."))

@@ -2,9 +2,19 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.assessments.models import ItemKind, localised
@@ -24,6 +34,8 @@ class PageForm(FlaskForm):
     previous = SubmitField(_l("Previous page"))
     next = SubmitField(_l("Save and continue"))
     finish = SubmitField(_l("Save and submit"))
+    #: The server time the page was shown: a submit measures the answering time from it.
+    shown_at = HiddenField()
 
 
 def agreement_choices():
@@ -68,3 +80,73 @@ def page_form_class(items, lang: str) -> type[PageForm]:
             field = RadioField(label, choices=agreement_choices(), validators=[Optional()], validate_choice=False)
         setattr(Form, field_name(item), field)
     return Form
+
+
+# --- clients, contests and accommodations --------------------------------------------------------------
+
+
+def _required():
+    return DataRequired(message=_l("This field is required."))
+
+
+class AssignForm(FlaskForm):
+    test = SelectField(_l("Test"), validators=[_required()])
+    emails = TextAreaField(
+        _l("Candidates' e-mail addresses"),
+        description=_l("One per line. Someone without an account is invited to create one to take the test."),
+        validators=[_required(), Length(max=20000)],
+    )
+    due_date = DateField(
+        _l("Due date"), validators=[InputRequired(message=_l("Enter a date, such as 2027-03-01."))]
+    )
+    submit = SubmitField(_l("Assign the test"))
+
+
+class CancelAssignmentForm(FlaskForm):
+    submit = SubmitField(_l("Cancel this assignment"))
+
+
+class CandidateSearchForm(FlaskForm):
+    """A GET form: it reads, never writes, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    test = SelectField(_l("Test"), validators=[_required()])
+    min_percentage = IntegerField(
+        _l("Minimum score, in % of the points"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=100, message=_l("Enter a number from 0 to 100."))],
+    )
+    skill = StringField(_l("Skill"), validators=[Optional(), Length(max=100)])
+
+
+class ContestForm(FlaskForm):
+    reason = TextAreaField(
+        _l("What do you contest, and why?"),
+        description=_l("An administrator checks the scoring and answers within one month."),
+        validators=[_required(), Length(max=5000)],
+    )
+    submit = SubmitField(_l("Contest this score"))
+
+
+#: The extra time a member may declare: a factor of the time limit.
+TIME_FACTORS = ("1", "1.25", "1.33", "1.5", "2", "2.5", "3")
+
+
+def time_factor_choices():
+    labels = {"1": _l("No extra time")}
+    return [
+        SelectChoice(value, labels.get(value) or _l("%(percent)s%% more time", percent=round((float(value) - 1) * 100)))
+        for value in TIME_FACTORS
+    ]
+
+
+class AccommodationForm(FlaskForm):
+    time_factor = SelectField(_l("Extra time on every timed test"), choices=time_factor_choices)
+    note = TextAreaField(
+        _l("Private note (optional)"),
+        description=_l("Only you and Caseinjob administrators read it. Employers see only that extra time applied."),
+        validators=[Optional(), Length(max=1000)],
+    )
+    submit = SubmitField(_l("Save"))

@@ -70,7 +70,8 @@ class Test(db.Model):
     title: Mapped[dict] = mapped_column(JSON, default=dict)
     instructions: Mapped[dict] = mapped_column(JSON, default=dict)
     time_limit_minutes: Mapped[int] = mapped_column(default=20)
-    #: Personality tests: {trait: {"fr": name, "en": name}}.
+    #: Personality tests: {trait: {"fr": name, "en": name, "levels": {"low"|"medium"|"high": {"fr", "en"}}}}, the
+    #: level descriptions being optional (bank/README.md).
     traits: Mapped[dict] = mapped_column(JSON, default=dict)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     published_dt: Mapped[datetime | None]
@@ -258,6 +259,7 @@ class TestFeedback(db.Model):
     """A candidate's rating (1 to 5) and optional comment on a test they took; authors see them aggregated."""
 
     __tablename__ = "assessment_feedback"
+    __test__ = False  # not a pytest test class, whatever its name
     __table_args__ = (CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

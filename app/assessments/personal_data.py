@@ -3,7 +3,18 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
-from app.assessments.models import AccommodationSetting, Answer, Assignment, Attempt, Item, Result, Test
+from app.assessments import assignments
+from app.assessments.models import (
+    AccommodationSetting,
+    Answer,
+    Assignment,
+    Attempt,
+    AutosaveGap,
+    Item,
+    Result,
+    ScoreContest,
+    Test,
+)
 from app.core.registry import ErasureAction, LegalBasis, PersonalDataEntry, declare_not_personal, register
 from app.extensions import db
 
@@ -17,14 +28,24 @@ def _attempts(user):
 
 
 def export_attempts(user) -> list[dict]:
+    # Answers and gaps of all the attempts in one query each, not two per attempt: a heavy member has hundreds.
+    attempt_ids = select(Attempt.id).where(Attempt.candidate_id == user.id).scalar_subquery()
+    answers_of: dict[int, list] = {}
+    for attempt_id, item, value, saved in db.session.execute(
+        select(Answer.attempt_id, Item.public_id, Answer.value, Answer.saved_dt)
+        .join(Item, Item.id == Answer.item_id)
+        .where(Answer.attempt_id.in_(attempt_ids))
+        .order_by(Answer.attempt_id, Item.section_position, Item.position)
+    ):
+        answers_of.setdefault(attempt_id, []).append((item, value, saved))
+    gaps_of: dict[int, list] = {}
+    for gap in db.session.scalars(
+        select(AutosaveGap).where(AutosaveGap.attempt_id.in_(attempt_ids)).order_by(AutosaveGap.started_dt)
+    ):
+        gaps_of.setdefault(gap.attempt_id, []).append(gap)
     rows = []
     for attempt in _attempts(user):
-        answers = db.session.execute(
-            select(Item.public_id, Answer.value, Answer.saved_dt)
-            .join(Item, Item.id == Answer.item_id)
-            .where(Answer.attempt_id == attempt.id)
-            .order_by(Item.section_position, Item.position)
-        ).all()
+        answers = answers_of.get(attempt.id, [])
         rows.append(
             {
                 "test": attempt.test.slug,
@@ -35,6 +56,10 @@ def export_attempts(user) -> list[dict]:
                 "submitted_at_deadline": attempt.is_timed_out,
                 "time_factor": attempt.time_factor,
                 "answers": [{"item": item, "value": value, "saved_utc": _iso(saved)} for item, value, saved in answers],
+                "autosave_gaps": [
+                    {"from_utc": _iso(gap.started_dt), "to_utc": _iso(gap.ended_dt), "waiting": gap.pending_answers}
+                    for gap in gaps_of.get(attempt.id, [])
+                ],
             }
         )
     return rows
@@ -47,6 +72,7 @@ def erase_attempts(user) -> int:
         update(Result).where(Result.attempt_id.in_(attempt_ids)).values(attempt_id=None)
     ).rowcount
     touched += db.session.execute(delete(Answer).where(Answer.attempt_id.in_(attempt_ids))).rowcount
+    touched += db.session.execute(delete(AutosaveGap).where(AutosaveGap.attempt_id.in_(attempt_ids))).rowcount
     return touched + db.session.execute(delete(Attempt).where(Attempt.candidate_id == user.id)).rowcount
 
 
@@ -72,6 +98,13 @@ def export_results(user) -> list[dict]:
     ]
 
 
+def erase_contests(user) -> int:
+    from app.privacy.models import PrivacyRequest
+
+    requests = select(PrivacyRequest.id).where(PrivacyRequest.user_id == user.id).scalar_subquery()
+    return db.session.execute(delete(ScoreContest).where(ScoreContest.request_id.in_(requests))).rowcount
+
+
 register(
     PersonalDataEntry(
         key="assessment_attempts",
@@ -80,7 +113,7 @@ register(
         legal_basis=LegalBasis.CONTRACT,
         recipients=(_l("Nobody else for practice tests"),),
         retention=_l("As long as your account exists"),
-        tables=("assessment_attempt", "assessment_answer"),
+        tables=("assessment_attempt", "assessment_answer", "assessment_autosave_gap"),
         erasure=ErasureAction.ANONYMISE,
         erasure_note=_l("Your scores stay in the anonymous benchmarks, with no link to you; your answers are deleted."),
         export=export_attempts,
@@ -96,14 +129,18 @@ register(
         category=_l("Your test results: scores, percentages and trait scores"),
         purpose=_l("Showing and e-mailing you your results, and anonymous benchmarks"),
         legal_basis=LegalBasis.CONTRACT,
-        recipients=(_l("Nobody else for practice tests"),),
+        recipients=(
+            _l("Nobody else for practice tests"),
+            _l("The client who assigned the test, for 2 years after the result was made available"),
+            _l("Other employers, only if you consent to be found by your results and skills"),
+        ),
         retention=_l("As long as your account exists; then kept only anonymously"),
-        tables=("assessment_result",),
+        tables=("assessment_result", "assessment_score_contest"),
         erasure=ErasureAction.ANONYMISE,
         erasure_note=_l("Anonymous scores stay so that percentiles keep their counts."),
         export=export_results,
-        # Erased with the attempts (above): unlinking is the anonymisation.
-        erase=lambda user: 0,
+        # Unlinking from the attempts (above) is the anonymisation; contests (privacy requests) go with the account.
+        erase=erase_contests,
         count=lambda user: db.session.scalar(
             select(func.count(Result.id))
             .join(Attempt, Attempt.id == Result.attempt_id)
@@ -150,6 +187,8 @@ register(
         tables=("assessment_assignment",),
         export=export_assignments,
         erase=erase_assignments,
+        purge=assignments.purge_shared_results,
+        extra={"client_shares": assignments.shares_of},
         count=lambda user: db.session.scalar(
             select(func.count(Assignment.id)).where(
                 or_(Assignment.client_id == user.id, Assignment.candidate_id == user.id)
@@ -187,6 +226,27 @@ register(
             select(func.count(AccommodationSetting.id)).where(AccommodationSetting.user_id == user.id)
         ),
         order=53,
+    )
+)
+
+from app.assessments.feedback import count_feedback, erase_feedback, export_feedback  # noqa: E402
+
+register(
+    PersonalDataEntry(
+        key="assessment_feedback",
+        category=_l("Your ratings and comments on tests you took"),
+        purpose=_l("Showing test authors aggregated ratings and comments so that they improve their tests"),
+        legal_basis=LegalBasis.LEGITIMATE_INTEREST,
+        recipients=(_l("Test authors, only as averages and anonymous comments, once at least 5 ratings exist"),),
+        retention=_l("As long as your account exists; then only the rating is kept, anonymously"),
+        tables=("assessment_feedback",),
+        erasure=ErasureAction.ANONYMISE,
+        erasure_note=_l("Your ratings stay in the anonymous averages, with no link to you; your comments are deleted."),
+        export=export_feedback,
+        erase=erase_feedback,
+        count=count_feedback,
+        # Before the attempts (50): erasing them cuts the link that finds the member's comments.
+        order=49,
     )
 )
 

@@ -1,12 +1,14 @@
 """Assessment pages: published practice tests, instructions, taking a test page by page, the result."""
 
+import math
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.assessments import bp, services
 from app.assessments.forms import StartForm, SubmitAttemptForm, field_name, page_form_class
-from app.assessments.models import ItemKind
+from app.assessments.models import Assignment, ItemKind
 from app.assessments.services import AssessmentError
 from app.auth.models import Role
 from app.auth.permissions import role_required
@@ -20,8 +22,14 @@ from app.extensions import db, limiter
 @role_required(Role.CANDIDATE)
 def index():
     """The published practice tests and the candidate's own attempts."""
+    from app.assessments.assignments import assignments_for_candidate, client_label
+
     return render_template(
-        "assessments/index.html", tests=services.published_tests(), attempts=services.attempts_of(current_user)
+        "assessments/index.html",
+        tests=services.published_tests(),
+        attempts=services.attempts_of(current_user),
+        assigned=assignments_for_candidate(current_user),
+        client_label=client_label,
     )
 
 
@@ -91,6 +99,7 @@ def take(public_id: str):
     items = services.page_items(test, page)
     form = page_form_class(items, lang)()
     if request.method == "GET":
+        form.shown_at.data = services.shown_at_value()
         saved = services.saved_answers(attempt)
         for item in items:
             value = saved.get(item.id)
@@ -107,7 +116,9 @@ def take(public_id: str):
         values = {item.id: getattr(form, field_name(item)).data for item in items}
         target = page - 1 if form.previous.data else page + 1
         try:
-            services.save_page(attempt, values, target)
+            services.save_page(
+                attempt, values, target, seconds=services.seconds_since_shown(attempt, form.shown_at.data)
+            )
             if form.finish.data:
                 services.submit(attempt)
         except AssessmentError as error:
@@ -135,7 +146,9 @@ def take(public_id: str):
         page=page,
         pages=services.page_count(test),
         deadline=attempt.deadline_dt,
-        seconds_left=max(0, int((attempt.deadline_dt - utcnow()).total_seconds())),
+        # Rounded up: the page's clock reaches 0 only once the deadline has passed on the server too.
+        seconds_left=max(0, math.ceil((attempt.deadline_dt - utcnow()).total_seconds())),
+        total_seconds=round((attempt.deadline_dt - attempt.started_dt).total_seconds()),
     )
 
 
@@ -147,14 +160,23 @@ def _format_number(value) -> str:
 @role_required(Role.CANDIDATE)
 @limiter.limit("600 per hour")
 def autosave(public_id: str):
-    """Save one answer given as JSON {"item": public id, "value": ...} (the JavaScript autosave)."""
+    """Save one answer given as JSON {"item": public id, "value": ...} (the JavaScript autosave).
+
+    Optional: "elapsed", the seconds since the page was shown; "sent", the browser's time; "gap", the stretch
+    during which the page could not save, reported with the first request that reaches us again.
+    """
     attempt = _own_attempt_or_404(public_id)
-    payload = request.get_json(silent=True) or {}
+    payload = request.get_json(silent=True)
+    payload = payload if isinstance(payload, dict) else {}
     item = next((item for item in attempt.test.items if item.public_id == payload.get("item")), None)
     if item is None:
         abort(404)
+    # Recorded even when the answer is refused: the candidate sees that answers waited while the time ran out.
+    services.record_gap(attempt, payload.get("gap"), sent=payload.get("sent"))
     try:
-        services.save_answer(attempt, item, payload.get("value"))
+        services.save_answer(
+            attempt, item, payload.get("value"), seconds=services.answer_seconds(attempt, payload.get("elapsed"))
+        )
     except AssessmentError as error:
         db.session.commit()  # keeps the submission made at the deadline, if this request made it
         return jsonify(ok=False, error=str(error.message)), 409 if error.field is None else 400
@@ -181,5 +203,27 @@ def result(public_id: str):
         test=attempt.test,
         view=services.describe_result(attempt, outcome),
         trait_name=lambda trait: (attempt.test.traits.get(trait) or {}).get(lang, trait),
+        trait_description=lambda trait, value: services.trait_level_description(attempt.test, trait, value, lang),
         submit_form=SubmitAttemptForm(),
+        **_sharing_and_contests(attempt, outcome),
     )
+
+
+def _sharing_and_contests(attempt, outcome) -> dict:
+    """Who else sees this result (the assigning client, until when) and the candidate's contests of it."""
+    from app.assessments import assignments
+    from app.assessments.forms import ContestForm
+
+    assignment = db.session.get(Assignment, attempt.assignment_id) if attempt.assignment_id else None
+    shared = None
+    if assignment is not None and assignment.result_shared_dt is not None:
+        shared = {
+            "client": assignments.client_label(assignment.client),
+            "until": assignment.result_shared_dt + assignments.result_visibility(),
+        }
+    return {
+        "shared": shared,
+        "contests": assignments.contests_of(outcome),
+        "can_contest": assignments.open_contest(outcome) is None,
+        "contest_form": ContestForm(),
+    }

@@ -3,14 +3,24 @@ scoring and the result e-mail. Services flush, never commit; views commit once."
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.assessments import scoring
-from app.assessments.models import AccommodationSetting, Answer, Attempt, Item, Result, Test, TestKind
+from app.assessments.models import (
+    AccommodationSetting,
+    Answer,
+    Attempt,
+    AutosaveGap,
+    Item,
+    Result,
+    Test,
+    TestKind,
+    localised,
+)
 from app.core.mail import absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -50,6 +60,10 @@ def find_published_test(public_id: str) -> Test | None:
     return db.session.scalar(select(Test).where(Test.public_id == public_id, Test.published_dt.is_not(None)))
 
 
+def localised_title(test: Test, lang: str) -> str:
+    return localised(test.title, lang)
+
+
 def page_count(test: Test) -> int:
     return max(1, math.ceil(len(test.items) / PAGE_SIZE))
 
@@ -61,8 +75,12 @@ def page_items(test: Test, page: int) -> list[Item]:
 # --- accommodation ------------------------------------------------------------------------------------
 
 
+def accommodation_of(user) -> AccommodationSetting | None:
+    return db.session.scalar(select(AccommodationSetting).where(AccommodationSetting.user_id == user.id))
+
+
 def time_factor_of(user) -> float:
-    setting = db.session.scalar(select(AccommodationSetting).where(AccommodationSetting.user_id == user.id))
+    setting = accommodation_of(user)
     return setting.time_factor if setting else 1.0
 
 
@@ -158,8 +176,13 @@ def _check_open(attempt: Attempt) -> None:
         raise AssessmentError(_l("This test is already submitted: answers can no longer change."))
 
 
-def save_answer(attempt: Attempt, item: Item, raw) -> Answer | None:
-    """Save (or replace) one answer, refused after the deadline or the submission. An empty `raw` clears it."""
+def save_answer(attempt: Attempt, item: Item, raw, seconds: float | None = None) -> Answer | None:
+    """Save (or replace) one answer, refused after the deadline or the submission. An empty `raw` clears it.
+
+    `seconds` (see `answer_seconds`) is kept from the first answer to the item only: a page submit saves again every
+    answer of the page, unchanged ones included, and a page shown again (previous page, reload, second tab)
+    restarts its clock, so a later time would measure the second look rather than the work on the item.
+    """
     _check_open(attempt)
     if item.test_id != attempt.test_id:
         raise AssessmentError(_l("This question is not part of the test."))
@@ -174,7 +197,7 @@ def save_answer(attempt: Attempt, item: Item, raw) -> Answer | None:
         raise AssessmentError(_l("This answer is not valid for the question."), field=item.public_id)
     answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id == item.id))
     if answer is None:
-        answer = Answer(attempt_id=attempt.id, item_id=item.id, value=value, saved_dt=utcnow())
+        answer = Answer(attempt_id=attempt.id, item_id=item.id, value=value, saved_dt=utcnow(), seconds=seconds)
         try:
             with db.session.begin_nested():
                 db.session.add(answer)
@@ -183,18 +206,99 @@ def save_answer(attempt: Attempt, item: Item, raw) -> Answer | None:
             answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id == item.id))
     answer.value = value
     answer.saved_dt = utcnow()
+    if answer.seconds is None:
+        answer.seconds = seconds
     db.session.flush()
     return answer
 
 
-def save_page(attempt: Attempt, values: dict[int, object], page: int) -> None:
+def save_page(attempt: Attempt, values: dict[int, object], page: int, seconds: float | None = None) -> None:
     """Save the answers of one page ({item id: raw}) and remember the page the candidate goes to next."""
     _check_open(attempt)
     items = {item.id: item for item in attempt.test.items}
     for item_id, raw in values.items():
-        save_answer(attempt, items[item_id], raw)
+        save_answer(attempt, items[item_id], raw, seconds=seconds)
     attempt.page = max(0, min(page, page_count(attempt.test) - 1))
     db.session.flush()
+
+
+# --- answer times and autosave gaps -------------------------------------------------------------------
+
+#: A browser clock further off than this is not corrected: its report is only clamped.
+MAX_CLOCK_SKEW = timedelta(days=1)
+
+
+def parse_client_time(value) -> datetime | None:
+    """An ISO 8601 time (as JavaScript's toISOString writes it) as a naive UTC datetime; None for anything else."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
+def answer_seconds(attempt: Attempt, elapsed) -> float | None:
+    """Seconds from a page being shown to an answer, clamped into [0, the time the attempt has run so far]
+    (so never more than the time limit × the time factor); None when `elapsed` is not a number."""
+    if not isinstance(elapsed, (int, float)) or isinstance(elapsed, bool) or not math.isfinite(elapsed):
+        return None
+    ran = max(0.0, (min(utcnow(), attempt.deadline_dt) - attempt.started_dt).total_seconds())
+    return round(min(max(float(elapsed), 0.0), ran), 1)
+
+
+def shown_at_value() -> str:
+    """The server time a test page is shown, for its hidden field (a submit without JavaScript measures from it)."""
+    return utcnow().isoformat(timespec="milliseconds")
+
+
+def seconds_since_shown(attempt: Attempt, shown_at) -> float | None:
+    """The answering time of a page submitted without JavaScript: from its hidden shown-at time to now."""
+    shown = parse_client_time(shown_at)
+    return None if shown is None else answer_seconds(attempt, (utcnow() - shown).total_seconds())
+
+
+def record_gap(attempt: Attempt, report, sent=None) -> AutosaveGap | None:
+    """Record a stretch during which the page could not save, as it reports it once saving works again:
+    {"started": ISO time of the first failure, "ended": ISO time, "pending": how many answers waited}.
+
+    The times come from the browser's clock: they are shifted by its offset from ours (`sent` is the browser's
+    time of sending), clamped into [attempt start, now], and a report that makes no sense is ignored. A report
+    sent again (lost response, retry) extends the gap it overlaps rather than adding a second one.
+    """
+    if not isinstance(report, dict):
+        return None
+    started, ended = parse_client_time(report.get("started")), parse_client_time(report.get("ended"))
+    if started is None or ended is None or ended < started:
+        return None
+    now = utcnow()
+    sent_at = parse_client_time(sent)
+    if sent_at is not None and abs(now - sent_at) <= MAX_CLOCK_SKEW:
+        started, ended = started + (now - sent_at), ended + (now - sent_at)
+    started, ended = max(started, attempt.started_dt), min(ended, now)
+    if ended < started:
+        return None  # wholly before the attempt, or in the future
+    pending = _pending_count(attempt, report.get("pending"))
+    gap = db.session.scalar(
+        select(AutosaveGap)
+        .where(AutosaveGap.attempt_id == attempt.id, AutosaveGap.started_dt <= ended, AutosaveGap.ended_dt >= started)
+        .limit(1)
+    )
+    if gap is None:
+        gap = AutosaveGap(attempt_id=attempt.id, started_dt=started, ended_dt=ended, pending_answers=pending)
+        db.session.add(gap)
+    else:
+        gap.started_dt, gap.ended_dt = min(gap.started_dt, started), max(gap.ended_dt, ended)
+        gap.pending_answers = max(gap.pending_answers, pending)
+    db.session.flush()
+    return gap
+
+
+def _pending_count(attempt: Attempt, value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return 0
+    return max(0, min(value, len(attempt.test.items)))
 
 
 def submit(attempt: Attempt, *, timed_out: bool = False) -> Result | None:
@@ -224,11 +328,21 @@ def submit(attempt: Attempt, *, timed_out: bool = False) -> Result | None:
     db.session.add(result)
     db.session.flush()
     _queue_result_email(attempt, result)
+    if attempt.assignment_id is not None:
+        from app.assessments.assignments import share_with_client
+
+        share_with_client(attempt)
     return result
 
 
 def result_of(attempt: Attempt) -> Result | None:
     return db.session.scalar(select(Result).where(Result.attempt_id == attempt.id))
+
+
+def trait_level_description(test: Test, trait: str, mean: float, lang: str) -> str:
+    """The test's plain-language description of the level `mean` reaches on `trait`, in `lang` ("" if it has none)."""
+    levels = (test.traits.get(trait) or {}).get("levels") or {}
+    return localised(levels.get(scoring.trait_level(mean)), lang)
 
 
 @dataclass
@@ -276,5 +390,9 @@ def _queue_result_email(attempt: Attempt, result: Result) -> None:
         test_title=attempt.test.title.get(lang) or "",
         result=result,
         trait_names={trait: (attempt.test.traits.get(trait) or {}).get(lang, trait) for trait in result.trait_scores},
+        trait_descriptions={
+            trait: trait_level_description(attempt.test, trait, value, lang)
+            for trait, value in result.trait_scores.items()
+        },
         link=absolute_url("assessments.result", lang_code=lang, public_id=attempt.public_id),
     )

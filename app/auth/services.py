@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import EndReason, RecoveryCode, Role, User, UserRole, UserSession, new_token
 from app.auth.passwords import hash_password, needs_rehash, verify_password
@@ -280,7 +281,16 @@ def start_session(user: User, *, remember: bool, mfa_verified: bool) -> UserSess
 
 def load_session(token: str) -> User | None:
     """The member of an open, unexpired session with this token, or None (and the session ends)."""
-    user_session = db.session.scalar(select(UserSession).where(UserSession.token_hash == crypto.sha256_hex(token)))
+    # One query for the session, its member and their roles: this runs on every signed-in request.
+    user_session = (
+        db.session.execute(
+            select(UserSession)
+            .where(UserSession.token_hash == crypto.sha256_hex(token))
+            .options(joinedload(UserSession.user).joinedload(User.roles))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if user_session is None or not user_session.is_open:
         return None
     now = utcnow()

@@ -18,6 +18,7 @@ class AccessedData(enum.StrEnum):
     PROFILE = "profile"
     CV = "cv"
     PHOTO = "photo"
+    TEST_RESULT = "test_result"
 
     @property
     def label(self) -> str:
@@ -28,6 +29,7 @@ class AccessReason(enum.StrEnum):
     INTERVIEW_REQUEST = "interview_request"
     CLIENT_ASSIGNMENT = "client_assignment"
     ADMIN_REVIEW = "admin_review"
+    RESULTS_SEARCH = "results_search"
 
     @property
     def label(self) -> str:
@@ -38,11 +40,13 @@ ACCESSED_LABELS = {
     AccessedData.PROFILE: _l("your profile"),
     AccessedData.CV: _l("your CV"),
     AccessedData.PHOTO: _l("your photo"),
+    AccessedData.TEST_RESULT: _l("your test result"),
 }
 REASON_LABELS = {
     AccessReason.INTERVIEW_REQUEST: _l("an interviewer preparing or running your mock interview"),
     AccessReason.CLIENT_ASSIGNMENT: _l("an employer that assigned you a test"),
     AccessReason.ADMIN_REVIEW: _l("a Caseinjob administrator"),
+    AccessReason.RESULTS_SEARCH: _l("an employer that found you by your test results, with your consent"),
 }
 
 

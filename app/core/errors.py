@@ -2,13 +2,14 @@
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.extensions import db
+from app.extensions import db, login_manager
 
 logger = logging.getLogger("caseinjob.errors")
 
@@ -38,12 +39,17 @@ ERROR_TEXTS = {
     ),
 }
 CSRF_TEXT = _l("Your form has expired or was sent from elsewhere. Reload the page and try again.")
+#: What a client should wait before it tries again when the database does not answer.
+DATABASE_DOWN_RETRY_AFTER = "30"
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _handle_csrf_error)
     app.register_error_handler(HTTPException, _handle_http_error)
-    app.register_error_handler(OperationalError, _handle_database_down)
+    # The database unreachable, or locked past busy_timeout: 503, and the next request tries again.
+    for error_class in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.register_error_handler(error_class, _handle_database_down)
+    app.register_error_handler(DBAPIError, _handle_database_error)
     app.register_error_handler(Exception, _handle_unexpected_error)
 
 
@@ -67,10 +73,30 @@ def _handle_http_error(error: HTTPException):
     return response
 
 
-def _handle_database_down(error: OperationalError):
-    logger.error("database unavailable: %s", error.__class__.__name__)
+def _handle_database_error(error: DBAPIError):
+    """Another driver error: a lost connection is the database being down, anything else is a bug."""
+    if error.connection_invalidated:
+        return _handle_database_down(error)
+    return _handle_unexpected_error(error)
+
+
+def _handle_database_down(error: Exception):
+    """A 503 in the page's language that needs no database: no member is loaded to render it."""
+    logger.error("database unavailable: %s (%s)", type(error).__name__, type(getattr(error, "orig", error)).__name__)
     _rollback_quietly()
-    return _handle_http_error(ServiceUnavailable())
+    _forget_member()
+    title, text = ERROR_TEXTS[503]
+    headers = {"Retry-After": DATABASE_DOWN_RETRY_AFTER}
+    if request.is_json:  # the autosave: its script shows the message and tries again
+        return jsonify(ok=False, error=str(text)), 503, headers
+    retry_url = request.full_path.rstrip("?") if request.method == "GET" else None
+    page = render_template("errors/503.html", code=503, title=title, message=text, retry_url=retry_url)
+    return page, 503, headers
+
+
+def _forget_member() -> None:
+    """Render as a visitor: loading (or refreshing) the signed-in member would query the database again."""
+    g._login_user = login_manager.anonymous_user()  # where Flask-Login keeps this request's member
 
 
 def _handle_unexpected_error(error: Exception):
@@ -82,5 +108,9 @@ def _handle_unexpected_error(error: Exception):
 def _rollback_quietly() -> None:
     try:
         db.session.rollback()
-    except Exception:  # the database itself may be what failed
+    except Exception:  # the database itself may be what failed: drop the connection, the pool opens a new one
         logger.warning("rollback failed after an error")
+        try:
+            db.session.invalidate()
+        except Exception:
+            logger.warning("could not invalidate the session's connection")

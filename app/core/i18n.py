@@ -1,7 +1,7 @@
 """Languages: the locale lives in the URL (/fr/..., /en/...); Babel formats dates and numbers."""
 
-from flask import Flask, g, request, url_for
-from flask_babel import get_locale
+from flask import Flask, g, has_app_context, request, url_for
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from werkzeug.routing import BaseConverter
 
@@ -19,9 +19,31 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     # Without this, a {% trans %} block spread over lines keeps its line breaks and never matches.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # Templates translate dozens of strings per page: find the catalogue once per page, not once per string.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: page_translations().ugettext(message),
+        ngettext=lambda singular, plural, n: page_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, message: page_translations().upgettext(context, message),
+        npgettext=lambda context, singular, plural, n: page_translations().unpgettext(context, singular, plural, n),
+        newstyle=True,
+    )
     app.url_value_preprocessor(_pull_lang_code)
     app.url_defaults(_add_lang_code)
     app.context_processor(_language_context)
+
+
+def page_translations():
+    """Flask-Babel's translations for this request, kept beside its own state while the locale stays the same
+    (force_locale, for an e-mail in the recipient's language, sets another locale object: looked up again)."""
+    state = getattr(g._get_current_object(), "_flask_babel", None) if has_app_context() else None
+    cached = getattr(state, "page_translations", None)
+    if cached is not None and cached[0] is getattr(state, "babel_locale", None):
+        return cached[1]
+    translations = get_translations()
+    state = getattr(g._get_current_object(), "_flask_babel", None) if has_app_context() else None
+    if state is not None and getattr(state, "babel_locale", None) is not None:
+        state.page_translations = (state.babel_locale, translations)
+    return translations
 
 
 def _pull_lang_code(endpoint, values) -> None:

@@ -14,7 +14,7 @@ from app.core.access_log import AccessReason
 Ground = Callable[[object, object], AccessReason | None]
 _grounds: list[Ground] = []
 #: Reasons that a restriction of processing takes away (the member's data is only stored meanwhile).
-_SUSPENDED_BY_RESTRICTION = {AccessReason.CLIENT_ASSIGNMENT}
+_SUSPENDED_BY_RESTRICTION = {AccessReason.CLIENT_ASSIGNMENT, AccessReason.RESULTS_SEARCH}
 
 
 def register_ground(ground: Ground) -> Ground:

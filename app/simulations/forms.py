@@ -97,7 +97,9 @@ class DeclineForm(FlaskForm):
 
 
 class CancelSessionForm(FlaskForm):
-    reason = StringField(_l("Why you cancel (the other person will read it)"), validators=[required(), at_most(500)])
+    reason = StringField(  # an id of its own: the reschedule form is on the same page
+        _l("Why you cancel (the other person will read it)"), validators=[required(), at_most(500)], id="cancel_reason"
+    )
     submit = SubmitField(_l("Cancel the session"))
 
 
@@ -105,7 +107,9 @@ class RescheduleForm(FlaskForm):
     start = DateTimeLocalField(
         _l("New start time (in your time zone)"), validators=[InputRequired(message=_l("This field is required."))]
     )
-    reason = StringField(_l("Why you move it (the other person will read it)"), validators=[required(), at_most(500)])
+    reason = StringField(  # an id of its own: the cancel form is on the same page
+        _l("Why you move it (the other person will read it)"), validators=[required(), at_most(500)], id="move_reason"
+    )
     submit = SubmitField(_l("Move the session"))
 
 

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from app.core.registry import ErasureAction, LegalBasis, PersonalDataEntry, register
 from app.extensions import db
@@ -103,6 +104,7 @@ def _sessions(user):
         select(InterviewSession)
         .where(or_(InterviewSession.candidate_id == user.id, InterviewSession.interviewer_id == user.id))
         .order_by(InterviewSession.start_dt)
+        .options(selectinload(InterviewSession.feedback))  # not one query per session
     )
 
 

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role
 from app.auth.permissions import admin_required, role_required
@@ -257,8 +257,9 @@ def accept(public_id: str):
         db.session.commit()
         flash(str(error.message), "info")
         return redirect(url_for("simulations.index"))
-    except (IntegrityError, OperationalError):
-        # The other acceptance won: PostgreSQL reports the unique session, SQLite may report its lock.
+    except IntegrityError:
+        # The other acceptance won: the database refuses a second session for the request. (SQLite
+        # runs write requests one after the other with BEGIN IMMEDIATE, so there the loser is too late.)
         db.session.rollback()
         if not services.request_has_session(invitation_id):
             raise

@@ -345,6 +345,8 @@ def decline(invitation: SimulationInvitation, reason: str) -> None:
 
 
 def _require_pending(invitation: SimulationInvitation) -> None:
+    if invitation.status == InvitationStatus.TOO_LATE:  # e.g. the other acceptance committed while this one waited
+        raise AcceptedTooLate(_l("Thank you! Another interviewer has already accepted this request."))
     if invitation.status != InvitationStatus.PENDING or invitation.expires_dt <= utcnow():
         raise SimulationError(_l("This invitation is no longer open."))
     if invitation.request.status != RequestStatus.OPEN:

@@ -93,7 +93,9 @@ def test_export_then_import_makes_a_new_identical_version(app):
         second = import_test(exported)
         assert (first.version, second.version) == (1, 2)
         assert export_test(second) == exported
-        assert exported["traits"]["openness"] == {"fr": "Ouverture", "en": "Openness"}
+        openness = exported["traits"]["openness"]
+        assert (openness["fr"], openness["en"]) == ("Ouverture", "Openness")
+        assert set(openness["levels"]) == {"low", "medium", "high"}
 
 
 def test_export_command_round_trips_through_import(app, runner, tmp_path):

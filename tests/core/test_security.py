@@ -76,6 +76,7 @@ def test_every_state_changing_route_refuses_a_missing_csrf_token(app, make_user)
                     "role": "candidate",
                     "kind": "education" if "education" in rule.rule else "photo",
                     "direction": "up",
+                    "section_id": "1",
                 },
             ),
             method=method,
@@ -115,6 +116,9 @@ ROLE_PAGES = {
     "/en/sponsors/manage/new": {ADMIN},
     "/en/sponsors/": {SPONSOR},
     "/en/tests/": {CANDIDATE},
+    "/en/tests/authoring/": {Role.TEST_AUTHOR, ADMIN},
+    "/en/tests/authoring/new": {Role.TEST_AUTHOR, ADMIN},
+    "/en/tests/authoring/import": {Role.TEST_AUTHOR, ADMIN},
 }
 
 

@@ -21,8 +21,6 @@ MARKER = re.compile(r"""pytest\.mark\.promise\(\s*["']([a-z0-9-]+)["']\s*\)""")
 AWAITING_FEATURE = {
     "accommodation-private-note": "assessments",
     "score-contest": "assessments",
-    "recipients-test-authors": "assessments",
-    "retention-anonymised-aggregates": "assessments",
 }
 
 RIGHTS = (

@@ -1,0 +1,498 @@
+"""Clients assign tests to candidates, follow them, and see the results of their own assignments for two years;
+other clients find consenting candidates by results and skills; candidates contest a score.
+
+Services flush, never commit; views commit once.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from app.assessments.models import (
+    Assignment,
+    AssignmentStatus,
+    Attempt,
+    Result,
+    ScoreContest,
+    Test,
+    TestKind,
+    localised,
+)
+from app.assessments.services import AssessmentError, close_if_due, time_factor_of
+from app.auth.models import Role, User
+from app.core.access_log import AccessReason
+from app.core.mail import absolute_url, queue_email
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+#: How many addresses one assignment form may carry.
+MAX_ADDRESSES = 50
+
+
+def result_visibility() -> timedelta:
+    """How long the assigning client sees a result after it was made available (the policy says two years)."""
+    return current_app.config["CLIENT_RESULT_RETENTION"]
+
+
+# --- assigning ----------------------------------------------------------------------------------------
+
+
+def parse_addresses(text: str) -> list[str]:
+    """The distinct, normalised addresses of a text (one per line, or separated by commas or semicolons).
+
+    Raises AssessmentError naming every address that is not valid, so that nothing is half-assigned.
+    """
+    tokens = [token.strip() for token in text.replace(";", "\n").replace(",", "\n").splitlines()]
+    addresses: list[str] = []
+    invalid: list[str] = []
+    for token in filter(None, tokens):
+        try:
+            address = validate_email(token, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            invalid.append(token)
+            continue
+        if address not in addresses:
+            addresses.append(address)
+    if invalid:
+        raise AssessmentError(
+            _l("These addresses are not valid: %(addresses)s", addresses=", ".join(invalid[:10])), field="emails"
+        )
+    if not addresses:
+        raise AssessmentError(_l("Give at least one e-mail address."), field="emails")
+    if len(addresses) > MAX_ADDRESSES:
+        raise AssessmentError(_l("At most %(count)s addresses at a time.", count=MAX_ADDRESSES), field="emails")
+    return addresses
+
+
+def check_due_date(due: datetime) -> None:
+    now = utcnow()
+    if due <= now:
+        raise AssessmentError(_l("The due date must be in the future."), field="due_date")
+    if due > now + timedelta(days=366):
+        raise AssessmentError(_l("The due date must be within a year."), field="due_date")
+
+
+@dataclass
+class AssignOutcome:
+    members: list[str]
+    invited: list[str]
+    already: list[str]
+
+
+def assign(client: User, test: Test, addresses: list[str], due: datetime) -> AssignOutcome:
+    """Assign `test` to each address: a member gets a notice, anyone else an invitation to register.
+
+    An address that already has an open assignment of the same test from this client is skipped.
+    """
+    if not test.is_published:
+        raise AssessmentError(_l("This test is not available."), field="test")
+    check_due_date(due)
+    outcome = AssignOutcome(members=[], invited=[], already=[])
+    members = {
+        user.email.lower(): user
+        for user in db.session.scalars(select(User).where(func.lower(User.email).in_(addresses)))
+    }
+    open_for = set(
+        db.session.scalars(
+            select(Assignment.email).where(
+                Assignment.client_id == client.id,
+                Assignment.test_id == test.id,
+                Assignment.status != AssignmentStatus.COMPLETED.value,
+                func.lower(Assignment.email).in_(addresses),
+            )
+        )
+    )
+    for address in addresses:
+        if address in open_for:
+            outcome.already.append(address)
+            continue
+        member = members.get(address)
+        if member is not None and member.id == client.id:
+            raise AssessmentError(_l("You cannot assign a test to yourself."), field="emails")
+        assignment = Assignment(
+            client_id=client.id,
+            candidate_id=member.id if member is not None else None,
+            email=address,
+            test_id=test.id,
+            due_dt=due,
+        )
+        db.session.add(assignment)
+        db.session.flush()
+        _notify_assigned(assignment, member)
+        (outcome.members if member is not None else outcome.invited).append(address)
+    return outcome
+
+
+def _notify_assigned(assignment: Assignment, member: User | None) -> None:
+    """A service message: the member is told of the test; anyone else is invited to register to take it."""
+    client = assignment.client
+    lang = member.locale if member is not None and member.locale in ("fr", "en") else "fr"
+    common = {
+        "client_name": client_label(client),
+        "test_title": localised(assignment.test.title, lang),
+        "due": assignment.due_dt,
+        "minutes": assignment.test.time_limit_minutes,
+    }
+    if member is not None:
+        queue_email(
+            to=member.email,
+            template="assessments/email/assigned",
+            locale=lang,
+            subject=_l("A test to take for %(client)s", client=common["client_name"]),
+            user_id=member.id,
+            user=member,
+            link=absolute_url("assessments.index", lang_code=lang),
+            **common,
+        )
+    else:
+        queue_email(
+            to=assignment.email,
+            template="assessments/email/assignment_invitation",
+            locale=lang,
+            subject=_l("%(client)s invites you to take a test", client=common["client_name"]),
+            email=assignment.email,
+            link=absolute_url("auth.register", lang_code=lang),
+            **common,
+        )
+
+
+def client_label(client: User) -> str:
+    """How a client is named to candidates: its company, else the person's name."""
+    return client.company or client.full_name
+
+
+def cancel(client: User, assignment: Assignment) -> None:
+    if assignment.client_id != client.id:
+        raise AssessmentError(_l("This assignment is not yours."))
+    if assignment.status != AssignmentStatus.ASSIGNED.value:
+        raise AssessmentError(_l("The candidate has already started this test: it can no longer be cancelled."))
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+# --- candidates ---------------------------------------------------------------------------------------
+
+
+def _belongs_to(user: User):
+    """Assignments made to this member: linked to their account, or to their verified address before they
+    registered (linked when they start)."""
+    by_address = (
+        and_(Assignment.candidate_id.is_(None), func.lower(Assignment.email) == (user.email or "").lower())
+        if user.is_email_verified
+        else False
+    )
+    return or_(Assignment.candidate_id == user.id, by_address)
+
+
+def assignments_for_candidate(user: User) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .options(joinedload(Assignment.test), joinedload(Assignment.client))
+            .where(_belongs_to(user))
+            .order_by(Assignment.status != AssignmentStatus.ASSIGNED.value, Assignment.due_dt)
+        )
+    )
+
+
+def find_candidate_assignment(user: User, public_id: str) -> Assignment | None:
+    return db.session.scalar(select(Assignment).where(Assignment.public_id == public_id, _belongs_to(user)))
+
+
+def attempt_of(assignment: Assignment) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(Attempt.assignment_id == assignment.id))
+
+
+def start_assigned(user: User, assignment: Assignment) -> Attempt:
+    """The attempt for this assignment: one only. A second start (second tab) returns the same attempt."""
+    attempt = attempt_of(assignment)
+    if attempt is not None:
+        close_if_due(attempt)
+        return attempt
+    if utcnow() > assignment.due_dt:
+        raise AssessmentError(_l("The due date of this test has passed: ask the employer for a new one."))
+    assignment.candidate_id = user.id
+    test = assignment.test
+    factor = time_factor_of(user)
+    started = utcnow()
+    attempt = Attempt(
+        candidate_id=user.id,
+        test_id=test.id,
+        assignment_id=assignment.id,
+        started_dt=started,
+        deadline_dt=started + timedelta(minutes=test.time_limit_minutes * factor),
+        time_factor=factor,
+    )
+    db.session.add(attempt)
+    assignment.status = AssignmentStatus.STARTED.value
+    db.session.flush()
+    return attempt
+
+
+def share_with_client(attempt: Attempt) -> None:
+    """Called when an assigned attempt is submitted: its result becomes visible to the client, who is told."""
+    assignment = db.session.get(Assignment, attempt.assignment_id)
+    if assignment is None:
+        return
+    assignment.status = AssignmentStatus.COMPLETED.value
+    assignment.result_shared_dt = utcnow()
+    client = assignment.client
+    lang = client.locale if client.locale in ("fr", "en") else "fr"
+    queue_email(
+        to=client.email,
+        template="assessments/email/assignment_completed",
+        locale=lang,
+        subject=_l("A candidate completed a test"),
+        user_id=client.id,
+        user=client,
+        candidate_name=attempt.candidate.full_name,
+        test_title=localised(assignment.test.title, lang),
+        link=absolute_url("assessments.client_assignment", lang_code=lang, public_id=assignment.public_id),
+    )
+
+
+# --- clients ------------------------------------------------------------------------------------------
+
+
+def visible_since(now: datetime | None = None) -> datetime:
+    return (now or utcnow()) - result_visibility()
+
+
+def _client_visible(client: User):
+    """The client's own assignments, with results still within their two years."""
+    return and_(
+        Assignment.client_id == client.id,
+        or_(Assignment.result_shared_dt.is_(None), Assignment.result_shared_dt >= visible_since()),
+    )
+
+
+@dataclass
+class AssignmentRow:
+    assignment: Assignment
+    attempt: Attempt | None
+    result: Result | None
+
+    @property
+    def has_accommodation(self) -> bool:
+        """Only whether extra time applied: the factor's reason (the note) is never shown to clients."""
+        return self.attempt is not None and self.attempt.time_factor > 1
+
+
+def client_assignments(client: User, *, test_slug: str | None = None, page: int = 1, per_page: int = 50):
+    """(rows, total) of the client's assignments, newest first, with attempts and results in one query."""
+    where = [_client_visible(client)]
+    if test_slug:
+        where.append(Assignment.test.has(Test.slug == test_slug))
+    total = db.session.scalar(select(func.count(Assignment.id)).where(*where))
+    rows = db.session.execute(
+        select(Assignment, Attempt, Result)
+        .options(joinedload(Assignment.test), joinedload(Assignment.candidate))
+        .outerjoin(Attempt, Attempt.assignment_id == Assignment.id)
+        .outerjoin(Result, Result.attempt_id == Attempt.id)
+        .where(*where)
+        .order_by(Assignment.created_dt.desc(), Assignment.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return [AssignmentRow(*row) for row in rows], total
+
+
+def client_tests(client: User) -> list[Test]:
+    """The tests the client assigned at least once (to filter the list)."""
+    return list(
+        db.session.scalars(
+            select(Test).where(Test.id.in_(select(Assignment.test_id).where(Assignment.client_id == client.id)))
+        )
+    )
+
+
+def find_client_assignment(client: User, public_id: str) -> AssignmentRow | None:
+    row = db.session.execute(
+        select(Assignment, Attempt, Result)
+        .outerjoin(Attempt, Attempt.assignment_id == Assignment.id)
+        .outerjoin(Result, Result.attempt_id == Attempt.id)
+        .where(Assignment.public_id == public_id, _client_visible(client))
+    ).first()
+    return AssignmentRow(*row) if row else None
+
+
+def has_assigned_result(candidate: User) -> bool:
+    """Whether the candidate has a result of an assigned test (what employers may find, with consent)."""
+    return bool(
+        db.session.scalar(
+            select(Result.id)
+            .join(Attempt, Attempt.id == Result.attempt_id)
+            .where(Attempt.candidate_id == candidate.id, Attempt.assignment_id.is_not(None))
+            .limit(1)
+        )
+    )
+
+
+def client_ground(viewer, owner) -> AccessReason | None:
+    """A client may see the profile of a candidate it assigned a test to, while that assignment is kept."""
+    if not viewer.has_role(Role.CLIENT):
+        return None
+    exists = db.session.scalar(
+        select(Assignment.id).where(_client_visible(viewer), Assignment.candidate_id == owner.id).limit(1)
+    )
+    return AccessReason.CLIENT_ASSIGNMENT if exists else None
+
+
+def purge_shared_results(now: datetime) -> int:
+    """After two years, the client's link to a result is deleted; assignments never taken go a year after their
+    due date. The result itself stays the candidate's."""
+    return db.session.execute(
+        delete(Assignment)
+        .where(
+            or_(
+                Assignment.result_shared_dt < visible_since(now),
+                and_(
+                    Assignment.status != AssignmentStatus.COMPLETED.value,
+                    Assignment.due_dt < now - timedelta(days=365),
+                ),
+            )
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def shares_of(user: User) -> list[dict]:
+    """For the privacy dashboard: which client sees which result, and until when."""
+    rows = db.session.scalars(
+        select(Assignment)
+        .options(joinedload(Assignment.test), joinedload(Assignment.client))
+        .where(
+            Assignment.candidate_id == user.id,
+            Assignment.result_shared_dt.is_not(None),
+            Assignment.result_shared_dt >= visible_since(),
+        )
+    )
+    lang = user.locale if user.locale in ("fr", "en") else "fr"
+    return [
+        {
+            "what": localised(row.test.title, lang),
+            "client": client_label(row.client),
+            "until": (row.result_shared_dt + result_visibility()).date(),
+        }
+        for row in rows
+    ]
+
+
+# --- search by results and skills (with consent) ------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    candidate: User
+    test: Test
+    percentage: float | None
+    skills: list[str]
+
+
+def search_candidates(
+    client: User, *, test_slug: str, min_percentage: float = 0, skill: str = "", limit: int = 50
+) -> list[SearchHit]:
+    """Candidates who consent to be found, with a result of an assigned test from another client.
+
+    Practice results are the candidate's alone and never appear; nor does a candidate who restricted
+    processing, withdrew consent, or objects. Each candidate appears once, with their best result.
+    """
+    from app.privacy.consents import consenting
+    from app.privacy.models import ConsentPurpose
+    from app.privacy.services import unrestricted
+    from app.profiles.choices import Section
+    from app.profiles.models import CandidateProfile
+
+    best = func.max(Result.percentage).label("best")
+    query = (
+        select(User, Test, best)
+        .join(Attempt, Attempt.candidate_id == User.id)
+        .join(Assignment, Assignment.id == Attempt.assignment_id)
+        .join(Result, Result.attempt_id == Attempt.id)
+        .join(Test, Test.id == Result.test_id)
+        .where(
+            Test.slug == test_slug,
+            Test.kind != TestKind.PERSONALITY.value,
+            Assignment.client_id != client.id,
+            User.id != client.id,
+            User.is_suspended.is_(False),
+            consenting(ConsentPurpose.SHARE_RESULTS),
+            unrestricted(),
+            func.coalesce(Result.percentage, 0) >= min_percentage,
+        )
+        .group_by(User.id, Test.id)
+        .order_by(best.desc(), User.id)
+        .limit(limit * 4 if skill else limit)
+    )
+    rows = db.session.execute(query).all()
+    profiles = db.session.scalars(
+        select(CandidateProfile).where(CandidateProfile.user_id.in_([row[0].id for row in rows]))
+    )
+    # Skills count only where the candidate shares them with employers and interviewers.
+    skills_of = {profile.user_id: profile.skills for profile in profiles if profile.is_shared(Section.SKILLS)}
+    hits = []
+    wanted = skill.strip().casefold()
+    for candidate, test, percentage in rows:
+        skills = list(skills_of.get(candidate.id) or [])
+        if wanted and not any(wanted in str(item).casefold() for item in skills):
+            continue
+        hits.append(SearchHit(candidate=candidate, test=test, percentage=percentage, skills=skills))
+    return hits[:limit]
+
+
+def searchable_tests() -> list[Test]:
+    """Scored (not personality) tests that have at least one assigned result."""
+    return list(
+        db.session.scalars(
+            select(Test)
+            .where(Test.kind != TestKind.PERSONALITY.value, Test.published_dt.is_not(None))
+            .order_by(Test.slug, Test.version.desc())
+        )
+    )
+
+
+# --- contests -----------------------------------------------------------------------------------------
+
+
+def open_contest(result: Result) -> ScoreContest | None:
+    from app.privacy.models import PrivacyRequest, RequestStatus
+
+    return db.session.scalar(
+        select(ScoreContest)
+        .join(PrivacyRequest, PrivacyRequest.id == ScoreContest.request_id)
+        .where(
+            ScoreContest.result_id == result.id,
+            PrivacyRequest.status.in_([RequestStatus.RECEIVED.value, RequestStatus.IN_PROGRESS.value]),
+        )
+    )
+
+
+def contests_of(result: Result) -> list[ScoreContest]:
+    return list(db.session.scalars(select(ScoreContest).where(ScoreContest.result_id == result.id)))
+
+
+def contest_score(user: User, attempt: Attempt, result: Result, reason: str) -> ScoreContest:
+    """Record a contest as a privacy request (due in one month, answered by an admin), linked to the result."""
+    from app.privacy.models import RequestKind
+    from app.privacy.requests import submit_request
+
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise AssessmentError(_l("Explain in a few words what you contest (10 characters at least)."), field="reason")
+    if len(reason) > 5000:
+        raise AssessmentError(_l("At most 5,000 characters."), field="reason")
+    if open_contest(result) is not None:
+        raise AssessmentError(_l("You already contested this score: the answer will come by e-mail."))
+    title = localised(attempt.test.title, "en")
+    request = submit_request(
+        user, RequestKind.SCORE_CONTEST, f"{title} (v{attempt.test.version}) #{result.public_id[:8]}", reason
+    )
+    contest = ScoreContest(result_id=result.id, request_id=request.id)
+    db.session.add(contest)
+    db.session.flush()
+    return contest

@@ -1,0 +1,339 @@
+"""Assignment pages: clients assign tests and read the results of their own assignments; candidates start
+assigned tests, contest a score and declare extra time; clients search consenting candidates by results."""
+
+import math
+from datetime import datetime, time
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.assessments import assignments, bp, services
+from app.assessments.forms import (
+    AccommodationForm,
+    AssignForm,
+    CancelAssignmentForm,
+    CandidateSearchForm,
+    ContestForm,
+    StartForm,
+)
+from app.assessments.models import Test
+from app.assessments.services import AssessmentError
+from app.auth.models import Role, User
+from app.auth.permissions import role_required
+from app.core.access_log import AccessedData, AccessReason, record_access
+from app.core.i18n import current_language
+from app.core.security import form_checks_csrf
+from app.core.timeutil import local_to_utc
+from app.extensions import db, limiter
+
+EXPIRED_FORM = "Your form has expired or was sent from elsewhere. Check what you typed and send it again."
+
+
+def _show_error(form, error: AssessmentError) -> None:
+    """A domain error under its field when the form has it, else as a message."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        flash(str(error.message), "error")
+
+
+# --- clients ------------------------------------------------------------------------------------------
+
+
+class Page:
+    """What admin/_pager.html needs to page through a list."""
+
+    def __init__(self, page: int, per_page: int, total: int):
+        self.page, self.total = page, total
+        self.pages = max(1, math.ceil(total / per_page))
+        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+
+@bp.route("/assignments/")
+@role_required(Role.CLIENT)
+def client_assignments():
+    """The client's assignments and, for two years after they were made available, their results."""
+    page_number = max(request.args.get("page", 1, type=int), 1)
+    test_slug = request.args.get("test") or None
+    rows, total = assignments.client_assignments(current_user, test_slug=test_slug, page=page_number)
+    return render_template(
+        "assessments/clients/list.html",
+        rows=rows,
+        page=Page(page_number, 50, total),
+        tests=assignments.client_tests(current_user),
+        test_slug=test_slug,
+    )
+
+
+def _published_choices(lang: str) -> list[tuple[str, str]]:
+    return [(test.public_id, services.localised_title(test, lang)) for test in services.published_tests()]
+
+
+@bp.route("/assignments/new", methods=["GET", "POST"])
+@role_required(Role.CLIENT)
+@limiter.limit("60 per hour", methods=["POST"])
+@form_checks_csrf
+def assign():
+    """Assign a published test to candidates by e-mail, with a due date."""
+    form = AssignForm()
+    form.test.choices = _published_choices(current_language())
+    if request.method == "GET" and request.args.get("test"):
+        form.test.data = request.args["test"]
+    if form.validate_on_submit():
+        test = services.find_published_test(form.test.data)
+        due = local_to_utc(datetime.combine(form.due_date.data, time(23, 59)), current_user.timezone)
+        try:
+            addresses = assignments.parse_addresses(form.emails.data)
+            outcome = assignments.assign(current_user, test, addresses, due)
+        except AssessmentError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            _flash_outcome(outcome)
+            return redirect(url_for("assessments.client_assignments"))
+    return render_template("assessments/clients/assign.html", form=form)
+
+
+def _flash_outcome(outcome: assignments.AssignOutcome) -> None:
+    if outcome.members:
+        flash(_("Assigned to %(count)s member(s), who were told by e-mail.", count=len(outcome.members)), "success")
+    if outcome.invited:
+        flash(
+            _("%(count)s person(s) without an account were invited to create one.", count=len(outcome.invited)),
+            "success",
+        )
+    if outcome.already:
+        flash(
+            _("Already assigned and not yet completed: %(addresses)s", addresses=", ".join(outcome.already)),
+            "info",
+        )
+
+
+def _client_row_or_404(public_id: str) -> assignments.AssignmentRow:
+    row = assignments.find_client_assignment(current_user, public_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/assignments/<public_id>")
+@role_required(Role.CLIENT)
+def client_assignment(public_id: str):
+    """One assignment: status and, when completed, the result; the candidate sees in their log that we showed it."""
+    row = _client_row_or_404(public_id)
+    view = None
+    if row.result is not None and row.attempt is not None:
+        view = services.describe_result(row.attempt, row.result)
+        if row.assignment.candidate_id is not None:
+            record_access(
+                owner_id=row.assignment.candidate_id,
+                viewer=current_user,
+                what=AccessedData.TEST_RESULT,
+                why=AccessReason.CLIENT_ASSIGNMENT,
+            )
+            db.session.commit()
+    lang = current_language()
+    traits = row.assignment.test.traits or {}
+    return render_template(
+        "assessments/clients/show.html",
+        row=row,
+        view=view,
+        trait_name=lambda trait: (traits.get(trait) or {}).get(lang, trait),
+        cancel_form=CancelAssignmentForm(),
+        result_visibility=assignments.result_visibility(),
+    )
+
+
+@bp.route("/assignments/<public_id>/cancel", methods=["POST"])
+@role_required(Role.CLIENT)
+@form_checks_csrf
+def cancel_assignment(public_id: str):
+    row = _client_row_or_404(public_id)
+    if not CancelAssignmentForm().validate_on_submit():
+        flash(_(EXPIRED_FORM), "error")
+        return redirect(url_for("assessments.client_assignment", public_id=public_id))
+    try:
+        assignments.cancel(current_user, row.assignment)
+    except AssessmentError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("assessments.client_assignment", public_id=public_id))
+    db.session.commit()
+    flash(_("The assignment is cancelled."), "success")
+    return redirect(url_for("assessments.client_assignments"))
+
+
+@bp.route("/candidates/")
+@role_required(Role.CLIENT)
+@limiter.limit("120 per hour")
+def search():
+    """Candidates who agreed to be found by employers, by their results of assigned tests and their skills."""
+    form = CandidateSearchForm(request.args)
+    lang = current_language()
+    # One choice per test (slug), titled after its latest version: the list is ordered newest version first.
+    titles: dict[str, str] = {}
+    for test in assignments.searchable_tests():
+        titles.setdefault(test.slug, services.localised_title(test, lang))
+    form.test.choices = list(titles.items())
+    hits = None
+    if "test" in request.args and form.validate():
+        hits = assignments.search_candidates(
+            current_user,
+            test_slug=form.test.data,
+            min_percentage=form.min_percentage.data or 0,
+            skill=form.skill.data or "",
+        )
+    return render_template("assessments/clients/search.html", form=form, hits=hits)
+
+
+def consent_ground(viewer, owner) -> AccessReason | None:
+    """A client may open the profile of a candidate who agreed to be found by employers and has results to show."""
+    if not viewer.has_role(Role.CLIENT):
+        return None
+    from app.privacy.consents import has_consent
+    from app.privacy.models import ConsentPurpose
+
+    if not has_consent(owner, ConsentPurpose.SHARE_RESULTS):
+        return None
+    return AccessReason.RESULTS_SEARCH if assignments.has_assigned_result(owner) else None
+
+
+# --- candidates ---------------------------------------------------------------------------------------
+
+
+def _candidate_assignment_or_404(public_id: str):
+    assignment = assignments.find_candidate_assignment(current_user, public_id)
+    if assignment is None:
+        abort(404)
+    return assignment
+
+
+@bp.route("/assigned/<public_id>")
+@role_required(Role.CANDIDATE)
+def assigned(public_id: str):
+    """The instructions of an assigned test, who asked for it, and its due date."""
+    assignment = _candidate_assignment_or_404(public_id)
+    attempt = assignments.attempt_of(assignment)
+    if attempt is not None:
+        target = "assessments.result" if attempt.submitted_dt else "assessments.take"
+        return redirect(url_for(target, public_id=attempt.public_id))
+    test = assignment.test
+    factor = services.time_factor_of(current_user)
+    return render_template(
+        "assessments/instructions.html",
+        test=test,
+        assignment=assignment,
+        client_name=assignments.client_label(assignment.client),
+        minutes=round(test.time_limit_minutes * factor),
+        has_accommodation=factor > 1,
+        item_count=len(test.items),
+        open_attempt=None,
+        form=StartForm(),
+        start_url=url_for("assessments.start_assigned", public_id=public_id),
+    )
+
+
+@bp.route("/assigned/<public_id>/start", methods=["POST"])
+@role_required(Role.CANDIDATE)
+@limiter.limit("30 per hour")
+@form_checks_csrf
+def start_assigned(public_id: str):
+    """Start the one attempt of an assignment; a second click or tab lands on the same attempt."""
+    assignment = _candidate_assignment_or_404(public_id)
+    if not StartForm().validate_on_submit():
+        flash(_(EXPIRED_FORM), "error")
+        return redirect(url_for("assessments.assigned", public_id=public_id))
+    try:
+        attempt = assignments.start_assigned(current_user, assignment)
+    except AssessmentError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("assessments.index"))
+    db.session.commit()
+    return redirect(url_for("assessments.take", public_id=attempt.public_id))
+
+
+@bp.route("/attempts/<public_id>/contest", methods=["POST"])
+@role_required(Role.CANDIDATE)
+@limiter.limit("10 per hour")
+@form_checks_csrf
+def contest(public_id: str):
+    """Contest the score of one's own submitted attempt: a request answered by an admin within one month."""
+    attempt = services.find_own_attempt(current_user, public_id)
+    result = services.result_of(attempt) if attempt is not None else None
+    if result is None:
+        abort(404)
+    form = ContestForm()
+    if not form.validate_on_submit():
+        message = form.reason.errors[0] if form.reason.errors else _(EXPIRED_FORM)
+        flash(str(message), "error")
+        return redirect(url_for("assessments.result", public_id=public_id, _anchor="contest"))
+    try:
+        assignments.contest_score(current_user, attempt, result, form.reason.data)
+    except AssessmentError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("assessments.result", public_id=public_id, _anchor="contest"))
+    db.session.commit()
+    flash(_("Your contest is recorded. An administrator answers within one month."), "success")
+    return redirect(url_for("assessments.result", public_id=public_id, _anchor="contest"))
+
+
+@bp.route("/accommodation", methods=["GET", "POST"])
+@role_required(Role.CANDIDATE)
+@form_checks_csrf
+def accommodation():
+    """Declare once the extra time needed on every timed test, with an optional private note."""
+    setting = services.accommodation_of(current_user)
+    form = AccommodationForm(obj=None)
+    if request.method == "GET" and setting is not None:
+        form.time_factor.data = _factor_choice(setting.time_factor)
+        form.note.data = setting.note
+    if form.validate_on_submit():
+        try:
+            services.set_accommodation(current_user, float(form.time_factor.data), form.note.data or "")
+        except AssessmentError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your extra time is saved. It applies to the tests you start from now on."), "success")
+            return redirect(url_for("assessments.accommodation"))
+    return render_template("assessments/accommodation.html", form=form, setting=setting)
+
+
+def _factor_choice(factor: float) -> str:
+    from app.assessments.forms import TIME_FACTORS
+
+    return min(TIME_FACTORS, key=lambda value: abs(float(value) - factor))
+
+
+@bp.route("/admin/members/<public_id>/accommodation", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+@form_checks_csrf
+def admin_accommodation(public_id: str):
+    """An administrator sets a member's extra time (for example from a disability document sent by e-mail)."""
+    member = db.session.scalar(select(User).where(User.public_id == public_id))
+    if member is None:
+        abort(404)
+    setting = services.accommodation_of(member)
+    form = AccommodationForm()
+    if request.method == "GET" and setting is not None:
+        form.time_factor.data = _factor_choice(setting.time_factor)
+        form.note.data = setting.note
+    if form.validate_on_submit():
+        try:
+            services.set_accommodation(member, float(form.time_factor.data), form.note.data or "", actor=current_user)
+        except AssessmentError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The member's extra time is saved."), "success")
+            return redirect(url_for("admin.member", public_id=public_id))
+    return render_template("assessments/accommodation.html", form=form, setting=setting, member=member)

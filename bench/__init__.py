@@ -1,0 +1,1 @@
+"""Benchmarks of the portal at volume: `make bench` (see bench/README.md)."""
