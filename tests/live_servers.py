@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -142,10 +142,8 @@ class TcpProxy:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()
 
 
@@ -295,3 +293,27 @@ class HttpClient:
                     self.cookies[name] = morsel.value
                 else:
                     self.cookies.pop(name, None)
+
+
+# --- data ---------------------------------------------------------------------------------------------
+
+
+def add_member(email: str, password_hash: str, *, locale: str = "en", first_name: str = "Alice") -> int:
+    """A verified candidate (in the current app context); flushed, not committed. Returns the member's id."""
+    from app.auth.models import Role, User
+    from app.auth.services import grant_role
+    from app.core.timeutil import utcnow
+    from app.extensions import db
+
+    user = User(
+        email=email,
+        first_name=first_name,
+        last_name="Martin",
+        password_hash=password_hash,
+        locale=locale,
+        email_verified_dt=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    grant_role(user, Role.CANDIDATE)
+    return user.id

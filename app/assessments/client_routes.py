@@ -18,7 +18,6 @@ from app.assessments.forms import (
     ContestForm,
     StartForm,
 )
-from app.assessments.models import Test
 from app.assessments.services import AssessmentError
 from app.auth.models import Role, User
 from app.auth.permissions import role_required

@@ -96,9 +96,7 @@ class AssignForm(FlaskForm):
         description=_l("One per line. Someone without an account is invited to create one to take the test."),
         validators=[_required(), Length(max=20000)],
     )
-    due_date = DateField(
-        _l("Due date"), validators=[InputRequired(message=_l("Enter a date, such as 2027-03-01."))]
-    )
+    due_date = DateField(_l("Due date"), validators=[InputRequired(message=_l("Enter a date, such as 2027-03-01."))])
     submit = SubmitField(_l("Assign the test"))
 
 

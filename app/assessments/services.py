@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.assessments import scoring
@@ -265,7 +265,8 @@ def record_gap(attempt: Attempt, report, sent=None) -> AutosaveGap | None:
 
     The times come from the browser's clock: they are shifted by its offset from ours (`sent` is the browser's
     time of sending), clamped into [attempt start, now], and a report that makes no sense is ignored. A report
-    sent again (lost response, retry) extends the gap it overlaps rather than adding a second one.
+    sent again (lost response, retry) extends the gap it overlaps rather than adding a second one. A gap that
+    began once the attempt was over made no difference to it and is ignored.
     """
     if not isinstance(report, dict):
         return None
@@ -277,8 +278,8 @@ def record_gap(attempt: Attempt, report, sent=None) -> AutosaveGap | None:
     if sent_at is not None and abs(now - sent_at) <= MAX_CLOCK_SKEW:
         started, ended = started + (now - sent_at), ended + (now - sent_at)
     started, ended = max(started, attempt.started_dt), min(ended, now)
-    if ended < started:
-        return None  # wholly before the attempt, or in the future
+    if ended < started or started >= (attempt.submitted_dt or attempt.deadline_dt):
+        return None  # wholly before the attempt, in the future, or after its end
     pending = _pending_count(attempt, report.get("pending"))
     gap = db.session.scalar(
         select(AutosaveGap)
@@ -345,6 +346,29 @@ def trait_level_description(test: Test, trait: str, mean: float, lang: str) -> s
     return localised(levels.get(scoring.trait_level(mean)), lang)
 
 
+def in_statistics_attempts():
+    """A filter on Attempt: attempts of members who neither object to statistics nor restricted processing.
+
+    Percentiles, benchmarks and item statistics are aggregates; the policy lets a member object to them.
+    """
+    from app.auth.models import User
+    from app.privacy.consents import not_objecting
+    from app.privacy.models import ObjectionTopic
+
+    allowed = (
+        select(User.id)
+        .where(User.id == Attempt.candidate_id, User.is_processing_restricted.is_(False))
+        .where(not_objecting(ObjectionTopic.STATISTICS))
+    )
+    return allowed.exists()
+
+
+def in_statistics_results():
+    """A filter on Result: anonymous results (erased members), and results of members who allow statistics."""
+    allowed = select(Attempt.id).where(Attempt.id == Result.attempt_id, in_statistics_attempts())
+    return or_(Result.attempt_id.is_(None), allowed.exists())
+
+
 @dataclass
 class ResultView:
     result: Result
@@ -356,7 +380,7 @@ class ResultView:
 
 def describe_result(attempt: Attempt, result: Result) -> ResultView:
     """The result with its percentiles against the other results of the same test version."""
-    others = select(Result).where(Result.test_id == result.test_id, Result.id != result.id)
+    others = select(Result).where(Result.test_id == result.test_id, Result.id != result.id, in_statistics_results())
     percentile = None
     trait_percentiles: dict[str, float | None] = {}
     if attempt.test.kind == TestKind.PERSONALITY:
@@ -365,7 +389,9 @@ def describe_result(attempt: Attempt, result: Result) -> ResultView:
             trait_percentiles[trait] = scoring.percentile(value, [p[trait] for p in prior if trait in p])
     else:
         prior_scores = db.session.scalars(
-            select(Result.raw_score).where(Result.test_id == result.test_id, Result.id != result.id)
+            select(Result.raw_score).where(
+                Result.test_id == result.test_id, Result.id != result.id, in_statistics_results()
+            )
         ).all()
         percentile = scoring.percentile(result.raw_score, prior_scores)
     return ResultView(

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from app.assessments import scoring
 from app.assessments.models import Answer, Attempt, ItemKind, Result, Test, TestFeedback
+from app.assessments.services import in_statistics_attempts, in_statistics_results
 from app.extensions import db
 
 #: Fewer submitted attempts than this show no item statistics: a share could be one person's answer.
@@ -236,7 +237,8 @@ def summarise_ratings(rows: Iterable[tuple[int, str]]) -> RatingSummary:
 
 
 def _submitted(test: Test):
-    return (Attempt.test_id == test.id, Attempt.submitted_dt.is_not(None))
+    """Submitted attempts of the version, except those of members who object to statistics or restricted them."""
+    return (Attempt.test_id == test.id, Attempt.submitted_dt.is_not(None), in_statistics_attempts())
 
 
 def submitted_attempt_count(test: Test) -> int:
@@ -259,7 +261,9 @@ def responses_of(test: Test) -> dict[int, dict[int, tuple]]:
 
 
 def benchmark_of(test: Test) -> Benchmark:
-    rows = db.session.execute(select(Result.percentage, Result.trait_scores).where(Result.test_id == test.id)).all()
+    rows = db.session.execute(
+        select(Result.percentage, Result.trait_scores).where(Result.test_id == test.id, in_statistics_results())
+    ).all()
     return benchmark([percentage for percentage, _ in rows], [traits for _, traits in rows])
 
 

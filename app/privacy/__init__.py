@@ -35,7 +35,9 @@ def _privacy_banners() -> dict:
 
         return services.upcoming_material_change()
 
-    return {"upcoming_policy": upcoming_policy}
+    from app.privacy.policy_text import policy_text
+
+    return {"upcoming_policy": upcoming_policy, "policy_text": policy_text}
 
 
 from app.privacy import admin, dashboard, routes  # noqa: E402,F401  (registers the views on bp)

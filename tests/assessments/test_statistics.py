@@ -370,3 +370,27 @@ def test_erasure_keeps_the_aggregates_and_removes_the_link(app, author):
         feedback = db.session.scalars(select(TestFeedback).where(TestFeedback.rating == 1)).one()
         assert feedback.attempt_id is None and feedback.comment == ""
         assert db.session.scalar(select(func.count(TestFeedback.id))) == 5
+
+
+def test_members_who_object_to_statistics_or_restrict_leave_the_aggregates(app, author):
+    """The policy lets a member object to aggregated statistics: their results and answers stop counting."""
+    from app.privacy.consents import object_to
+    from app.privacy.models import ObjectionTopic
+    from app.privacy.services import restrict_processing
+
+    test_id = make_test(app, author.id)
+    take_many(app, test_id, THIRTY)
+    assert "Based on 30 submitted attempts." in shown(author.client.get(stats_url(test_id)))
+    with app.app_context():
+        object_to(
+            db.session.scalar(select(User).where(User.email == "taker0@example.com")),
+            ObjectionTopic.STATISTICS,
+            "Je ne veux pas figurer dans les statistiques.",
+        )
+        restrict_processing(db.session.scalar(select(User).where(User.email == "taker1@example.com")))
+        db.session.commit()
+        test = db.session.scalar(select(Test).where(Test.public_id == test_id))
+        assert statistics.submitted_attempt_count(test) == 28
+        assert statistics.benchmark_of(test).count == 28
+    page = shown(author.client.get(stats_url(test_id)))
+    assert "28 submitted attempts so far" in page
