@@ -255,13 +255,19 @@ def test_after_the_deadline_answers_are_refused_and_the_gap_still_recorded(app, 
         late = tab.save(items[1], "25", gap=gap)
         assert late.status_code == 409 and not late.json["ok"]
         assert "time for this test is over" in late.json["error"]
+        # A gap that began after the end made no difference: it is not recorded.
+        after_the_end = {"started": iso(now - timedelta(seconds=30)), "ended": iso(now), "pending": 1}
+        assert tab.save(items[2], "3", gap=after_the_end).status_code == 409
         page = shown(candidate.get(f"/en/tests/attempts/{attempt_id}/result"))
     assert list(answers(app)) == [items[0]]
     attempt = attempt_row(app, attempt_id)
     assert attempt.is_timed_out and attempt.submitted_dt == attempt.deadline_dt
     [row] = gaps(app)
-    assert row.ended_dt == now and row.pending_answers == 2
-    assert "the time was over, so the answers that waited could not be counted" in page
+    assert (row.started_dt, row.ended_dt, row.pending_answers) == (now - timedelta(minutes=3), now, 2)
+    assert (
+        "your answers could not be saved right away; when the connection came back, the test was already closed, "
+        "so the answers that waited could not be counted." in page
+    )
 
 
 def test_the_result_page_shows_gaps_in_the_members_time_zone(app, bank, make_user, items):
