@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from app.assessments.bank import load_bank
 from app.auth import services as auth_services
@@ -141,6 +142,33 @@ def load_demo_members() -> int:
     return created
 
 
+def load_demo_assignments() -> int:
+    """Banque Lumière assigned the numerical test to Camille (completed, so its result page has data) and to
+    Emma (not started yet)."""
+    from datetime import timedelta
+
+    from app.assessments import assignments, services
+    from app.assessments.models import Test
+
+    client = _demo_user("thomas.petit@demo.caseinjob.fr")
+    test = db.session.scalar(select(Test).where(Test.slug == "numerical-reasoning", Test.published_dt.is_not(None)))
+    if client is None or test is None:
+        return 0
+    emails = ["camille.dupont@demo.caseinjob.fr", "emma.wilson@demo.caseinjob.fr"]
+    assignments.assign(client, test, emails, utcnow() + timedelta(days=14))
+    camille = _demo_user(emails[0])
+    assignment = assignments.assignments_for_candidate(camille)[0]
+    attempt = assignments.start_assigned(camille, assignment)
+    for item in test.items[:10]:  # ten right answers, the rest left blank
+        services.save_answer(attempt, item, item.key if item.type in ("numeric", "multiple") else item.key[0])
+    services.submit(attempt)
+    return len(emails)
+
+
+def _demo_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Load only into a database that has no member yet (make run).")
 def load_command(if_empty: bool) -> None:
@@ -152,6 +180,8 @@ def load_command(if_empty: bool) -> None:
     db.session.flush()
     load_demo_interviewer_profiles()
     load_bank()
+    db.session.flush()
+    load_demo_assignments()
     db.session.commit()
     click.echo(f"{created} demo member(s) created. Password for every demo account: {DEMO_PASSWORD}")
 

@@ -103,7 +103,7 @@ def run_checks_on_first_answer_time(app, candidate, attempt_id, items):
 
 
 def shown_at(html: str) -> str:
-    match = re.search(r'id="shown_at" name="shown_at" type="hidden" value="([^"]+)"', html)
+    match = re.search(r'<input[^>]* name="shown_at"[^>]* value="([^"]+)"', html)
     assert match, "no shown_at field on the page"
     return match.group(1)
 
