@@ -18,10 +18,7 @@ MARKER = re.compile(r"""pytest\.mark\.promise\(\s*["']([a-z0-9-]+)["']\s*\)""")
 
 #: Clauses whose proof belongs to a feature still being built, with the feature that owes the test.
 #: Remove a line when that feature tags its test; a clause missing from here and untested fails.
-AWAITING_FEATURE = {
-    "accommodation-private-note": "assessments",
-    "score-contest": "assessments",
-}
+AWAITING_FEATURE: dict[str, str] = {}
 
 RIGHTS = (
     "right-access",
