@@ -23,7 +23,7 @@ from app.assessments.models import (
     TestKind,
     localised,
 )
-from app.assessments.services import AssessmentError, close_if_due, time_factor_of
+from app.assessments.services import AssessmentError, close_if_due, new_attempt
 from app.auth.models import Role, User
 from app.core.access_log import AccessReason
 from app.core.mail import absolute_url, queue_email
@@ -217,21 +217,8 @@ def start_assigned(user: User, assignment: Assignment) -> Attempt:
     if utcnow() > assignment.due_dt:
         raise AssessmentError(_l("The due date of this test has passed: ask the employer for a new one."))
     assignment.candidate_id = user.id
-    test = assignment.test
-    factor = time_factor_of(user)
-    started = utcnow()
-    attempt = Attempt(
-        candidate_id=user.id,
-        test_id=test.id,
-        assignment_id=assignment.id,
-        started_dt=started,
-        deadline_dt=started + timedelta(minutes=test.time_limit_minutes * factor),
-        time_factor=factor,
-    )
-    db.session.add(attempt)
     assignment.status = AssignmentStatus.STARTED.value
-    db.session.flush()
-    return attempt
+    return new_attempt(user, assignment.test, assignment_id=assignment.id)
 
 
 def share_with_client(attempt: Attempt) -> None:

@@ -18,6 +18,7 @@ from app.assessments.forms import (
     ContestForm,
     StartForm,
 )
+from app.assessments.routes import render_instructions
 from app.assessments.services import AssessmentError
 from app.auth.models import Role, User
 from app.auth.permissions import role_required
@@ -221,18 +222,11 @@ def assigned(public_id: str):
     if attempt is not None:
         target = "assessments.result" if attempt.submitted_dt else "assessments.take"
         return redirect(url_for(target, public_id=attempt.public_id))
-    test = assignment.test
-    factor = services.time_factor_of(current_user)
-    return render_template(
-        "assessments/instructions.html",
-        test=test,
+    return render_instructions(
+        assignment.test,
         assignment=assignment,
         client_name=assignments.client_label(assignment.client),
-        minutes=round(test.time_limit_minutes * factor),
-        has_accommodation=factor > 1,
-        item_count=len(test.items),
         open_attempt=None,
-        form=StartForm(),
         start_url=url_for("assessments.start_assigned", public_id=public_id),
     )
 
@@ -288,22 +282,11 @@ def contest(public_id: str):
 @form_checks_csrf
 def accommodation():
     """Declare once the extra time needed on every timed test, with an optional private note."""
-    setting = services.accommodation_of(current_user)
-    form = AccommodationForm(obj=None)
-    if request.method == "GET" and setting is not None:
-        form.time_factor.data = _factor_choice(setting.time_factor)
-        form.note.data = setting.note
-    if form.validate_on_submit():
-        try:
-            services.set_accommodation(current_user, float(form.time_factor.data), form.note.data or "")
-        except AssessmentError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your extra time is saved. It applies to the tests you start from now on."), "success")
-            return redirect(url_for("assessments.accommodation"))
-    return render_template("assessments/accommodation.html", form=form, setting=setting)
+    return _accommodation_page(
+        current_user,
+        saved=_("Your extra time is saved. It applies to the tests you start from now on."),
+        next_url=url_for("assessments.accommodation"),
+    )
 
 
 def _factor_choice(factor: float) -> str:
@@ -320,19 +303,29 @@ def admin_accommodation(public_id: str):
     member = db.session.scalar(select(User).where(User.public_id == public_id))
     if member is None:
         abort(404)
-    setting = services.accommodation_of(member)
+    return _accommodation_page(
+        member,
+        saved=_("The member's extra time is saved."),
+        next_url=url_for("admin.member", public_id=public_id),
+        member=member,
+    )
+
+
+def _accommodation_page(owner: User, *, saved: str, next_url: str, **context):
+    """The extra-time form for `owner`, filled from what is saved; on a valid post, save, flash, redirect."""
+    setting = services.accommodation_of(owner)
     form = AccommodationForm()
     if request.method == "GET" and setting is not None:
         form.time_factor.data = _factor_choice(setting.time_factor)
         form.note.data = setting.note
     if form.validate_on_submit():
         try:
-            services.set_accommodation(member, float(form.time_factor.data), form.note.data or "", actor=current_user)
+            services.set_accommodation(owner, float(form.time_factor.data), form.note.data or "", actor=current_user)
         except AssessmentError as error:
             db.session.rollback()
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(_("The member's extra time is saved."), "success")
-            return redirect(url_for("admin.member", public_id=public_id))
-    return render_template("assessments/accommodation.html", form=form, setting=setting, member=member)
+            flash(saved, "success")
+            return redirect(next_url)
+    return render_template("assessments/accommodation.html", form=form, setting=setting, **context)

@@ -45,6 +45,11 @@ def _published_or_404(public_id: str):
 def instructions(public_id: str):
     """What the test measures, how long it lasts (with the member's extra time), and the start button."""
     test = _published_or_404(public_id)
+    return render_instructions(test, open_attempt=services.open_practice_attempt(current_user, test))
+
+
+def render_instructions(test, **context) -> str:
+    """The instructions page of `test` for the signed-in candidate, their extra time included."""
     factor = services.time_factor_of(current_user)
     return render_template(
         "assessments/instructions.html",
@@ -52,8 +57,8 @@ def instructions(public_id: str):
         minutes=round(test.time_limit_minutes * factor),
         has_accommodation=factor > 1,
         item_count=len(test.items),
-        open_attempt=services.open_practice_attempt(current_user, test),
         form=StartForm(),
+        **context,
     )
 
 
@@ -171,7 +176,7 @@ def autosave(public_id: str):
     item = next((item for item in attempt.test.items if item.public_id == payload.get("item")), None)
     if item is None:
         abort(404)
-    # Recorded even when the answer is refused: the candidate sees that answers waited while the time ran out.
+    # Recorded even when the answer is refused: the result then tells that answers waited until the test closed.
     services.record_gap(attempt, payload.get("gap"), sent=payload.get("sent"))
     try:
         services.save_answer(

@@ -113,6 +113,23 @@ def open_practice_attempt(user, test: Test) -> Attempt | None:
     )
 
 
+def new_attempt(user, test: Test, assignment_id: int | None = None) -> Attempt:
+    """An attempt starting now; its deadline (the limit times the member's extra time) is fixed here, once."""
+    factor = time_factor_of(user)
+    started = utcnow()
+    attempt = Attempt(
+        candidate_id=user.id,
+        test_id=test.id,
+        assignment_id=assignment_id,
+        started_dt=started,
+        deadline_dt=started + timedelta(minutes=test.time_limit_minutes * factor),
+        time_factor=factor,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
 def start_practice(user, test: Test) -> tuple[Attempt, bool]:
     """The candidate's open practice attempt at `test`, or a new one with its deadline fixed now.
 
@@ -123,17 +140,7 @@ def start_practice(user, test: Test) -> tuple[Attempt, bool]:
     attempt = open_practice_attempt(user, test)
     if attempt is not None and not close_if_due(attempt):
         return attempt, False
-    factor = time_factor_of(user)
-    started = utcnow()
-    attempt = Attempt(
-        candidate_id=user.id,
-        test_id=test.id,
-        started_dt=started,
-        deadline_dt=started + timedelta(minutes=test.time_limit_minutes * factor),
-        time_factor=factor,
-    )
-    db.session.add(attempt)
-    db.session.flush()
+    attempt = new_attempt(user, test)
     from app.sponsors.services import charge_sponsor
 
     charge_sponsor(user, "practice_test")

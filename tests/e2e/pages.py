@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app.assessments import assignments, authoring
 from app.assessments import services as assessments
 from app.assessments.bank import load_bank
+from app.assessments.models import Assignment
 from app.auth import services as auth_services
 from app.auth.models import Role, User
 from app.core import crypto
@@ -78,14 +80,13 @@ PAGES = [
     ("candidate", "session with feedback", "/{lang}/simulations/sessions/{finished_session}"),
     ("candidate", "tests", "/{lang}/tests/"),
     *[("candidate", f"test instructions {slug}", f"/{{lang}}/tests/{{test_{slug}}}") for slug in ("sql_basics",)],
-    *[
-        ("candidate", f"test being taken {slug}", f"/{{lang}}/tests/attempts/{{attempt_{slug}}}")
-        for slug in BANK_TESTS
-    ],
+    *[("candidate", f"test being taken {slug}", f"/{{lang}}/tests/attempts/{{attempt_{slug}}}") for slug in BANK_TESTS],
     *[
         ("candidate", f"test result {slug}", f"/{{lang}}/tests/attempts/{{result_{slug}}}/result")
         for slug in BANK_TESTS
     ],
+    ("candidate", "assigned test", "/{lang}/tests/assigned/{assignment}"),
+    ("candidate", "test accommodation", "/{lang}/tests/accommodation"),
     ("candidate", "my sponsors", "/{lang}/sponsors/mine"),
     ("candidate", "sponsor data correction", "/{lang}/sponsors/mine/{enrolment}/correction"),
     ("candidate", "privacy dashboard", "/{lang}/privacy/dashboard"),
@@ -124,9 +125,27 @@ PAGES = [
     ("sponsor_admin", "privacy dashboard", "/{lang}/privacy/dashboard"),
     # --- client ---
     ("client", "dashboard", "/{lang}/dashboard"),
+    ("client", "assignments", "/{lang}/tests/assignments/"),
+    ("client", "assign a test", "/{lang}/tests/assignments/new"),
+    ("client", "assignment", "/{lang}/tests/assignments/{assignment}"),
+    ("client", "candidate search", "/{lang}/tests/candidates/"),
     ("client", "account", "/{lang}/account"),
     # --- test author ---
     ("test_author", "dashboard", "/{lang}/dashboard"),
+    ("test_author", "authoring", "/{lang}/tests/authoring/"),
+    ("test_author", "new test", "/{lang}/tests/authoring/new"),
+    ("test_author", "import a test", "/{lang}/tests/authoring/import"),
+    ("test_author", "edit test", "/{lang}/tests/authoring/{draft_test}/edit"),
+    *[
+        (
+            "test_author",
+            f"new {kind} item",
+            f"/{{lang}}/tests/authoring/{{draft_test}}/sections/{{draft_section}}/items/new?type={kind}",
+        )
+        for kind in ("single", "multiple", "numeric", "agreement")
+    ],
+    ("test_author", "edit item", "/{lang}/tests/authoring/items/{draft_item}"),
+    ("test_author", "preview", "/{lang}/tests/authoring/{draft_test}/preview"),
     # --- the second step of signing in, shown to the administrator (who must use two-step verification) ---
     ("second_step", "two-step sign-in", "/{lang}/login/two-step"),
     # --- administrator ---
@@ -135,6 +154,8 @@ PAGES = [
     ("admin", "member", "/{lang}/admin/members/{candidate}"),
     ("admin", "audit log", "/{lang}/admin/audit"),
     ("admin", "simulation statistics", "/{lang}/simulations/statistics"),
+    ("admin", "test statistics", "/{lang}/tests/authoring/{test_sql_basics}/statistics"),
+    ("admin", "member accommodation", "/{lang}/tests/admin/members/{candidate}/accommodation"),
     ("admin", "organisations", "/{lang}/sponsors/manage"),
     ("admin", "new organisation", "/{lang}/sponsors/manage/new"),
     ("admin", "edit organisation", "/{lang}/sponsors/manage/{organisation}"),
@@ -187,6 +208,8 @@ def seed_site(app, make_user) -> dict:
         ids |= _profile(member["candidate"])
         ids |= _simulations(member["candidate"], member["interviewer"])
         ids |= _assessments(member["candidate"])
+        ids |= _assignment(member["client"], member["candidate"], ids["test_sql_basics"])
+        ids |= _authoring(member["test_author"])
         ids |= _sponsor(member["candidate"], member["sponsor_admin"], member["admin"])
         ids |= _privacy(member["candidate"], db.session.get(User, leaving_id))
         db.session.commit()
@@ -256,9 +279,17 @@ def _session(candidate: User, interviewer: User, *, days_ago: int | None = None)
 def _simulations(candidate: User, interviewer: User) -> dict:
     db.session.add(
         InterviewerProfile(
-            user_id=interviewer.id, bio="Former consultant", current_employer="Conseil & Co", languages=["fr", "en"],
-            modes=["video", "phone"], interview_types=["case"], sectors=["consulting"],
-            company_types=["consulting_firm"], former_employers=[], weekly_capacity=4, is_accepting=True,
+            user_id=interviewer.id,
+            bio="Former consultant",
+            current_employer="Conseil & Co",
+            languages=["fr", "en"],
+            modes=["video", "phone"],
+            interview_types=["case"],
+            sectors=["consulting"],
+            company_types=["consulting_firm"],
+            former_employers=[],
+            weekly_capacity=4,
+            is_accepting=True,
         )  # fmt: skip
     )
     db.session.add(AvailabilitySlot(user_id=interviewer.id, weekday=1, start_time=time(18), end_time=time(22)))
@@ -296,6 +327,29 @@ def _assessments(candidate: User) -> dict:
     return ids
 
 
+def _assignment(client: User, candidate: User, test_public_id: str) -> dict:
+    test = assessments.find_published_test(test_public_id)
+    assignments.assign(client, test, [candidate.email], utcnow() + timedelta(days=10))
+    (row,) = db.session.scalars(select(Assignment).where(Assignment.client_id == client.id))
+    return {"assignment": row.public_id}
+
+
+def _authoring(author: User) -> dict:
+    both = {"en": "Mental arithmetic", "fr": "Calcul mental"}
+    settings = authoring.TestSettings(
+        kind="personality", title=both, instructions={"en": "No calculator.", "fr": "Sans calculatrice."},
+        time_limit_minutes=15, traits={"calm": {"en": "Calm", "fr": "Calme"}}, slug="mental-arithmetic",
+    )  # fmt: skip
+    test = authoring.create_test(author, settings)
+    section = authoring.add_section(test, {"en": "Part 1", "fr": "Partie 1"})
+    content = authoring.ItemContent(
+        type="single", prompt={"en": "12 × 12?", "fr": "12 × 12 ?"}, key=[1],
+        options=[{"en": "124", "fr": "124"}, {"en": "144", "fr": "144"}],
+    )  # fmt: skip
+    item = authoring.add_item(section, content)
+    return {"draft_test": test.public_id, "draft_section": section.id, "draft_item": item.public_id}
+
+
 def _sponsor(candidate: User, sponsor_admin: User, admin: User) -> dict:
     organisation = Organisation(
         name="École Centrale", kind="school", seats=10, default_locale="fr", simulation_allowance=10,
@@ -322,10 +376,17 @@ def _sponsor(candidate: User, sponsor_admin: User, admin: User) -> dict:
     sponsors.create_member_invitations(organisation, people, sponsor_admin)
     db.session.add(
         Invitation(
-            organisation_id=organisation.id, role=InvitationRole.MEMBER.value, email="new.student@example.com",
-            first_name="Lina", last_name="Petit", locale="fr", grade="M1",
-            token_hash=sponsors._hash_token(SPONSOR_INVITATION_TOKEN), created_dt=utcnow(),
-            expires_dt=utcnow() + timedelta(days=7), invited_by_id=sponsor_admin.id,
+            organisation_id=organisation.id,
+            role=InvitationRole.MEMBER.value,
+            email="new.student@example.com",
+            first_name="Lina",
+            last_name="Petit",
+            locale="fr",
+            grade="M1",
+            token_hash=sponsors._hash_token(SPONSOR_INVITATION_TOKEN),
+            created_dt=utcnow(),
+            expires_dt=utcnow() + timedelta(days=7),
+            invited_by_id=sponsor_admin.id,
         )  # fmt: skip
     )
     batch = ImportBatch(

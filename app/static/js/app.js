@@ -10,6 +10,21 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
+// A table wider than the screen scrolls inside its .table-wrap: that box must take the keyboard focus (to scroll
+// with the arrow keys) and be named for screen readers, after the table's caption or else the page's heading.
+function makeWideTablesScrollable() {
+  for (const wrap of document.querySelectorAll(".table-wrap")) {
+    if (wrap.scrollWidth > wrap.clientWidth) {
+      const title = wrap.querySelector("caption") || document.querySelector("main h1");
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", title ? title.textContent.trim() : document.title);
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", makeWideTablesScrollable);
+window.addEventListener("resize", makeWideTablesScrollable);
+
 // --- Taking a test -------------------------------------------------------------------------------------
 // A countdown from the server's seconds that a screen reader hears only at a few moments or when asked, and
 // answers saved as they are given, kept on this device while they cannot be sent. Every text comes from the
