@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: run test test-e2e lint promises translations translations-extract translations-update translations-compile \
-        venv clean-venv tools
+        venv clean-venv bench bench-smoke tools
 
 # The page checkers of tests/e2e (accessibility, HTML validity), from npm into a git-ignored folder.
 TOOLS := .tools
@@ -31,6 +31,15 @@ test-e2e: $(VENV)/.installed translations-compile $(TOOLS_STAMP)
 promises: $(VENV)/.installed translations-compile ## Run the tests tagged with a policy clause, print the ledger
 	-$(BIN)/pytest -q -p no:cacheprovider -m "promise and not e2e" --promise-ledger instance/promises.json
 	$(FLASK) privacy promises instance/promises.json
+
+bench: $(VENV)/.installed translations-compile ## Volume data, gunicorn and wrk: writes bench/RESULTS.md (needs wrk)
+	@command -v wrk >/dev/null || (echo "wrk is needed: sudo apt-get install wrk" && exit 1)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-smoke: $(VENV)/.installed translations-compile ## The benchmark on small data, a few seconds per page (CI)
+	@command -v wrk >/dev/null || (echo "wrk is needed: sudo apt-get install wrk" && exit 1)
+	$(BIN)/python -m bench.run --smoke $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check app tests

@@ -64,7 +64,8 @@ def _configure_logging(app: Flask) -> None:
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """SQLite: enforce foreign keys, write-ahead log for concurrent readers; busy_timeout comes from the
-    connection's `timeout`. pysqlite's own BEGIN is turned off: `_sqlite_begin` emits the right one."""
+    connection's `timeout`. pysqlite's own (deferred) BEGIN is turned off: the two listeners below emit
+    BEGIN IMMEDIATE instead, which also keeps SAVEPOINT (begin_nested) and DDL inside the transaction."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -74,17 +75,31 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+#: Statements that need SQLite's write lock (SAVEPOINT: begin_nested, which always precedes a write here).
+_SQLITE_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
-    """SQLite: a request that may write takes the write lock when its transaction begins (BEGIN IMMEDIATE).
+    """SQLite: a request that may write (POST...) takes the write lock as its transaction begins.
 
-    With a plain (deferred) BEGIN, a transaction that read first and writes later fails at once with
-    "database is locked" when another writer committed in between: busy_timeout cannot help there.
-    Reads (GET, HEAD) keep a deferred BEGIN so that they run side by side. Emitting BEGIN ourselves
-    also makes SAVEPOINT (begin_nested) and DDL transactional, as SQLAlchemy's pysqlite notes advise.
+    A transaction that reads under a deferred BEGIN and writes later fails at once with "database is
+    locked" when another writer committed in between: busy_timeout cannot help there. BEGIN IMMEDIATE
+    waits for the lock (busy_timeout) instead, and the request's reads and writes are one serializable unit.
     """
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_may_write() else "BEGIN")
+    if connection.dialect.name == "sqlite" and _request_may_write():
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_begin_before_first_write(connection, cursor, statement, parameters, context, executemany) -> None:
+    """SQLite, elsewhere (pages, commands, tests): reads run side by side in autocommit, as pysqlite's own
+    transaction handling does, and BEGIN IMMEDIATE comes right before the first write, holding no read."""
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction and statement.lstrip()[:9].upper().startswith(_SQLITE_WRITES):
+        dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 def _request_may_write() -> bool:

@@ -60,7 +60,8 @@ class Defaults:
     # CSRF: forms check their own token so that a stale form keeps what was typed;
     # every other state-changing request is checked before the view (core.security).
     WTF_CSRF_CHECK_DEFAULT = False
-    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Longer than the longest timed test (240 minutes × a time factor of 3), so autosave never goes stale.
+    WTF_CSRF_TIME_LIMIT = 13 * 3600
 
     # Rate limits (Flask-Limiter); in memory unless RATELIMIT_STORAGE_URI names Redis.
     RATELIMIT_STORAGE_URI = "memory://"

@@ -211,7 +211,8 @@ def sign_in_all(port: int, targets: Targets, password: str) -> tuple[list[tuple[
     for candidate in targets.candidates:
         browser = Browser("127.0.0.1", port)
         browser.sign_in(candidate["locale"], candidate["email"], password)
-        candidate["csrf"] = browser.csrf_token(f"/{candidate['locale']}/tests/attempts/{candidate['attempt']}")
+        # Any page's token is the session's token (the language switch in the header carries one).
+        candidate["csrf"] = browser.csrf_token(f"/{candidate['locale']}/dashboard")
         signed_in.append((candidate, browser))
     client = Browser("127.0.0.1", port)
     client.sign_in("en", targets.client, password)

@@ -188,6 +188,7 @@ class Gunicorn:
             str(Path(sys.executable).parent / "gunicorn"),
             *("--workers", str(self.workers), "--worker-class", "sync"),
             *("--bind", f"{LOOPBACK}:{self.port}", "--timeout", "60", "--graceful-timeout", "5"),
+            "--no-control-socket",  # its default path is shared by every gunicorn on the machine
             *("--pythonpath", f"{self.workdir},{REPO}", "caseinjob_test_wsgi:app"),
         ]
         env = {**os.environ, "CASEINJOB_TEST_CONFIG": json.dumps(self.settings)}

@@ -112,7 +112,7 @@ class CandidateSearchForm(FlaskForm):
 
     test = SelectField(_l("Test"), validators=[_required()])
     min_percentage = IntegerField(
-        _l("Minimum score, in % of the points"),
+        _l("Minimum score, as a percentage of the points"),
         default=0,
         validators=[Optional(), NumberRange(min=0, max=100, message=_l("Enter a number from 0 to 100."))],
     )

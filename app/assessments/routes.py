@@ -3,6 +3,7 @@
 import math
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -158,7 +159,8 @@ def take(public_id: str):
 
 
 def _format_number(value) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+    """A saved number as the candidate typed it: "12,5" in French (both separators are read back)."""
+    return format_decimal(value, format="0.######")
 
 
 @bp.route("/attempts/<public_id>/answers", methods=["POST"])

@@ -9,7 +9,7 @@ Other features call:
 
 from datetime import date, datetime
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -39,25 +39,40 @@ def ensure_shipped_versions() -> int:
     known = set(db.session.scalars(select(PolicyVersion.version)))
     added = [PolicyVersion(**data) for data in SHIPPED_VERSIONS if data["version"] not in known]
     db.session.add_all(added)
+    _forget_versions()
     return len(added)
+
+
+#: Where a request keeps the policy versions it read (request.environ lives exactly as long as the request).
+_VERSIONS_KEY = "caseinjob.policy_versions"
+
+
+def _versions() -> list[PolicyVersion]:
+    """Every version, oldest first: a handful of rows, read once per request rather than by each of the
+    two or three questions every signed-in page asks (acceptance needed? change coming? version in force?)."""
+    store = request.environ if has_request_context() else {}
+    if _VERSIONS_KEY not in store:
+        store[_VERSIONS_KEY] = list(
+            db.session.scalars(select(PolicyVersion).order_by(PolicyVersion.effective_date, PolicyVersion.id))
+        )
+    return store[_VERSIONS_KEY]
+
+
+def _forget_versions() -> None:
+    if has_request_context():
+        request.environ.pop(_VERSIONS_KEY, None)
 
 
 def current_policy() -> PolicyVersion:
     """The version in force today: the latest whose effective date has come."""
     today = utcnow().date()
-    return db.session.scalar(
-        select(PolicyVersion).where(PolicyVersion.effective_date <= today).order_by(PolicyVersion.effective_date.desc())
-    )
+    return next((version for version in reversed(_versions()) if version.effective_date <= today), None)
 
 
 def upcoming_material_change() -> PolicyVersion | None:
     """A published material version that has not taken effect yet (members see a banner until it does)."""
     today = utcnow().date()
-    return db.session.scalar(
-        select(PolicyVersion)
-        .where(PolicyVersion.effective_date > today, PolicyVersion.is_material.is_(True))
-        .order_by(PolicyVersion.effective_date)
-    )
+    return next((v for v in _versions() if v.effective_date > today and v.is_material), None)
 
 
 def all_versions() -> list[PolicyVersion]:
@@ -89,11 +104,7 @@ def acceptance_required(user) -> PolicyVersion | None:
     it, or a later version, at their next visit.
     """
     today = utcnow().date()
-    required = db.session.scalar(
-        select(PolicyVersion)
-        .where(PolicyVersion.effective_date <= today, PolicyVersion.is_material.is_(True))
-        .order_by(PolicyVersion.effective_date.desc())
-    )
+    required = next((v for v in reversed(_versions()) if v.effective_date <= today and v.is_material), None)
     if required is None or user.created_dt >= datetime.combine(required.effective_date, datetime.min.time()):
         return None
     accepted = db.session.scalar(
@@ -134,6 +145,7 @@ def publish_version(
     )
     db.session.add(policy)
     db.session.flush()
+    _forget_versions()
     if is_material:
         notify_material_change(policy)
     return policy

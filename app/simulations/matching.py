@@ -4,6 +4,7 @@ A pure function over plain data (no database, no request), so it is tested on it
 hand-made data sets. The service layer loads the data and turns the reasons into sentences.
 """
 
+import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -98,6 +99,7 @@ def is_eligible(request: RequestSpec, interviewer: InterviewerSpec) -> bool:
     return interviewer.load < interviewer.weekly_capacity
 
 
+@functools.lru_cache(maxsize=4096)  # the same few cities, compared for every interviewer on every page
 def _city(name: str) -> str:
     """Compare city names without case, accents or dashes: "Saint-Étienne" is "saint etienne"."""
     plain = "".join(char for char in unicodedata.normalize("NFKD", name) if not unicodedata.combining(char))

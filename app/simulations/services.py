@@ -174,38 +174,56 @@ def request_spec(request: SimulationRequest) -> matching.RequestSpec:
 def interviewer_specs(now: datetime | None = None) -> list[matching.InterviewerSpec]:
     """Every interviewer who is accepting requests, with slots, load and experience, in a few queries."""
     now = now or utcnow()
+    # Columns, not entities: thousands of interviewers are read on every matching page, and building ORM
+    # objects for them cost more than everything else on the page.
     rows = db.session.execute(
-        select(InterviewerProfile, User)
+        select(
+            User.id,
+            User.timezone,
+            User.is_processing_restricted,
+            InterviewerProfile.is_accepting,
+            InterviewerProfile.languages,
+            InterviewerProfile.modes,
+            InterviewerProfile.interview_types,
+            InterviewerProfile.sectors,
+            InterviewerProfile.company_types,
+            InterviewerProfile.weekly_capacity,
+            InterviewerProfile.city,
+        )
         .join(User, User.id == InterviewerProfile.user_id)
         .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.INTERVIEWER.value))
         .where(InterviewerProfile.is_accepting.is_(True), User.is_suspended.is_(False))
     ).all()
-    ids = [user.id for _, user in rows]
+    ids = [row.id for row in rows]
     if not ids:
         return []
     slots: dict[int, list] = {}
-    for slot in db.session.scalars(select(AvailabilitySlot).where(AvailabilitySlot.user_id.in_(ids))):
-        slots.setdefault(slot.user_id, []).append(matching.Slot(slot.weekday, slot.start_time, slot.end_time))
+    for user_id, weekday, start, end in db.session.execute(
+        select(
+            AvailabilitySlot.user_id, AvailabilitySlot.weekday, AvailabilitySlot.start_time, AvailabilitySlot.end_time
+        ).where(AvailabilitySlot.user_id.in_(select(InterviewerProfile.user_id).where(InterviewerProfile.is_accepting)))
+    ):
+        slots.setdefault(user_id, []).append(matching.Slot(weekday, start, end))
     loads = _loads(ids, now)
     experience = _experience(ids)
     return [
         matching.InterviewerSpec(
-            user_id=user.id,
-            is_accepting=profile.is_accepting,
-            languages=frozenset(profile.languages),
-            modes=frozenset(profile.modes),
-            interview_types=frozenset(profile.interview_types),
-            sectors=frozenset(profile.sectors),
-            company_types=frozenset(profile.company_types),
-            timezone=user.timezone,
-            slots=tuple(slots.get(user.id, ())),
-            weekly_capacity=profile.weekly_capacity,
-            load=loads.get(user.id, 0),
-            city=profile.city,
-            experience=experience.get(user.id, {}),
-            is_restricted=user.is_processing_restricted,
+            user_id=row.id,
+            is_accepting=row.is_accepting,
+            languages=frozenset(row.languages),
+            modes=frozenset(row.modes),
+            interview_types=frozenset(row.interview_types),
+            sectors=frozenset(row.sectors),
+            company_types=frozenset(row.company_types),
+            timezone=row.timezone,
+            slots=tuple(slots.get(row.id, ())),
+            weekly_capacity=row.weekly_capacity,
+            load=loads.get(row.id, 0),
+            city=row.city,
+            experience=experience.get(row.id, {}),
+            is_restricted=row.is_processing_restricted,
         )
-        for profile, user in rows
+        for row in rows
     ]
 
 

@@ -140,7 +140,7 @@ def test_the_candidate_takes_it_once_and_the_client_sees_the_result(app, bank, c
     assert told.subject == "A candidate completed a test" and "Camille" in told.body_text
 
     listing = shown(client_user.get("/en/tests/assignments/"))
-    assert "Completed" in listing and "25 %" in listing  # 4 of 16 points
+    assert "Completed" in listing and "25%" in listing  # 4 of 16 points
     detail = shown(client_user.get(f"/en/tests/assignments/{assignment.public_id}"))
     assert "Score: 4 out of 16" in detail
     with app.app_context():

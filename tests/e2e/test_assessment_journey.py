@@ -246,7 +246,7 @@ def test_a_client_assigns_a_test_in_english_the_candidate_takes_it_in_french_and
     expect(candidate.locator(".result-score")).to_have_text(
         fr("Score: %(score)s out of %(maximum)s") % {"score": RIGHT, "maximum": TOTAL}
     )
-    expect(main).to_contain_text(fr("%(percentage)s %% of the points") % {"percentage": PERCENTAGE})
+    expect(main).to_contain_text(fr("%(percentage)s%% of the points") % {"percentage": PERCENTAGE})
     expect(candidate.locator("section[aria-labelledby=sharing-title]")).to_contain_text(CLIENT_COMPANY)
     screenshot(candidate, "candidate-result-fr")
 
@@ -266,7 +266,7 @@ def test_a_client_assigns_a_test_in_english_the_candidate_takes_it_in_french_and
     # 7. The client sees the test completed, with the score, in the list and on the result page.
     client.reload()
     expect(rows).to_have_count(1)
-    expect(rows.locator("td")).to_have_text(["Numerical reasoning", re.compile(r"\S"), "Completed", f"{PERCENTAGE} %"])
+    expect(rows.locator("td")).to_have_text(["Numerical reasoning", re.compile(r"\S"), "Completed", f"{PERCENTAGE}%"])
     screenshot(client, "client-assignments-en")
     rows.get_by_role("link", name=CANDIDATE_NAME, exact=True).click()
     expect(client).to_have_url(f"{base}{assignment_url}")
@@ -276,7 +276,7 @@ def test_a_client_assigns_a_test_in_english_the_candidate_takes_it_in_french_and
     expect(fact(details, "Candidate")).to_have_text(f"{CANDIDATE_NAME} — {CANDIDATE}")
     expect(details).to_contain_text(f"Answered {ANSWERED} of {TOTAL} questions.")
     expect(client.locator(".result-score")).to_have_text(f"Score: {RIGHT} out of {TOTAL}")
-    expect(details).to_contain_text(f"{PERCENTAGE} % of the points")
+    expect(details).to_contain_text(f"{PERCENTAGE}% of the points")
     screenshot(client, "client-result-en")
 
     # 8. Nobody else reads it: another client gets "not found"; a client cannot open the candidate's own page.
