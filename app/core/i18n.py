@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         npgettext=lambda context, singular, plural, n: page_translations().unpgettext(context, singular, plural, n),
         newstyle=True,
     )
+    app.before_request(_use_cached_wtforms_catalogue)
     app.url_value_preprocessor(_pull_lang_code)
     app.url_defaults(_add_lang_code)
     app.context_processor(_language_context)
@@ -44,6 +45,36 @@ def page_translations():
     if state is not None and getattr(state, "babel_locale", None) is not None:
         state.page_translations = (state.babel_locale, translations)
     return translations
+
+
+class _CachedWTFormsTranslations:
+    """What Flask-WTF finds in request.wtforms_translations: WTForms' own messages ("Not a valid choice"...)
+    from a catalogue loaded once per process and language. Left to itself, Flask-WTF reads and parses the
+    catalogue file on every request that shows a form."""
+
+    _catalogues: dict = {}
+
+    def _catalogue(self):
+        from babel import support
+        from wtforms.i18n import messages_path
+
+        locale = str(get_locale())
+        if locale not in self._catalogues:
+            self._catalogues[locale] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        return self._catalogues[locale]
+
+    def ugettext(self, string):
+        return self._catalogue().ugettext(string)
+
+    def ungettext(self, singular, plural, n):
+        return self._catalogue().ungettext(singular, plural, n)
+
+
+_WTFORMS_TRANSLATIONS = _CachedWTFormsTranslations()
+
+
+def _use_cached_wtforms_catalogue() -> None:
+    request.wtforms_translations = _WTFORMS_TRANSLATIONS
 
 
 def _pull_lang_code(endpoint, values) -> None:

@@ -38,6 +38,17 @@ class ErasureAction(enum.StrEnum):
     ANONYMISE = "anonymise"
     KEEP = "keep"  # kept for a legal obligation; the dashboard shows why
 
+    @property
+    def label(self) -> str:
+        return str(ERASURE_ACTION_LABELS[self])
+
+
+ERASURE_ACTION_LABELS = {
+    ErasureAction.DELETE: _l("Deleted"),
+    ErasureAction.ANONYMISE: _l("Anonymised"),
+    ErasureAction.KEEP: _l("Kept"),
+}
+
 
 @dataclass(frozen=True)
 class PersonalDataEntry:
