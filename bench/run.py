@@ -293,7 +293,7 @@ class Server:
             "warning",
             "bench.wsgi:app",
         ]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)  # noqa: S603 (our own command line)
         self.url = f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self) -> None:
@@ -400,7 +400,7 @@ def time_purge(database_url: str) -> dict:
     env = os.environ | {key: str(value) for key, value in app_config(database_url).items() if key != "APP_ENV"}
     env |= {"APP_ENV": "production", "DATABASE_URL": database_url, "FLASK_APP": "wsgi"}
     started = time.perf_counter()
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603
         [str(VENV_BIN / "flask"), "privacy", "purge"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     seconds = time.perf_counter() - started
@@ -424,7 +424,7 @@ def machine() -> dict:
             packages[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             packages[name] = "-"
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)  # noqa: S603,S607
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),

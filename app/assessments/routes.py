@@ -6,10 +6,11 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.assessments import bp, services
 from app.assessments.forms import StartForm, SubmitAttemptForm, field_name, page_form_class
-from app.assessments.models import Assignment, ItemKind
+from app.assessments.models import Assignment, Item, ItemKind
 from app.assessments.services import AssessmentError
 from app.auth.models import Role
 from app.auth.permissions import role_required
@@ -175,7 +176,10 @@ def autosave(public_id: str):
     attempt = _own_attempt_or_404(public_id)
     payload = request.get_json(silent=True)
     payload = payload if isinstance(payload, dict) else {}
-    item = next((item for item in attempt.test.items if item.public_id == payload.get("item")), None)
+    # One item by its public id: loading all the test's items with their content cost more than the save.
+    item = db.session.scalar(
+        select(Item).where(Item.test_id == attempt.test_id, Item.public_id == str(payload.get("item")))
+    )
     if item is None:
         abort(404)
     # Recorded even when the answer is refused: the result then tells that answers waited until the test closed.

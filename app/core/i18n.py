@@ -87,7 +87,12 @@ def _add_lang_code(endpoint, values) -> None:
         return
     from flask import current_app
 
-    if current_app.url_map.is_endpoint_expecting(endpoint, "lang_code"):
+    # Asked for every url_for of every page; the answer for an endpoint never changes once it is registered.
+    url_map = current_app.url_map
+    expecting = url_map.__dict__.setdefault("_lang_code_endpoints", {})
+    if endpoint not in expecting:
+        expecting[endpoint] = url_map.is_endpoint_expecting(endpoint, "lang_code")
+    if expecting[endpoint]:
         values["lang_code"] = current_language()
 
 

@@ -9,7 +9,7 @@ Other features call:
 
 from datetime import date, datetime
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -45,6 +45,8 @@ def ensure_shipped_versions() -> int:
 
 #: Where a request keeps the policy versions it read (request.environ lives exactly as long as the request).
 _VERSIONS_KEY = "caseinjob.policy_versions"
+#: The session's note that its member accepted the material version in force ("user id:version").
+_ACCEPTED_KEY = "policy_accepted"
 
 
 def _versions() -> list[PolicyVersion]:
@@ -107,13 +109,21 @@ def acceptance_required(user) -> PolicyVersion | None:
     required = next((v for v in reversed(_versions()) if v.effective_date <= today and v.is_material), None)
     if required is None or user.created_dt >= datetime.combine(required.effective_date, datetime.min.time()):
         return None
+    # Every page asks; once the answer is "accepted" it stays so, and the signed session cookie remembers it.
+    memo = f"{user.id}:{required.version}"
+    if has_request_context() and session.get(_ACCEPTED_KEY) == memo:
+        return None
     accepted = db.session.scalar(
         select(PolicyAcceptance.id)
         .join(PolicyVersion)
         .where(PolicyAcceptance.user_id == user.id, PolicyVersion.effective_date >= required.effective_date)
         .limit(1)
     )
-    return None if accepted else current_policy()
+    if not accepted:
+        return current_policy()
+    if has_request_context():
+        session[_ACCEPTED_KEY] = memo
+    return None
 
 
 def publish_version(

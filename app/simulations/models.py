@@ -125,6 +125,8 @@ class SimulationInvitation(db.Model):
     __table_args__ = (
         UniqueConstraint("request_id", "interviewer_id", name="uq_simulation_invitation_request_interviewer"),
         Index("ix_simulation_invitation_interviewer_status", "interviewer_id", "status"),
+        # Every request page first expires the pending invitations past their time: without this, a full scan.
+        Index("ix_simulation_invitation_status_expires", "status", "expires_dt"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
