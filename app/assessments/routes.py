@@ -164,9 +164,14 @@ def _format_number(value) -> str:
     return format_decimal(value, format="0.######")
 
 
+def _attempt_key() -> str:
+    """One budget per attempt: candidates of a school often share one address, and must not share a limit."""
+    return f"attempt:{request.view_args.get('public_id')}:{getattr(current_user, 'id', None)}"
+
+
 @bp.route("/attempts/<public_id>/answers", methods=["POST"])
 @role_required(Role.CANDIDATE)
-@limiter.limit("600 per hour")
+@limiter.limit("600 per hour", key_func=_attempt_key)
 def autosave(public_id: str):
     """Save one answer given as JSON {"item": public id, "value": ...} (the JavaScript autosave).
 
