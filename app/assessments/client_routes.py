@@ -2,9 +2,11 @@
 assigned tests, contest a score and declare extra time; clients search consenting candidates by results."""
 
 import math
-from datetime import datetime, time
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,6 +20,7 @@ from app.assessments.forms import (
     ContestForm,
     StartForm,
 )
+from app.assessments.models import AssignmentStatus
 from app.assessments.routes import render_instructions
 from app.assessments.services import AssessmentError
 from app.auth.models import Role, User
@@ -60,13 +63,40 @@ def client_assignments():
     page_number = max(request.args.get("page", 1, type=int), 1)
     test_slug = request.args.get("test") or None
     rows, total = assignments.client_assignments(current_user, test_slug=test_slug, page=page_number)
+    tests = assignments.client_tests(current_user)
+    lang = current_language()
     return render_template(
         "assessments/clients/list.html",
         rows=rows,
         page=Page(page_number, 50, total),
-        tests=assignments.client_tests(current_user),
+        tests=tests,
         test_slug=test_slug,
+        titles={test.id: services.localised_title(test, lang) for test in tests},
+        # Rows share few distinct statuses, dates and scores: each is formatted once per page, not once per row.
+        status_labels={status.value: status.label for status in AssignmentStatus},
+        due=_due_date_formatter(),
+        percent=_memoised(lambda value: format_decimal(value or 0, format="#,##0.##")),
+        # One url_for for the page; each row only fills in its public id.
+        detail_url=url_for("assessments.client_assignment", public_id="PUBLIC_ID").replace("PUBLIC_ID", "{}"),
     )
+
+
+def _due_date_formatter():
+    """Due dates shown as the client's calendar day (they are the end of that day), formatted once per day."""
+    zone = ZoneInfo(current_user.timezone)
+    format_day = _memoised(lambda day: format_date(day, "medium"))
+    return lambda moment: format_day(moment.replace(tzinfo=UTC).astimezone(zone).date())
+
+
+def _memoised(function):
+    cache: dict = {}
+
+    def cached(value):
+        if value not in cache:
+            cache[value] = function(value)
+        return cache[value]
+
+    return cached
 
 
 def _published_choices(lang: str) -> list[tuple[str, str]]:

@@ -94,9 +94,13 @@ def is_eligible(request: RequestSpec, interviewer: InterviewerSpec) -> bool:
         return False
     if request.language not in interviewer.languages or request.mode not in interviewer.modes:
         return False
-    if request.mode == "in_person" and _city(interviewer.city) != _city(request.city):
+    if request.mode == "in_person" and not same_city(interviewer.city, request.city):
         return False
     return interviewer.load < interviewer.weekly_capacity
+
+
+def same_city(one: str, other: str) -> bool:
+    return _city(one) == _city(other)
 
 
 @functools.lru_cache(maxsize=4096)  # the same few cities, compared for every interviewer on every page

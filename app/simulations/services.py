@@ -4,6 +4,7 @@ Services flush but never commit; views and commands commit. Acceptance races are
 database: a request has at most one session (unique constraint), so the second acceptance fails there.
 """
 
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 
 from app.auth.models import Role, User, UserRole
 from app.core.access_log import AccessedData, AccessReason, record_access
@@ -171,8 +172,15 @@ def request_spec(request: SimulationRequest) -> matching.RequestSpec:
     )
 
 
-def interviewer_specs(now: datetime | None = None) -> list[matching.InterviewerSpec]:
-    """Every interviewer who is accepting requests, with slots, load and experience, in a few queries."""
+def interviewer_specs(
+    now: datetime | None = None, *, able_to: matching.RequestSpec | None = None, excluding: Iterable[int] = ()
+) -> list[matching.InterviewerSpec]:
+    """Every interviewer who is accepting requests, with slots, load and experience, in a few queries.
+
+    With `able_to`, only those the database can already tell might take that request (see `_could_take`):
+    the page then reads and scores a fraction of the interviewers instead of all of them on every view.
+    `matching.is_eligible` still decides; the filter only skips rows it would reject anyway.
+    """
     now = now or utcnow()
     # Columns, not entities: thousands of interviewers are read on every matching page, and building ORM
     # objects for them cost more than everything else on the page.
@@ -193,6 +201,8 @@ def interviewer_specs(now: datetime | None = None) -> list[matching.InterviewerS
         .join(User, User.id == InterviewerProfile.user_id)
         .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.INTERVIEWER.value))
         .where(InterviewerProfile.is_accepting.is_(True), User.is_suspended.is_(False))
+        .where(*(_could_take(able_to) if able_to is not None else ()))
+        .where(User.id.not_in(list(excluding)))
     ).all()
     ids = [row.id for row in rows]
     if not ids:
@@ -201,7 +211,7 @@ def interviewer_specs(now: datetime | None = None) -> list[matching.InterviewerS
     for user_id, weekday, start, end in db.session.execute(
         select(
             AvailabilitySlot.user_id, AvailabilitySlot.weekday, AvailabilitySlot.start_time, AvailabilitySlot.end_time
-        ).where(AvailabilitySlot.user_id.in_(select(InterviewerProfile.user_id).where(InterviewerProfile.is_accepting)))
+        ).where(AvailabilitySlot.user_id.in_(ids))
     ):
         slots.setdefault(user_id, []).append(matching.Slot(weekday, start, end))
     loads = _loads(ids, now)
@@ -225,6 +235,34 @@ def interviewer_specs(now: datetime | None = None) -> list[matching.InterviewerS
         )
         for row in rows
     ]
+
+
+def _listed(column, value: str):
+    """The JSON list `column` may hold `value`: a text match on '"value"', portable across SQLite and
+    PostgreSQL. It can only let through too much (never too little), and Python checks the list exactly."""
+    return cast(column, String).contains(f'"{value}"', autoescape=True)
+
+
+def _could_take(request: matching.RequestSpec) -> tuple:
+    """The hard rules of `matching.is_eligible` that SQL can check: not the candidate, not restricted,
+    language and mode offered, some weekly capacity, the same city in person. The week's load is checked in Python."""
+    rules = (
+        User.id != request.candidate_id,
+        User.is_processing_restricted.is_(False),
+        InterviewerProfile.weekly_capacity > 0,
+        _listed(InterviewerProfile.languages, request.language),
+        _listed(InterviewerProfile.modes, request.mode),
+    )
+    if request.mode != "in_person":
+        return rules
+    return (*rules, InterviewerProfile.city.in_(_spellings_of(request.city)))
+
+
+def _spellings_of(city: str) -> list[str]:
+    """The cities as interviewers wrote them that name `city` ("Saint-Etienne", "saint étienne"...): matching
+    compares names without case, accents or dashes, which SQL cannot do portably; the distinct names are few."""
+    names = db.session.scalars(select(InterviewerProfile.city).distinct().where(InterviewerProfile.is_accepting))
+    return [name for name in names if matching.same_city(name, city)]
 
 
 def _loads(ids: list[int], now: datetime) -> dict[int, int]:
@@ -279,13 +317,12 @@ class MatchResult:
 
 def find_matches(request: SimulationRequest) -> MatchResult:
     """The best few good matches not yet invited, with their members; or how to widen the request."""
-    specs = interviewer_specs()
     already = {invitation.interviewer_id for invitation in request.invitations}
     spec = request_spec(request)
-    pool = [interviewer for interviewer in specs if interviewer.user_id not in already]
-    good = matching.best(spec, pool)
+    good = matching.best(spec, interviewer_specs(able_to=spec, excluding=already))
     users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_([m.user_id for m in good])))}
-    suggestions = [] if good else matching.widening_suggestions(spec, pool)
+    # Widening tries other modes, languages, sectors: it needs every interviewer, so only when nothing fits.
+    suggestions = [] if good else matching.widening_suggestions(spec, interviewer_specs(excluding=already))
     return MatchResult([(match, users[match.user_id]) for match in good], suggestions)
 
 
