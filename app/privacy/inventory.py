@@ -73,23 +73,59 @@ def _shows_export(entry: PersonalDataEntry) -> bool:
     return entry.count is None or "labels" in entry.extra or entry.key in (ACCESS_LOG_KEY, SECURITY_EVENTS_KEY)
 
 
+def _read(entry: PersonalDataEntry, user) -> tuple[Any, int | None]:
+    """The entry's export (when the dashboard shows it) and its count."""
+    exported = entry.export(user) if entry.export is not None and _shows_export(entry) else None
+    count = entry.count(user) if entry.count is not None else None
+    return exported, count
+
+
+#: What `_read_each` gives for an entry that could not be read.
+UNREADABLE = None
+
+
+def _read_all(entries: list[PersonalDataEntry], user) -> dict[str, tuple[Any, int | None] | None]:
+    """Read every entry inside one savepoint; only if one fails, read them again one savepoint each.
+
+    A savepoint per entry (so that a failed query, which aborts a PostgreSQL transaction, spoils only its
+    own entry) cost two extra statements per entry on every view: 56 of the dashboard's 95 statements.
+    Failures are rare, so the common view pays for one savepoint and a failing view for the old way.
+    """
+    try:
+        with db.session.begin_nested():
+            return {entry.key: _read(entry, user) for entry in entries}
+    except Exception:  # noqa: BLE001 (read again entry by entry below, which logs the one that fails)
+        return _read_each(entries, user)
+
+
+def _read_each(entries: list[PersonalDataEntry], user) -> dict[str, tuple[Any, int | None] | None]:
+    found: dict[str, tuple[Any, int | None] | None] = {}
+    for entry in entries:
+        try:
+            with db.session.begin_nested():
+                found[entry.key] = _read(entry, user)
+        except Exception as error:  # noqa: BLE001 (one feature's failure must not hide the rest of the dashboard)
+            logger.error("dashboard: reading %r failed: %r", entry.key, error)
+            found[entry.key] = UNREADABLE
+    return found
+
+
 def inventory(user) -> Inventory:
     """Every registered kind of data about the member, with its values or count."""
     result = Inventory()
-    for entry in registry.entries():
+    entries = registry.entries()
+    read = _read_all(entries, user)
+    for entry in entries:
         holding = Holding(
             entry=entry,
             edit_endpoint=entry.extra.get("edit_endpoint"),
             from_sponsor=bool(entry.extra.get("provided_by_sponsor")),
         )
-        try:
-            with db.session.begin_nested():
-                exported = entry.export(user) if entry.export is not None and _shows_export(entry) else None
-                count = entry.count(user) if entry.count is not None else None
-        except Exception as error:  # noqa: BLE001 (one feature's failure must not hide the rest of the dashboard)
-            logger.error("dashboard: reading %r failed: %r", entry.key, error)
+        if read[entry.key] is UNREADABLE:
             holding.unavailable = True
             exported = count = None
+        else:
+            exported, count = read[entry.key]
         if isinstance(exported, dict):
             holding.values = [(key, _display(value)) for key, value in exported.items()]
         if count is not None:
