@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import get_locale
+
 from app.core import registry
 from app.core.registry import ErasureAction, PersonalDataEntry
 from app.extensions import db
@@ -24,9 +26,46 @@ ACCESS_LOG_KEY = "access_log"
 SECURITY_EVENTS_KEY = "security_events"
 
 
+@dataclass(frozen=True)
+class EntryTexts:
+    """An entry's lazy texts, translated: what its card on the dashboard shows."""
+
+    category: str
+    purpose: str
+    legal_basis: str
+    recipients: tuple[str, ...]
+    retention: str
+    erasure_note: str
+    labels: dict[str, str]
+
+
+#: (locale, entry key) -> (entry, its texts). The registry's texts are fixed, but resolving each lazy string
+#: through Flask-Babel costs dozens of calls, and the dashboard showed about 280 of them on every view.
+_TEXTS: dict[tuple[str, str], tuple[PersonalDataEntry, EntryTexts]] = {}
+
+
+def entry_texts(entry: PersonalDataEntry) -> EntryTexts:
+    """The entry's texts in the current language, translated once per process and language."""
+    cache_key = (str(get_locale()), entry.key)
+    cached = _TEXTS.get(cache_key)
+    if cached is None or cached[0] is not entry:  # another entry under the same key (tests add some): redo
+        texts = EntryTexts(
+            category=str(entry.category),
+            purpose=str(entry.purpose),
+            legal_basis=entry.legal_basis.label,
+            recipients=tuple(str(recipient) for recipient in entry.recipients),
+            retention=str(entry.retention or ""),
+            erasure_note=str(entry.erasure_note or ""),
+            labels={key: str(label) for key, label in entry.extra.get("labels", {}).items()},
+        )
+        cached = _TEXTS[cache_key] = (entry, texts)
+    return cached[1]
+
+
 @dataclass
 class Holding:
     entry: PersonalDataEntry
+    texts: EntryTexts
     #: For an entry that exports one record: its fields and values; else None.
     values: list[tuple[str, Any]] | None = None
     count: int | None = None
@@ -118,6 +157,7 @@ def inventory(user) -> Inventory:
     for entry in entries:
         holding = Holding(
             entry=entry,
+            texts=entry_texts(entry),
             edit_endpoint=entry.extra.get("edit_endpoint"),
             from_sponsor=bool(entry.extra.get("provided_by_sponsor")),
         )

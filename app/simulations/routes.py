@@ -108,8 +108,9 @@ def _own_request_or_404(public_id: str):
 def request_page(public_id: str):
     """The request: the best interviewers with the reason for each, or how to widen it; then its status."""
     simulation_request = _own_request_or_404(public_id)
-    services.expire_invitations()
-    db.session.commit()
+    if services.expire_invitations():
+        # Only when some expired: a commit expires every loaded object, and the page then read them all again.
+        db.session.commit()
     result = services.find_matches(simulation_request) if simulation_request.status == RequestStatus.OPEN else None
     session = next(iter(services.sessions_for_request(simulation_request)), None)
     return render_template(
