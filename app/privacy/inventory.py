@@ -5,7 +5,9 @@ Registry entries may add, in `extra`:
 - "provided_by_sponsor": True for data a sponsor gave us (corrected through a request to an admin);
 - "client_shares": a callable(user) returning [{"what", "client", "until"}] for results or documents
   shared with a client, and until when that client can see them;
-- "login_kinds": on the security_events entry, the event kinds that are sign-ins.
+- "login_kinds": on the security_events entry, the event kinds that are sign-ins;
+- "dashboard_export": a callable(user) returning the part of the export the dashboard shows, read instead
+  of the whole export (the security events: the latest sign-ins only).
 """
 
 import logging
@@ -114,7 +116,8 @@ def _shows_export(entry: PersonalDataEntry) -> bool:
 
 def _read(entry: PersonalDataEntry, user) -> tuple[Any, int | None]:
     """The entry's export (when the dashboard shows it) and its count."""
-    exported = entry.export(user) if entry.export is not None and _shows_export(entry) else None
+    export = entry.extra.get("dashboard_export", entry.export)
+    exported = export(user) if export is not None and _shows_export(entry) else None
     count = entry.count(user) if entry.count is not None else None
     return exported, count
 

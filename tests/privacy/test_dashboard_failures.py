@@ -1,0 +1,81 @@
+"""The dashboard reads every registry entry in one savepoint; a failing entry must still spoil only itself."""
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import text
+
+from app.core.audit import AuditEvent, EventKind
+from app.core.registry import LegalBasis, PersonalDataEntry
+from app.core.timeutil import utcnow
+from app.extensions import db
+from tests.conftest import shown
+
+CANNOT_SHOW = "We cannot show this data right now"
+
+
+def _failing_count(user) -> int:
+    # A failed statement: on PostgreSQL it aborts the transaction, so the next entries need their own savepoint.
+    return db.session.scalar(text("SELECT count(*) FROM no_such_table"))
+
+
+def test_a_failing_entry_shows_as_unavailable_and_the_others_still_show(member, extra_entry):
+    extra_entry(
+        PersonalDataEntry(
+            key="test_broken",
+            category="Something broken",
+            purpose="Testing",
+            legal_basis=LegalBasis.CONTRACT,
+            count=_failing_count,
+            order=1,
+        )
+    )
+    extra_entry(
+        PersonalDataEntry(
+            key="test_after_broken",
+            category="Something fine",
+            purpose="Testing",
+            legal_basis=LegalBasis.CONTRACT,
+            count=lambda user: 7,
+            order=2,
+        )
+    )
+    response = member.get("/en/privacy/dashboard")
+    assert response.status_code == 200
+    broken = shown(response).split("Something broken")[1].split("Something fine")[0]
+    assert CANNOT_SHOW in broken
+    fine = response.text.split('id="data-test_after_broken"')[1].split("</article>")[0]
+    assert "7 records" in fine and CANNOT_SHOW not in fine
+    account = response.text.split('id="data-account"')[1].split("</article>")[0]
+    assert CANNOT_SHOW not in account
+
+
+def test_without_failures_no_entry_shows_as_unavailable(member):
+    assert CANNOT_SHOW not in shown(member.get("/en/privacy/dashboard"))
+
+
+def test_the_dashboard_lists_the_latest_fifty_sign_ins_newest_first_and_no_other_event(app, member):
+    start = utcnow() + timedelta(days=1)  # newer than the fixture's own sign-in
+    with app.app_context():
+        for number in range(55):
+            db.session.add(
+                AuditEvent(
+                    kind=EventKind.LOGIN_SUCCESS.value,
+                    user_id=member.user_id,
+                    created_dt=start + timedelta(hours=number),
+                    user_agent=f"device-{number:02d}",
+                )
+            )
+        db.session.add(
+            AuditEvent(
+                kind=EventKind.PASSWORD_CHANGED.value,
+                user_id=member.user_id,
+                created_dt=start + timedelta(days=30),
+                user_agent="device-password",
+            )
+        )
+        db.session.commit()
+    page = member.get("/en/privacy/dashboard").text
+    devices = re.findall(r"device-(\d\d|password)", page.split("My recent sign-ins")[1].split("</table>")[0])
+    assert devices == [f"{number:02d}" for number in range(54, 4, -1)]
+    assert page.split("My recent sign-ins")[1].split("</table>")[0].count("<tr><td>") == 50
