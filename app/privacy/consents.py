@@ -94,12 +94,14 @@ def update_consents(user, chosen: set[ConsentPurpose], source: ConsentSource = C
     return sum(set_consent(user, purpose, purpose in chosen, source) for purpose in ConsentPurpose)
 
 
-def consent_history(user) -> list[ConsentEvent]:
+def consent_history(user, limit: int | None = None) -> list[ConsentEvent]:
+    """The member's consent choices, newest first (the `limit` latest ones when given)."""
     return list(
         db.session.scalars(
             select(ConsentEvent)
             .where(ConsentEvent.user_id == user.id)
             .order_by(ConsentEvent.created_dt.desc(), ConsentEvent.id.desc())
+            .limit(limit)
         )
     )
 

@@ -38,6 +38,10 @@ def _event_label(kind: str) -> str:
         return kind
 
 
+#: How many consent choices the dashboard lists (the history has no end: the export holds all of it).
+CONSENT_HISTORY_SHOWN = 50
+
+
 def _render_dashboard(*, objection_form=None, request_form=None, status: int = 200):
     user = current_user
     return (
@@ -45,7 +49,9 @@ def _render_dashboard(*, objection_form=None, request_form=None, status: int = 2
             "privacy/dashboard.html",
             inventory=inventory.inventory(user),
             consent_states=consents.consent_states(user),
-            consent_history=consents.consent_history(user),
+            # The page lists the latest choices; the export holds them all. One more tells whether there are more.
+            consent_history=consents.consent_history(user, limit=CONSENT_HISTORY_SHOWN + 1),
+            consent_history_shown=CONSENT_HISTORY_SHOWN,
             objections=consents.objections_of(user),
             requests=requests.requests_of(user),
             open_sessions=auth_services.open_sessions(user),

@@ -3,8 +3,9 @@
 import re
 from datetime import timedelta
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from app.auth.models import User
 from app.core.audit import AuditEvent, EventKind
 from app.core.registry import LegalBasis, PersonalDataEntry
 from app.core.timeutil import utcnow
@@ -79,3 +80,22 @@ def test_the_dashboard_lists_the_latest_fifty_sign_ins_newest_first_and_no_other
     devices = re.findall(r"device-(\d\d|password)", page.split("My recent sign-ins")[1].split("</table>")[0])
     assert devices == [f"{number:02d}" for number in range(54, 4, -1)]
     assert page.split("My recent sign-ins")[1].split("</table>")[0].count("<tr><td>") == 50
+
+
+def test_the_dashboard_lists_the_latest_50_consent_choices(app, make_user):
+    """The history grows with every choice: the page shows the latest 50 and says the export holds the rest."""
+    from app.privacy.consents import set_consent
+    from app.privacy.models import ConsentPurpose, ConsentSource
+    from tests.conftest import AuthActions
+
+    make_user("chooser@example.com", locale="fr")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "chooser@example.com"))
+        for number in range(60):
+            set_consent(user, ConsentPurpose.SURVEYS, number % 2 == 0, ConsentSource.DASHBOARD)
+        db.session.commit()
+    client = app.test_client()
+    AuthActions(client).login("chooser@example.com", lang="fr")
+    page = shown(client.get("/fr/privacy/dashboard"))
+    assert page.count("/receipt") == 50
+    assert "Vos 50 derniers choix ; l’export de vos données les contient tous." in page
