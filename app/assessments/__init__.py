@@ -31,8 +31,7 @@ def _assessment_labels() -> dict:
 
 def _register_profile_grounds() -> None:
     """Clients may see the profile of a candidate they assigned a test to, or who consented to be found."""
-    from app.assessments.assignments import client_ground
-    from app.assessments.client_routes import consent_ground
+    from app.assessments.assignments import client_ground, consent_ground
     from app.profiles.access import register_ground
 
     register_ground(client_ground)

@@ -361,6 +361,18 @@ def client_ground(viewer, owner) -> AccessReason | None:
     return AccessReason.CLIENT_ASSIGNMENT if exists else None
 
 
+def consent_ground(viewer, owner) -> AccessReason | None:
+    """A client may open the profile of a candidate who agreed to be found by employers and has results to show."""
+    if not viewer.has_role(Role.CLIENT):
+        return None
+    from app.privacy.consents import has_consent
+    from app.privacy.models import ConsentPurpose
+
+    if not has_consent(owner, ConsentPurpose.SHARE_RESULTS):
+        return None
+    return AccessReason.RESULTS_SEARCH if has_assigned_result(owner) else None
+
+
 def purge_shared_results(now: datetime) -> int:
     """After two years, the client's link to a result is deleted; assignments never taken go a year after their
     due date. The result itself stays the candidate's."""

@@ -221,18 +221,6 @@ def search():
     return render_template("assessments/clients/search.html", form=form, hits=hits)
 
 
-def consent_ground(viewer, owner) -> AccessReason | None:
-    """A client may open the profile of a candidate who agreed to be found by employers and has results to show."""
-    if not viewer.has_role(Role.CLIENT):
-        return None
-    from app.privacy.consents import has_consent
-    from app.privacy.models import ConsentPurpose
-
-    if not has_consent(owner, ConsentPurpose.SHARE_RESULTS):
-        return None
-    return AccessReason.RESULTS_SEARCH if assignments.has_assigned_result(owner) else None
-
-
 # --- candidates ---------------------------------------------------------------------------------------
 
 
