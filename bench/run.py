@@ -598,16 +598,19 @@ def main(argv=None) -> int:
             after = check(server.port, page)
             if after:
                 failures.append(f"{page.name} after the load: {after}")
-        if measured and not options.smoke:
+        kinds = {page.kind for page in measured}
+        if kinds == {"read", "write"} and not options.smoke:  # a run of some pages only may lack one kind
             print("-- mixed load", flush=True)
             mixed = measure_mixed(server, measured, options)
             print(f"   {mixed}", flush=True)
     finally:
         server.stop()
+    export = purge = None
+    if options.pages:  # a run of chosen pages, to iterate on them: no export, no purge
+        return finish(options, info, database, results, mixed, export, purge, volume, failures)
     print("-- export of the heaviest member", flush=True)
     export = time_export(database_url, targets.heavy)
     print(f"   {export}", flush=True)
-    purge = None
     if not options.smoke or pristine:
         print("-- flask privacy purge", flush=True)
         purge_url = database_url
@@ -619,6 +622,11 @@ def main(argv=None) -> int:
         print(f"   {purge['seconds']:.1f} s, exit {purge['exit']}: {purge['output']}", flush=True)
         if purge["exit"] != 0:
             failures.append(f"purge failed: {purge['errors']}")
+    return finish(options, info, database, results, mixed, export, purge, volume, failures)
+
+
+def finish(options, info, database, results, mixed, export, purge, volume, failures) -> int:
+    """Write the table and the JSON figures, print them; 1 on any failure."""
     text = report(options, info, database, results, mixed, export, purge, volume)
     options.output.write_text(text)
     (OUT / f"results-{database.split()[0].lower()}.json").write_text(

@@ -78,3 +78,21 @@ def test_a_failed_savepoint_keeps_the_rest_of_the_transaction(sqlite_app, make_u
         db.session.expire_all()
         user = db.session.get(User, user_id)
         assert (user.first_name, user.last_name) == ("Camille", "Kept")
+
+
+@pytest.mark.parametrize("path", ["/en/privacy/dashboard", "/en/dashboard"])
+def test_read_pages_answer_while_another_writer_holds_the_lock(sqlite_app, client, make_user, auth, path):
+    """A page that only reads must not queue for the write lock (the dashboard's savepoint once did)."""
+    make_user("camille@example.com")
+    auth.login("camille@example.com")
+    client.get(path)  # the first view after sign-in may record things; the next ones only read
+    other = other_connection(sqlite_app)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.get(path)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert response.status_code == 200
+    assert "/logout" in response.text  # signed in, the page itself (not a redirect to the sign-in page)
+    assert "We cannot show this data right now" not in response.text
