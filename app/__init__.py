@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app import config as config_module
-from app.extensions import db, limiter, login_manager, migrate
+from app.extensions import cache, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -44,6 +44,8 @@ def _configure_paths(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'caseinjob.sqlite'}"
     if not app.config.get("UPLOAD_DIR"):
         app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    if not app.config.get("CACHE_DIR"):
+        app.config["CACHE_DIR"] = str(Path(app.instance_path) / "cache")
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     # A copy: the defaults' dict is shared by every app this process builds (tests build many).
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
@@ -121,6 +123,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.needs_refresh_message = _l("Please sign in again to continue.")
     limiter.init_app(app)
+    cache.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -75,6 +75,16 @@ class Defaults:
     EXPORT_LIMIT = "5 per hour"
     PRIVACY_REQUEST_LIMIT = "10 per hour"
 
+    # Computed results shared by the web processes (Flask-Caching): matching for now. Files in
+    # instance/cache by default (every worker of one machine sees them); CACHE_TYPE=RedisCache with
+    # CACHE_REDIS_URL for several machines.
+    CACHE_TYPE = "FileSystemCache"
+    CACHE_DIR = None  # instance/cache when unset
+    CACHE_THRESHOLD = 50000  # files kept before the oldest are pruned
+    CACHE_DEFAULT_TIMEOUT = 600
+    #: Matching results are reused until something they depend on changes, and never longer than this.
+    MATCHING_CACHE_SECONDS = 600
+
     # Mail: an outbox table, delivered over SMTP when MAIL_SERVER is set, else to the console.
     MAIL_SERVER = None
     MAIL_PORT = 25
@@ -127,6 +137,7 @@ class Testing(Defaults):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
+    CACHE_TYPE = "SimpleCache"  # in the process: each test's app starts with an empty cache
     HSTS_SECONDS = 0
     BASE_URL = "http://localhost"
     SERVER_NAME = None
@@ -142,6 +153,9 @@ _STRING_VARIABLES = (
     "MAIL_PASSWORD",
     "MAIL_DEFAULT_SENDER",
     "RATELIMIT_STORAGE_URI",
+    "CACHE_TYPE",
+    "CACHE_DIR",
+    "CACHE_REDIS_URL",
     "UPLOAD_DIR",
     "FILE_ENCRYPTION_KEY",
     "BASE_URL",

@@ -1,6 +1,7 @@
 """Extensions, created unbound and set up in create_app()."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -31,3 +32,4 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+cache = Cache()

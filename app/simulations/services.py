@@ -4,6 +4,7 @@ Services flush but never commit; views and commands commit. Acceptance races are
 database: a request has at most one session (unique constraint), so the second acceptance fails there.
 """
 
+import functools
 import json
 from collections.abc import Iterable
 from contextlib import suppress
@@ -22,7 +23,7 @@ from app.core.mail import Attachment, absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.profiles.models import AvailabilitySlot, InterviewerProfile
-from app.simulations import matching
+from app.simulations import match_cache, matching
 from app.simulations.calendar import session_ics
 from app.simulations.models import (
     Feedback,
@@ -340,15 +341,26 @@ class MatchResult:
     suggestions: list[str] = field(default_factory=list)
 
 
-def find_matches(request: SimulationRequest) -> MatchResult:
-    """The best few good matches not yet invited, with their members; or how to widen the request."""
+def find_matches(request: SimulationRequest, *, fresh: bool = False) -> MatchResult:
+    """The best few good matches not yet invited, with their members; or how to widen the request.
+
+    Ranked once and reused until the interviewers' side changes (see `match_cache`); `fresh` ranks again,
+    for the moment an invitation is sent.
+    """
     already = {invitation.interviewer_id for invitation in request.invitations}
+    rank = functools.partial(_rank, request, already)
+    good, suggestions = rank() if fresh else match_cache.cached(request.id, already, rank)
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_([m.user_id for m in good])))}
+    # A member who left since the ranking was kept is simply not proposed.
+    return MatchResult([(match, users[match.user_id]) for match in good if match.user_id in users], suggestions)
+
+
+def _rank(request: SimulationRequest, already: set[int]) -> tuple[list[matching.Match], list[str]]:
     spec = request_spec(request)
     good = matching.best(spec, interviewer_specs(able_to=spec, excluding=already))
-    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_([m.user_id for m in good])))}
     # Widening tries other modes, languages, sectors: it needs every interviewer, so only when nothing fits.
     suggestions = [] if good else matching.widening_suggestions(spec, interviewer_specs(excluding=already))
-    return MatchResult([(match, users[match.user_id]) for match in good], suggestions)
+    return good, suggestions
 
 
 # --- invitations -------------------------------------------------------------------------------------
@@ -358,7 +370,7 @@ def invite(request: SimulationRequest, interviewer_ids: list[int]) -> list[Simul
     """Invite some of the current good matches (never anyone else) and tell them by e-mail."""
     if request.status != RequestStatus.OPEN:
         raise SimulationError(_l("This request is no longer looking for an interviewer."))
-    result = find_matches(request)
+    result = find_matches(request, fresh=True)
     allowed = {match.user_id: (match, user) for match, user in result.matches}
     chosen = [allowed[user_id] for user_id in interviewer_ids if user_id in allowed]
     if not chosen:
