@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app import config as config_module
+from app.core.sqlite_writers import QueuedWriterConnection, begin_immediate
 from app.extensions import cache, db, limiter, login_manager, migrate
 
 
@@ -54,6 +55,7 @@ def _configure_paths(app: Flask) -> None:
         # `timeout` is SQLite's busy_timeout); past it, the page answers 503 (core.errors).
         connect_args = options["connect_args"] = dict(options.get("connect_args") or {})
         connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
+        connect_args.setdefault("factory", QueuedWriterConnection)
     else:
         options.setdefault("pool_pre_ping", True)
 
@@ -90,7 +92,7 @@ def _sqlite_begin(connection) -> None:
     waits for the lock (busy_timeout) instead, and the request's reads and writes are one serializable unit.
     """
     if connection.dialect.name == "sqlite" and _request_may_write():
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediate(connection.connection.dbapi_connection)
 
 
 @event.listens_for(Engine, "before_cursor_execute")
@@ -101,7 +103,7 @@ def _sqlite_begin_before_first_write(connection, cursor, statement, parameters, 
         return
     dbapi_connection = connection.connection.dbapi_connection
     if not dbapi_connection.in_transaction and statement.lstrip()[:9].upper().startswith(_SQLITE_WRITES):
-        dbapi_connection.execute("BEGIN IMMEDIATE")
+        begin_immediate(dbapi_connection)
 
 
 def _request_may_write() -> bool:

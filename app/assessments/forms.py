@@ -52,6 +52,18 @@ def field_name(item) -> str:
     return f"item_{item.public_id}"
 
 
+#: Form classes of published test pages, by (test key, page, language): built once per process.
+_page_forms: dict[tuple, type[PageForm]] = {}
+
+
+def cached_page_form_class(key: tuple, items, lang: str) -> type[PageForm]:
+    """`page_form_class`, built once for a page that never changes (`key` names the test version and page)."""
+    form_class = _page_forms.get((*key, lang))
+    if form_class is None:
+        form_class = _page_forms[(*key, lang)] = page_form_class(items, lang)
+    return form_class
+
+
 def page_form_class(items, lang: str) -> type[PageForm]:
     """A PageForm subclass with one optional field per item (an unanswered question is allowed)."""
 

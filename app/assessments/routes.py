@@ -9,7 +9,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.assessments import bp, services
-from app.assessments.forms import StartForm, SubmitAttemptForm, field_name, page_form_class
+from app.assessments.forms import (
+    StartForm,
+    SubmitAttemptForm,
+    cached_page_form_class,
+    field_name,
+    page_form_class,
+)
 from app.assessments.models import Assignment, Item, ItemKind
 from app.assessments.services import AssessmentError
 from app.auth.models import Role
@@ -104,7 +110,10 @@ def take(public_id: str):
     lang = current_language()
     page = attempt.page
     items = services.page_items(test, page)
-    form = page_form_class(items, lang)()
+    if test.is_published:
+        form = cached_page_form_class((test.public_id, test.version, page), items, lang)()
+    else:
+        form = page_form_class(items, lang)()
     if request.method == "GET":
         form.shown_at.data = services.shown_at_value()
         saved = services.saved_answers(attempt)

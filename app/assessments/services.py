@@ -64,12 +64,40 @@ def localised_title(test: Test, lang: str) -> str:
     return localised(test.title, lang)
 
 
+@dataclass(frozen=True, eq=False)
+class PageItem:
+    """An item as a test page shows it. A published version never changes, so a process reads its items once."""
+
+    id: int
+    public_id: str
+    type: str
+    prompt: dict
+    options: list | None
+
+
+#: (public id, version) of a published test: its pages of items, read once per process.
+_published_pages: dict[tuple[str, int], tuple[tuple[PageItem, ...], ...]] = {}
+
+
+def test_pages(test: Test) -> tuple[tuple[PageItem, ...], ...]:
+    """The test's items cut into pages; kept for a published test (the public id keeps databases apart)."""
+    key = (test.public_id, test.version)
+    pages = _published_pages.get(key)
+    if pages is None:
+        items = [PageItem(item.id, item.public_id, item.type, item.prompt, item.options) for item in test.items]
+        pages = tuple(tuple(items[start : start + PAGE_SIZE]) for start in range(0, len(items), PAGE_SIZE))
+        if test.is_published:
+            _published_pages[key] = pages
+    return pages
+
+
 def page_count(test: Test) -> int:
-    return max(1, math.ceil(len(test.items) / PAGE_SIZE))
+    return max(1, len(test_pages(test)))
 
 
-def page_items(test: Test, page: int) -> list[Item]:
-    return test.items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+def page_items(test: Test, page: int) -> tuple[PageItem, ...]:
+    pages = test_pages(test)
+    return pages[page] if 0 <= page < len(pages) else ()
 
 
 # --- accommodation ------------------------------------------------------------------------------------
