@@ -6,11 +6,12 @@ Services flush, never commit; views commit once.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.assessments.models import (
@@ -252,9 +253,13 @@ def visible_since(now: datetime | None = None) -> datetime:
 
 def _client_visible(client: User):
     """The client's own assignments, with results still within their two years."""
+    return _visible_to(client.id, visible_since())
+
+
+def _visible_to(client_id, since):
     return and_(
-        Assignment.client_id == client.id,
-        or_(Assignment.result_shared_dt.is_(None), Assignment.result_shared_dt >= visible_since()),
+        Assignment.client_id == client_id,
+        or_(Assignment.result_shared_dt.is_(None), Assignment.result_shared_dt >= since),
     )
 
 
@@ -290,13 +295,45 @@ class ListedAssignment:
 
 
 def client_assignments(client: User, *, test_slug: str | None = None, page: int = 1, per_page: int = 50):
-    """(rows, total) of the client's assignments, newest first, with attempts and results in one query."""
-    where = [_client_visible(client)]
-    if test_slug:
-        where.append(Assignment.test_id.in_(select(Test.id).where(Test.slug == test_slug)))
-    total = db.session.scalar(select(func.count(Assignment.id)).where(*where))
+    """(rows, total) of the client's assignments, newest first, with attempts and results, in one query."""
+    values = {
+        "client_id": client.id,
+        "since": visible_since(),
+        "limit": per_page,
+        "offset": (max(page, 1) - 1) * per_page,
+        **({"test_slug": test_slug} if test_slug else {}),
+    }
+    listing, count = _client_list_statements(by_test=bool(test_slug))
+    rows = db.session.execute(listing, values).all()
+    if rows:
+        return [ListedAssignment(*row[:-1]) for row in rows], rows[0].total
+    # Past the last page, no row carries the total.
+    return [], db.session.scalar(count, values) if page > 1 else 0
+
+
+@cache
+def _client_list_statements(*, by_test: bool):
+    """The list's query and its count, built once per process: building them costs more than running them.
+    Their values come at execution: client_id, since, limit, offset and, by test, test_slug.
+
+    The page's ids and the total are read from the index ix_assessment_assignment_client_created alone: only
+    the rows shown are joined, however deep the page."""
+    where = [_visible_to(bindparam("client_id"), bindparam("since"))]
+    if by_test:
+        where.append(Assignment.test_id.in_(select(Test.id).where(Test.slug == bindparam("test_slug"))))
+    newest_first = (Assignment.created_dt.desc(), Assignment.id.desc())
+    # Uncorrelated: both subqueries read the whole list, not the row of the outer query.
+    page_ids = (
+        select(Assignment.id)
+        .where(*where)
+        .order_by(*newest_first)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .correlate(None)
+    )
+    count = select(func.count()).select_from(Assignment).where(*where)
     candidate_name = (User.first_name + " " + User.last_name).label("candidate_name")
-    rows = db.session.execute(
+    listing = (
         select(
             Assignment.public_id,
             Assignment.email,
@@ -307,26 +344,28 @@ def client_assignments(client: User, *, test_slug: str | None = None, page: int 
             Attempt.time_factor,
             Result.percentage,
             (Test.kind == TestKind.PERSONALITY.value).label("is_personality"),
+            count.correlate(None).scalar_subquery().label("total"),
         )
         .join(Test, Test.id == Assignment.test_id)
         .outerjoin(User, User.id == Assignment.candidate_id)
         .outerjoin(Attempt, Attempt.assignment_id == Assignment.id)
         .outerjoin(Result, Result.attempt_id == Attempt.id)
-        .where(*where)
-        .order_by(Assignment.created_dt.desc(), Assignment.id.desc())
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
-    ).all()
-    return [ListedAssignment(*row) for row in rows], total
-
-
-def client_tests(client: User) -> list[Test]:
-    """The tests the client assigned at least once (to filter the list)."""
-    return list(
-        db.session.scalars(
-            select(Test).where(Test.id.in_(select(Assignment.test_id).where(Assignment.client_id == client.id)))
-        )
+        .where(Assignment.id.in_(page_ids))
+        .order_by(*newest_first)
     )
+    return listing, count
+
+
+def client_tests(client: User) -> list:
+    """The tests the client assigned at least once (to filter the list): rows of id, slug and title only."""
+    return list(db.session.execute(_client_tests_statement(), {"client_id": client.id}))
+
+
+@cache
+def _client_tests_statement():
+    """Built once per process, like the list's statements."""
+    assigned = select(Assignment.test_id).where(Assignment.client_id == bindparam("client_id"))
+    return select(Test.id, Test.slug, Test.title).where(Test.id.in_(assigned)).order_by(Test.id)
 
 
 def find_client_assignment(client: User, public_id: str) -> AssignmentRow | None:

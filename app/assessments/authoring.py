@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, true
+from sqlalchemy.exc import IntegrityError
 
 from app.assessments import bank
 from app.assessments.models import Item, ItemKind, Section, Test, TestKind
@@ -210,6 +211,11 @@ def publish(test: Test) -> None:
     db.session.flush()
 
 
+NEW_VERSION_TAKEN = _l(
+    "Someone created a new version of this test at the same moment. Open the list of tests and continue from it."
+)
+
+
 def new_version(test: Test) -> Test:
     """A draft copy of `test` as the next version of its slug, owned by the same author."""
     copy = Test(
@@ -222,7 +228,11 @@ def new_version(test: Test) -> Test:
         traits={key: dict(names) for key, names in (test.traits or {}).items()},
         author_id=test.author_id,
     )
-    db.session.add(copy)
+    try:
+        with db.session.begin_nested():  # (slug, version) is unique: a second author may have been quicker
+            db.session.add(copy)
+    except IntegrityError:
+        raise AuthoringError(NEW_VERSION_TAKEN) from None
     for source in test.sections:
         section = Section(test=copy, position=source.position, title=dict(source.title))
         db.session.add(section)

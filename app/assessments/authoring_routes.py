@@ -406,7 +406,10 @@ def publish_test(public_id: str):
 def new_test_version(public_id: str):
     """Copy a version into a new draft (the next version number, the same short name)."""
     test = _test_or_404(public_id)
-    copy = authoring.new_version(test)
+    try:
+        copy = authoring.new_version(test)
+    except AuthoringError as error:
+        return _refused(error, test)
     db.session.commit()
     flash(_("Version %(version)d is created as a draft.", version=copy.version), "success")
     return redirect(url_for("assessments.edit_test", public_id=copy.public_id))

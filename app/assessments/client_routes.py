@@ -2,11 +2,15 @@
 assigned tests, contest a score and declare extra time; clients search consenting candidates by results."""
 
 import math
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -64,39 +68,81 @@ def client_assignments():
     test_slug = request.args.get("test") or None
     rows, total = assignments.client_assignments(current_user, test_slug=test_slug, page=page_number)
     tests = assignments.client_tests(current_user)
-    lang = current_language()
     return render_template(
         "assessments/clients/list.html",
-        rows=rows,
+        lines=_list_lines(rows, tests),
         page=Page(page_number, 50, total),
         tests=tests,
         test_slug=test_slug,
-        titles={test.id: services.localised_title(test, lang) for test in tests},
-        # Rows share few distinct statuses, dates and scores: each is formatted once per page, not once per row.
-        status_labels={status.value: status.label for status in AssignmentStatus},
-        due=_due_date_formatter(),
-        percent=_memoised(lambda value: format_decimal(value or 0, format="#,##0.##")),
-        # One url_for for the page; each row only fills in its public id.
-        detail_url=url_for("assessments.client_assignment", public_id="PUBLIC_ID").replace("PUBLIC_ID", "{}"),
     )
 
 
+class ListLine(NamedTuple):
+    """One row of the client's list with every cell ready to print: the template does no work per row."""
+
+    url: str
+    who: str  # the candidate's name, or the e-mail of someone invited to create an account
+    is_invited: bool
+    test_title: str
+    due: str
+    status: str
+    has_extra_time: bool
+    result: str
+
+
+def _list_lines(rows: list[assignments.ListedAssignment], tests) -> list[ListLine]:
+    lang = current_language()
+    titles = {test.id: services.localised_title(test, lang) for test in tests}
+    # One url_for for the page; each row only fills in its public id.
+    detail_url = url_for("assessments.client_assignment", public_id="PUBLIC_ID").replace("PUBLIC_ID", "{}")
+    status_labels = {status.value: status.label for status in AssignmentStatus}
+    due, result = _due_date_formatter(), _result_formatter()
+    return [
+        ListLine(
+            url=detail_url.format(row.public_id),
+            who=row.candidate_name or row.email,
+            is_invited=not row.candidate_name,
+            test_title=titles[row.test_id],
+            due=due(row.due_dt),
+            status=status_labels.get(row.status, row.status),
+            has_extra_time=row.has_accommodation,
+            result=result(row),
+        )
+        for row in rows
+    ]
+
+
 def _due_date_formatter():
-    """Due dates shown as the client's calendar day (they are the end of that day), formatted once per day."""
-    zone = ZoneInfo(current_user.timezone)
-    format_day = _memoised(lambda day: format_date(day, "medium"))
-    return lambda moment: format_day(moment.replace(tzinfo=UTC).astimezone(zone).date())
+    """Due dates shown as the client's calendar day (they are the end of that day)."""
+    zone, locale = ZoneInfo(current_user.timezone), str(get_locale())
+    return lambda moment: _medium_date(locale, moment.replace(tzinfo=UTC).astimezone(zone).date())
 
 
-def _memoised(function):
-    cache: dict = {}
+def _result_formatter():
+    """The Result cell: the score of a completed test (or that it is a personality profile), else a dash."""
+    locale = str(get_locale())
+    # Translated once per page; without variables, gettext leaves the pattern's placeholders for us to fill.
+    personality, score_pattern = _("Personality profile"), _("%(percentage)s%%")
 
-    def cached(value):
-        if value not in cache:
-            cache[value] = function(value)
-        return cache[value]
+    def result(row: assignments.ListedAssignment) -> str:
+        if row.status != AssignmentStatus.COMPLETED:
+            return "—"
+        if row.is_personality:
+            return personality
+        return score_pattern % {"percentage": _percentage(locale, row.percentage or 0)}
 
-    return cached
+    return result
+
+
+# Rows share few distinct days and scores, page after page: each is formatted once per process and language.
+@lru_cache(maxsize=4096)
+def _medium_date(locale: str, day: date) -> str:
+    return babel_dates.format_date(day, "medium", locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _percentage(locale: str, value: float) -> str:
+    return babel_numbers.format_decimal(value, format="#,##0.##", locale=locale)
 
 
 def _published_choices(lang: str) -> list[tuple[str, str]]:

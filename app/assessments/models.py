@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User, new_public_id
@@ -73,7 +73,7 @@ class Test(db.Model):
     #: Personality tests: {trait: {"fr": name, "en": name, "levels": {"low"|"medium"|"high": {"fr", "en"}}}}, the
     #: level descriptions being optional (bank/README.md).
     traits: Mapped[dict] = mapped_column(JSON, default=dict)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     published_dt: Mapped[datetime | None]
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -139,7 +139,7 @@ class AccommodationSetting(db.Model):
     time_factor: Mapped[float] = mapped_column(default=1.0)
     #: Private: never shown to clients, who see only that an accommodation applied.
     note: Mapped[str] = mapped_column(Text, default="")
-    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -147,10 +147,22 @@ class Assignment(db.Model):
     """A client asks a candidate (a member, or an e-mail invited to register) to take a test version."""
 
     __tablename__ = "assessment_assignment"
+    __table_args__ = (
+        # The client's list, newest first, in index order; with the last two columns, its count, its page of ids
+        # and its tests are read from the index alone. Also serves every other lookup by client_id.
+        Index(
+            "ix_assessment_assignment_client_created",
+            "client_id",
+            "created_dt",
+            "id",
+            "result_shared_dt",
+            "test_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
-    client_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     test_id: Mapped[int] = mapped_column(ForeignKey("assessment_test.id", ondelete="RESTRICT"))

@@ -84,7 +84,7 @@ class AuditEvent(db.Model):
     #: Whom the event is about (the member who signed in, whose role changed...).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     #: Who did it, when someone else did (an admin granting a role).
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     #: Small structured details (the role granted, the reason); never a password or token.

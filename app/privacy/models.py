@@ -235,7 +235,7 @@ class Objection(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=ObjectionStatus.IN_EFFECT.value)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_dt: Mapped[datetime | None]
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     #: What the reviewer told the member.
     review_note: Mapped[str] = mapped_column(Text, default="")
 
@@ -334,7 +334,7 @@ class PrivacyRequest(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=RequestStatus.RECEIVED.value)
     #: The answer the member reads.
     outcome: Mapped[str] = mapped_column(Text, default="")
-    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     handled_dt: Mapped[datetime | None]
 
     user = relationship("User", foreign_keys=[user_id])

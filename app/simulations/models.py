@@ -161,7 +161,7 @@ class InterviewSession(db.Model):
     #: A video link, a phone number or an address, as the mode requires.
     meeting_details: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(30), default=SessionStatus.SCHEDULED.value, index=True)
-    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     reminded_dt: Mapped[datetime | None]
     feedback_reminded_dt: Mapped[datetime | None]

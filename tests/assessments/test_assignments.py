@@ -225,6 +225,56 @@ def test_a_client_cancels_an_assignment_not_started(app, bank, client_user, make
     assert assignment_of(app, "someone@example.org") is None
 
 
+def add_assignments(app, client_email, rows):
+    """Assignments of the client, oldest first, one a minute: (email, test slug, result_shared_dt)."""
+    from app.assessments.models import Test
+
+    with app.app_context():
+        client = db.session.scalar(select(User).where(User.email == client_email))
+        tests = {test.slug: test.id for test in db.session.scalars(select(Test))}
+        start = utcnow() - timedelta(days=1)
+        for number, (email, slug, shared) in enumerate(rows):
+            db.session.add(
+                Assignment(
+                    client_id=client.id,
+                    email=email,
+                    test_id=tests[slug],
+                    due_dt=utcnow() + timedelta(days=10),
+                    created_dt=start + timedelta(minutes=number),
+                    result_shared_dt=shared,
+                )
+            )
+        db.session.commit()
+
+
+def test_the_list_pages_newest_first_counts_what_is_visible_and_filters_by_test(app, bank, client_user):
+    expired = utcnow() - timedelta(days=800)
+    add_assignments(
+        app,
+        "hr@acme.example",
+        [("hidden@example.org", "numerical-reasoning", expired)]
+        + [(f"person{number}@example.org", "numerical-reasoning", None) for number in range(50)]
+        + [("sql1@example.org", "sql-basics", None), ("sql2@example.org", "sql-basics", None)],
+    )
+    first = shown(client_user.get("/en/tests/assignments/"))
+    assert "52 assignment(s)" in first and "Page 1 of 2" in first
+    assert first.index("sql2@example.org") < first.index("sql1@example.org") < first.index("person49@example.org")
+    assert "person1@example.org" not in first and first.count("invited to create an account") == 50
+    second = shown(client_user.get("/en/tests/assignments/?page=2"))
+    assert "Page 2 of 2" in second and "person1@example.org" in second and "person0@example.org" in second
+    assert "hidden@example.org" not in first + second and "person2@example.org" not in second
+    by_test = shown(client_user.get("/en/tests/assignments/?test=sql-basics"))
+    assert "2 assignment(s)" in by_test and "person49@example.org" not in by_test and "sql1@example.org" in by_test
+    past_the_end = shown(client_user.get("/en/tests/assignments/?page=3"))
+    assert "person0@example.org" not in past_the_end
+    from app.assessments.assignments import client_assignments
+
+    with app.test_request_context():
+        client = db.session.scalar(select(User).where(User.email == "hr@acme.example"))
+        assert client_assignments(client, page=3) == ([], 52)
+        assert client_assignments(client, test_slug="sql-basics", page=2) == ([], 2)
+
+
 @pytest.mark.promise("accommodation-private-note")
 def test_clients_see_that_extra_time_applied_never_the_note(app, bank, client_user, candidate):
     page = candidate.get("/fr/tests/accommodation")

@@ -584,6 +584,24 @@ def test_new_version_copies_a_published_version_into_a_draft(app, author):
     assert "Version 2 is created as a draft." in shown(author.get(response.location))
 
 
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("en", "Someone created a new version of this test at the same moment."),
+        ("fr", "Quelqu’un a créé une nouvelle version de ce test au même moment."),
+    ],
+)
+def test_two_authors_asking_for_the_next_version_at_once_get_a_clear_refusal(app, author, monkeypatch, lang, message):
+    """The second of two simultaneous requests computes the same version number: the database refuses it."""
+    public_id = published(app, author)
+    monkeypatch.setattr(authoring, "_next_version", lambda slug: 1)  # the number the quicker author just took
+    response = post_form(author, url("/", lang), {}, action=url(f"/{public_id}/new-version", lang))
+    assert response.status_code == 302
+    assert message in shown(author.get(response.location))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Test.id))) == 1
+
+
 # --- import and export --------------------------------------------------------------------------------
 
 
