@@ -107,9 +107,12 @@ def _sqlite_begin_before_first_write(connection, cursor, statement, parameters, 
 
 
 def _request_may_write() -> bool:
-    from flask import has_request_context, request
+    """A request that may write and takes the lock from its start (not a view marked `locks_late`)."""
+    from flask import current_app, has_request_context, request
 
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    return not getattr(current_app.view_functions.get(request.endpoint), "locks_late", False)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -108,8 +108,8 @@ def erase_feedback(user) -> int:
     ).rowcount
 
 
-def count_feedback(user) -> int:
-    return db.session.scalar(
+def count_feedback_query(user):
+    return (
         select(func.count(TestFeedback.id))
         .join(Attempt, Attempt.id == TestFeedback.attempt_id)
         .where(Attempt.candidate_id == user.id)

@@ -118,7 +118,7 @@ register(
         erasure_note=_l("Your scores stay in the anonymous benchmarks, with no link to you; your answers are deleted."),
         export=export_attempts,
         erase=erase_attempts,
-        count=lambda user: db.session.scalar(select(func.count(Attempt.id)).where(Attempt.candidate_id == user.id)),
+        count_query=lambda user: select(func.count(Attempt.id)).where(Attempt.candidate_id == user.id),
         order=50,
     )
 )
@@ -141,7 +141,7 @@ register(
         export=export_results,
         # Unlinking from the attempts (above) is the anonymisation; contests (privacy requests) go with the account.
         erase=erase_contests,
-        count=lambda user: db.session.scalar(
+        count_query=lambda user: (
             select(func.count(Result.id))
             .join(Attempt, Attempt.id == Result.attempt_id)
             .where(Attempt.candidate_id == user.id)
@@ -189,10 +189,8 @@ register(
         erase=erase_assignments,
         purge=assignments.purge_shared_results,
         extra={"client_shares": assignments.shares_of},
-        count=lambda user: db.session.scalar(
-            select(func.count(Assignment.id)).where(
-                or_(Assignment.client_id == user.id, Assignment.candidate_id == user.id)
-            )
+        count_query=lambda user: select(func.count(Assignment.id)).where(
+            or_(Assignment.client_id == user.id, Assignment.candidate_id == user.id)
         ),
         order=52,
     )
@@ -222,14 +220,14 @@ register(
                 update(AccommodationSetting).where(AccommodationSetting.set_by_id == user.id).values(set_by_id=None)
             ).rowcount
         ),
-        count=lambda user: db.session.scalar(
-            select(func.count(AccommodationSetting.id)).where(AccommodationSetting.user_id == user.id)
+        count_query=lambda user: select(func.count(AccommodationSetting.id)).where(
+            AccommodationSetting.user_id == user.id
         ),
         order=53,
     )
 )
 
-from app.assessments.feedback import count_feedback, erase_feedback, export_feedback  # noqa: E402
+from app.assessments.feedback import count_feedback_query, erase_feedback, export_feedback  # noqa: E402
 
 register(
     PersonalDataEntry(
@@ -244,7 +242,7 @@ register(
         erasure_note=_l("Your ratings stay in the anonymous averages, with no link to you; your comments are deleted."),
         export=export_feedback,
         erase=erase_feedback,
-        count=count_feedback,
+        count_query=count_feedback_query,
         # Before the attempts (50): erasing them cuts the link that finds the member's comments.
         order=49,
     )

@@ -22,6 +22,7 @@ from app.assessments.models import (
     localised,
 )
 from app.core.mail import absolute_url, queue_email
+from app.core.sqlite_writers import take_write_lock
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -202,6 +203,13 @@ def close_if_due(attempt: Attempt) -> bool:
         return False
     submit(attempt, timed_out=True)
     return True
+
+
+def hold_attempt(attempt: Attempt) -> None:
+    """Hold the attempt until the commit (SQLite: the write lock, taken now; PostgreSQL: its row) and read it
+    again: a submission committed in the meantime is then seen by the checks that follow."""
+    take_write_lock(db.session)
+    db.session.refresh(attempt, with_for_update=True)
 
 
 def _check_open(attempt: Attempt) -> None:

@@ -110,7 +110,7 @@ register(
         export=export_sessions,
         erase=erase_sessions,
         purge=purge_sessions,
-        count=lambda user: db.session.scalar(select(func.count(UserSession.id)).where(UserSession.user_id == user.id)),
+        count_query=lambda user: select(func.count(UserSession.id)).where(UserSession.user_id == user.id),
         order=70,
     )
 )

@@ -61,8 +61,8 @@ def purge_login_records(now) -> int:
     ).rowcount
 
 
-def count_security_events(user) -> int:
-    return db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.user_id == user.id))
+def count_security_events(user):
+    return select(func.count(AuditEvent.id)).where(AuditEvent.user_id == user.id)
 
 
 register(
@@ -77,7 +77,7 @@ register(
         export=export_security_events,
         erase=erase_security_events,
         purge=purge_login_records,
-        count=count_security_events,
+        count_query=count_security_events,
         order=80,
         extra={"login_kinds": tuple(kind.value for kind in LOGIN_KINDS), "dashboard_export": latest_logins},
     )
@@ -105,8 +105,8 @@ def erase_emails(user) -> int:
     return db.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id)).rowcount
 
 
-def count_emails(user) -> int:
-    return db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.user_id == user.id))
+def count_emails(user):
+    return select(func.count(OutboxMessage.id)).where(OutboxMessage.user_id == user.id)
 
 
 register(
@@ -120,7 +120,7 @@ register(
         tables=("outbox_message",),
         export=export_emails,
         erase=erase_emails,
-        count=count_emails,
+        count_query=count_emails,
         order=90,
     )
 )
@@ -162,9 +162,7 @@ register(
         tables=("access_log_entry",),
         export=export_access_log,
         erase=erase_access_log,
-        count=lambda user: db.session.scalar(
-            select(func.count(AccessLogEntry.id)).where(AccessLogEntry.owner_id == user.id)
-        ),
+        count_query=lambda user: select(func.count(AccessLogEntry.id)).where(AccessLogEntry.owner_id == user.id),
         order=85,
     )
 )

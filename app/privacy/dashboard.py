@@ -1,12 +1,29 @@
 """The privacy dashboard and the member's rights: consents, objections, restriction, export, requests, erasure."""
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
+from markupsafe import Markup
 
 from app.auth import services as auth_services
 from app.auth.permissions import get_owned_or_404
 from app.core.audit import EventKind
+from app.core.dateformat import DateTimeFormatter
+from app.core.i18n import current_language
 from app.core.security import form_checks_csrf
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter
@@ -20,7 +37,15 @@ from app.privacy.forms import (
     PrivacyRequestForm,
     RestrictionForm,
 )
-from app.privacy.models import ConsentEvent, ConsentPurpose, Objection, ObjectionTopic, PrivacyRequest, RequestKind
+from app.privacy.models import (
+    ConsentEvent,
+    ConsentPurpose,
+    ConsentSource,
+    Objection,
+    ObjectionTopic,
+    PrivacyRequest,
+    RequestKind,
+)
 
 
 def _apply_error(form, error: services.PrivacyError) -> None:
@@ -38,16 +63,97 @@ def _event_label(kind: str) -> str:
         return kind
 
 
+def _label(kind: type, value: str) -> str:
+    return kind(value).label
+
+
+def _once_per_value(function):
+    """`function` for one page, computed once per distinct arguments: the same labels come back on every row
+    (50 sign-ins, 50 consent choices), and translating one costs a dozen calls."""
+    found = {}
+
+    def once(*arguments):
+        if arguments not in found:
+            found[arguments] = function(*arguments)
+        return found[arguments]
+
+    return once
+
+
+def url_for_each(endpoint: str):
+    """url_for(endpoint, public_id=...) for many rows: the address is built once and each id put in it.
+    An id that would need escaping (public ids are hexadecimal) goes through url_for itself."""
+    marker = "publicid"
+    prefix, _found, suffix = url_for(endpoint, public_id=marker).partition(marker)
+
+    def url(public_id: str) -> str:
+        if public_id.isalnum():
+            return f"{prefix}{public_id}{suffix}"
+        return url_for(endpoint, public_id=public_id)
+
+    return url
+
+
 #: How many consent choices the dashboard lists (the history has no end: the export holds all of it).
 CONSENT_HISTORY_SHOWN = 50
 
 
-def _render_dashboard(*, objection_form=None, request_form=None, status: int = 200):
+class FixedParts:
+    """The parts of the dashboard that are the same for every member: the texts and links of each data card,
+    the consent purposes, the fields of a fresh form. They never change while the process runs, so each is
+    rendered once per process and language (privacy/_dashboard_parts.html) instead of on every view: the 29
+    cards alone were about a third of the page's template work. One per view."""
+
+    TEMPLATE = "privacy/_dashboard_parts.html"
+    #: Counts of records below this are kept once rendered; larger ones are rare and rendered each time.
+    COUNTS_KEPT = 1000
+    #: (locale, language of the links, macro, key) -> (what it was rendered for, its HTML)
+    _rendered: dict[tuple, tuple[Any, Markup]] = {}
+
+    def __init__(self) -> None:
+        self.language = (str(get_locale()), current_language())
+
+    def card_head(self, holding: inventory.Holding) -> Markup:
+        return self._render("card_head", holding.entry.key, holding.entry, lambda: (holding,))
+
+    def card_foot(self, holding: inventory.Holding) -> Markup:
+        return self._render("card_foot", holding.entry.key, holding.entry, lambda: (holding,))
+
+    def record_count(self, count: int) -> Markup:
+        """A card's "3 records": the same few numbers come back on every card and every page."""
+        if count >= self.COUNTS_KEPT:
+            return get_template_attribute(self.TEMPLATE, "record_count")(count)
+        return self._render("record_count", str(count), None, lambda: (count,))
+
+    def consent_purpose(self, purpose: ConsentPurpose) -> Markup:
+        return self._render("consent_purpose", purpose.value, purpose, lambda: (purpose,))
+
+    def consent_submit(self) -> Markup:
+        return self._render("consent_submit", "", None, lambda: (ConsentForm(formdata=None),))
+
+    def objection_fields(self, objection_form: ObjectionForm | None) -> Markup:
+        """A fresh form's fields, or those of `objection_form` that came back with errors."""
+        if objection_form is not None:
+            return get_template_attribute(self.TEMPLATE, "objection_fields")(objection_form)
+        return self._render("objection_fields", "", None, lambda: (ObjectionForm(formdata=None),))
+
+    def _render(self, macro: str, key: str, source, arguments) -> Markup:
+        """`source` is what the part shows: another one under the same key (tests add entries) renders again."""
+        cache_key = (*self.language, macro, key)
+        cached = self._rendered.get(cache_key)
+        if cached is None or cached[0] is not source:
+            cached = self._rendered[cache_key] = (source, get_template_attribute(self.TEMPLATE, macro)(*arguments()))
+        return cached[1]
+
+
+def _render_dashboard(*, objection_form=None, status: int = 200):
+    """The dashboard; `objection_form` when one comes back with errors."""
     user = current_user
     return (
         render_template(
             "privacy/dashboard.html",
             inventory=inventory.inventory(user),
+            parts=FixedParts(),
             consent_states=consents.consent_states(user),
             # The page lists the latest choices; the export holds them all. One more tells whether there are more.
             consent_history=consents.consent_history(user, limit=CONSENT_HISTORY_SHOWN + 1),
@@ -55,13 +161,16 @@ def _render_dashboard(*, objection_form=None, request_form=None, status: int = 2
             objections=consents.objections_of(user),
             requests=requests.requests_of(user),
             open_sessions=auth_services.open_sessions(user),
-            consent_form=ConsentForm(),
-            objection_form=objection_form or ObjectionForm(),
-            request_form=request_form or PrivacyRequestForm(),
-            action_form=ActionForm(),
-            restriction_form=RestrictionForm(),
+            objection_form=objection_form,
+            # Every form's hidden tag is its CSRF token, the same for the whole session: rendered once.
+            csrf_tag=ActionForm().hidden_tag(),
+            csrf_input_tag=get_template_attribute("macros/forms.html", "csrf_input")(),
             ConsentPurpose=ConsentPurpose,
-            event_label=_event_label,
+            ConsentSource=ConsentSource,
+            event_label=_once_per_value(_event_label),
+            label=_once_per_value(_label),
+            short_datetime=DateTimeFormatter("short"),
+            url_for_each=url_for_each,
             today=utcnow().date(),
         ),
         status,

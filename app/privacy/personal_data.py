@@ -20,8 +20,8 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def _count(model, user) -> int:
-    return db.session.scalar(select(func.count(model.id)).where(model.user_id == user.id))
+def _count_query(model, user):
+    return select(func.count(model.id)).where(model.user_id == user.id)
 
 
 def _erase(*models):
@@ -60,7 +60,7 @@ register(
         erasure=ErasureAction.DELETE,
         export=export_acceptances,
         erase=erase_acceptances,
-        count=lambda user: _count(PolicyAcceptance, user),
+        count_query=lambda user: _count_query(PolicyAcceptance, user),
         order=60,
     )
 )
@@ -95,7 +95,7 @@ register(
         tables=("consent", "consent_event"),
         export=export_consents,
         erase=_erase(ConsentEvent, Consent),
-        count=lambda user: _count(ConsentEvent, user),
+        count_query=lambda user: _count_query(ConsentEvent, user),
         order=62,
     )
 )
@@ -127,7 +127,7 @@ register(
         tables=("objection",),
         export=export_objections,
         erase=_erase(Objection),
-        count=lambda user: _count(Objection, user),
+        count_query=lambda user: _count_query(Objection, user),
         order=64,
     )
 )
@@ -163,7 +163,7 @@ register(
         tables=("privacy_request",),
         export=export_requests,
         erase=_erase(PrivacyRequest),
-        count=lambda user: _count(PrivacyRequest, user),
+        count_query=lambda user: _count_query(PrivacyRequest, user),
         order=66,
     )
 )
@@ -185,7 +185,7 @@ register(
         tables=("export_run",),
         export=export_runs,
         erase=_erase(ExportRun),
-        count=lambda user: _count(ExportRun, user),
+        count_query=lambda user: _count_query(ExportRun, user),
         order=68,
     )
 )

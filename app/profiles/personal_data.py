@@ -28,8 +28,8 @@ def _rows(model, user) -> list:
     return list(db.session.scalars(select(model).where(model.user_id == user.id).order_by(model.id)))
 
 
-def _count(model):
-    return lambda user: db.session.scalar(select(func.count(model.id)).where(model.user_id == user.id))
+def _count_query(model):
+    return lambda user: select(func.count(model.id)).where(model.user_id == user.id)
 
 
 def _erase(*models):
@@ -112,7 +112,7 @@ register(
         tables=("education_entry",),
         export=export_education,
         erase=_erase(EducationEntry),
-        count=_count(EducationEntry),
+        count_query=_count_query(EducationEntry),
         order=21,
     )
 )
@@ -143,7 +143,7 @@ register(
         tables=("experience_entry",),
         export=export_experience,
         erase=_erase(ExperienceEntry),
-        count=_count(ExperienceEntry),
+        count_query=_count_query(ExperienceEntry),
         order=22,
     )
 )
@@ -190,7 +190,7 @@ register(
         export=export_uploads,
         files=upload_files,
         erase=erase_uploads,
-        count=_count(UploadedFile),
+        count_query=_count_query(UploadedFile),
         order=23,
     )
 )

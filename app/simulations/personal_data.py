@@ -51,8 +51,8 @@ register(
         tables=("simulation_request", "time_window"),
         export=export_requests,
         erase=erase_requests,
-        count_query=lambda user: (
-            select(func.count(SimulationRequest.id)).where(SimulationRequest.candidate_id == user.id)
+        count_query=lambda user: select(func.count(SimulationRequest.id)).where(
+            SimulationRequest.candidate_id == user.id
         ),
         order=40,
     )
@@ -91,8 +91,8 @@ register(
                 delete(SimulationInvitation).where(SimulationInvitation.interviewer_id == user.id)
             ).rowcount
         ),
-        count_query=lambda user: (
-            select(func.count(SimulationInvitation.id)).where(SimulationInvitation.interviewer_id == user.id)
+        count_query=lambda user: select(func.count(SimulationInvitation.id)).where(
+            SimulationInvitation.interviewer_id == user.id
         ),
         order=41,
     )
@@ -167,10 +167,8 @@ register(
         erasure_note=_l("A session you ran as an interviewer stays in the candidate's history, without your name."),
         export=export_sessions,
         erase=erase_sessions,
-        count_query=lambda user: (
-            select(func.count(InterviewSession.id)).where(
-                or_(InterviewSession.candidate_id == user.id, InterviewSession.interviewer_id == user.id)
-            )
+        count_query=lambda user: select(func.count(InterviewSession.id)).where(
+            or_(InterviewSession.candidate_id == user.id, InterviewSession.interviewer_id == user.id)
         ),
         order=42,
     )

@@ -50,8 +50,8 @@ def export_sponsor_data(user) -> list[dict]:
     return rows
 
 
-def count_sponsor_data(user) -> int:
-    return db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.user_id == user.id))
+def count_sponsor_data(user):
+    return select(func.count(Enrolment.id)).where(Enrolment.user_id == user.id)
 
 
 def erase_sponsor_data(user) -> int:
@@ -88,7 +88,7 @@ register(
         export=export_sponsor_data,
         erase=erase_sponsor_data,
         purge=services.purge_enrolments,
-        count=count_sponsor_data,
+        count_query=count_sponsor_data,
         order=40,
         extra={"provided_by_sponsor": True, "member_page": "sponsors.my_sponsors"},
     )
@@ -120,10 +120,9 @@ def export_invitations(user) -> list[dict]:
     ]
 
 
-def count_invitations(user) -> int:
-    if not user.email:
-        return 0
-    return db.session.scalar(select(func.count(Invitation.id)).where(Invitation.email == user.email))
+def count_invitations(user):
+    # An e-mail address is never NULL on an invitation: a member without one counts none.
+    return select(func.count(Invitation.id)).where(Invitation.email == user.email)
 
 
 def erase_invitations(user) -> int:
@@ -147,7 +146,7 @@ register(
         export=export_invitations,
         erase=erase_invitations,
         purge=services.purge_invitations,
-        count=count_invitations,
+        count_query=count_invitations,
         order=41,
         extra={"provided_by_sponsor": True},
     )
@@ -179,7 +178,7 @@ register(
         erasure_note=_l("Your sponsor's totals keep the count, without anything that names you."),
         export=export_usage,
         erase=erase_usage,
-        count=lambda user: db.session.scalar(select(func.count(Usage.id)).where(Usage.user_id == user.id)),
+        count_query=lambda user: select(func.count(Usage.id)).where(Usage.user_id == user.id),
         order=42,
     )
 )
@@ -218,9 +217,7 @@ register(
                 execution_options={"synchronize_session": False},
             ).rowcount
         ),
-        count=lambda user: db.session.scalar(
-            select(func.count(CorrectionRequest.id)).where(CorrectionRequest.user_id == user.id)
-        ),
+        count_query=lambda user: select(func.count(CorrectionRequest.id)).where(CorrectionRequest.user_id == user.id),
         order=43,
     )
 )
@@ -257,9 +254,7 @@ register(
         erasure=ErasureAction.DELETE,
         export=export_admin_roles,
         erase=erase_admin_roles,
-        count=lambda user: db.session.scalar(
-            select(func.count(SponsorAdmin.id)).where(SponsorAdmin.user_id == user.id)
-        ),
+        count_query=lambda user: select(func.count(SponsorAdmin.id)).where(SponsorAdmin.user_id == user.id),
         order=44,
     )
 )

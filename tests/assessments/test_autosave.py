@@ -362,3 +362,63 @@ def test_only_the_candidate_can_autosave_or_report_a_gap(app, bank, candidate, m
     response = candidate.post(url, json=[payload], headers={"X-CSRFToken": tab.token})
     assert response.status_code == 404
     assert answers(app) == {} and gaps(app) == []
+
+
+# --- the write lock, held for the write alone ----------------------------------------------------------
+
+
+def submit_elsewhere(app, attempt_id):
+    """Another request (a second tab's "Submit") submits the attempt and commits."""
+    from app.assessments import services
+    from app.assessments.models import Attempt
+
+    with app.app_context():
+        attempt = db.session.scalar(select(Attempt).where(Attempt.public_id == attempt_id))
+        services.submit(attempt)
+        db.session.commit()
+
+
+def test_a_submission_between_the_autosaves_reads_and_its_write_refuses_the_answer(
+    app, bank, candidate, items, monkeypatch
+):
+    """The autosave reads the attempt without the write lock; the attempt is read again under it, so an
+    answer never lands in an attempt that was scored in between."""
+    from app.assessments import services
+
+    attempt_id = start(candidate, bank[TEST])
+    tab = Tab(candidate, attempt_id, lang="en")
+    hold = services.hold_attempt
+    monkeypatch.setattr(services, "hold_attempt", lambda attempt: (submit_elsewhere(app, attempt_id), hold(attempt)))
+    late = tab.save(items[0], "92")
+    assert late.status_code == 409
+    assert "already submitted" in late.json["error"]
+    assert answers(app) == {}
+
+
+def test_the_autosave_reads_without_holding_the_write_lock(app, bank, candidate, items, monkeypatch):
+    """Until it writes, the autosave leaves the database to other writers (it then holds the lock briefly)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from app.assessments import services
+
+    attempt_id = start(candidate, bank[TEST])
+    tab = Tab(candidate, attempt_id, lang="en")
+    path = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    written_meanwhile = []
+
+    def another_writer_then_hold(attempt):
+        other = sqlite3.connect(path, isolation_level=None, timeout=0.1)
+        other.execute("UPDATE user_account SET last_name = last_name")  # fails if the autosave held the lock
+        other.close()
+        written_meanwhile.append(True)
+        hold(attempt)
+
+    hold = services.hold_attempt
+    monkeypatch.setattr(services, "hold_attempt", another_writer_then_hold)
+    assert tab.save(items[0], "92").status_code == 200
+    assert written_meanwhile == [True]
+    assert items[0] in answers(app)

@@ -155,3 +155,25 @@ def test_dashboard_forms_carry_csrf_tokens(member):
     page = member.get("/en/privacy/dashboard").text
     assert csrf_from(page)
     assert page.count('name="csrf_token"') >= 6
+
+
+def test_the_parts_shown_to_everyone_follow_the_language_of_the_page(member):
+    """Card texts, links and fresh form fields are rendered once per language, then reused."""
+    for _ in range(2):
+        english, french = member.get("/en/privacy/dashboard"), member.get("/fr/privacy/dashboard")
+        assert "Performance of our contract with you" in shown(english) and 'href="/en/account"' in english.text
+        assert "L'exécution de notre contrat avec vous" in shown(french) and 'href="/fr/account"' in french.text
+        assert "L'exécution de notre contrat avec vous" not in shown(english)
+        assert ">Direct marketing" in _topics(english) and ">Prospection commerciale" in _topics(french)
+
+
+def _topics(response) -> str:
+    return shown(response).split('<select id="topic"')[1].split("</select>")[0]
+
+
+def test_an_objection_with_errors_keeps_what_was_chosen_and_the_next_view_starts_afresh(member):
+    page = member.post("/en/privacy/objections", {"topic": "statistics", "reason": ""})
+    assert page.status_code == 400
+    assert 'selected value="statistics"' in _topics(page) and "Tell us briefly about your situation" in shown(page)
+    fresh = member.get("/en/privacy/dashboard")
+    assert "selected" not in _topics(fresh) and "Tell us briefly about your situation" not in shown(fresh)

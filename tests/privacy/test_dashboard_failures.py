@@ -1,11 +1,13 @@
-"""The dashboard reads every registry entry in one savepoint; a failing entry must still spoil only itself."""
+"""The dashboard reads every registry entry in one savepoint, the counts in one statement; a failing entry must
+still spoil only itself."""
 
 import re
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import event, func, literal_column, select, table, text
 
 from app.auth.models import User
+from app.core import registry
 from app.core.audit import AuditEvent, EventKind
 from app.core.registry import LegalBasis, PersonalDataEntry
 from app.core.timeutil import utcnow
@@ -99,3 +101,66 @@ def test_the_dashboard_lists_the_latest_50_consent_choices(app, make_user):
     page = shown(client.get("/fr/privacy/dashboard"))
     assert page.count("/receipt") == 50
     assert "Vos 50 derniers choix ; l’export de vos données les contient tous." in page
+
+
+def _broken_count_query(user):
+    return select(func.count()).select_from(table("no_such_table")).where(literal_column("owner") == user.id)
+
+
+def test_a_failing_count_query_spoils_only_its_own_entry(member, extra_entry):
+    """The counts are read in one statement: when it fails, each entry is read again on its own."""
+    extra_entry(
+        PersonalDataEntry(
+            key="test_broken_query",
+            category="Something broken",
+            purpose="Testing",
+            legal_basis=LegalBasis.CONTRACT,
+            count_query=_broken_count_query,
+            order=1,
+        )
+    )
+    extra_entry(
+        PersonalDataEntry(
+            key="test_fine_query",
+            category="Something fine",
+            purpose="Testing",
+            legal_basis=LegalBasis.CONTRACT,
+            count_query=lambda user: select(func.count(AuditEvent.id)).where(AuditEvent.user_id == user.id),
+            order=2,
+        )
+    )
+    page = member.get("/en/privacy/dashboard").text
+    broken = page.split('id="data-test_broken_query"')[1].split("</article>")[0]
+    fine = page.split('id="data-test_fine_query"')[1].split("</article>")[0]
+    security_events = page.split('id="data-security_events"')[1].split("</article>")[0]
+    assert CANNOT_SHOW in broken
+    assert CANNOT_SHOW not in fine and CANNOT_SHOW not in security_events
+    assert _count_shown(fine) == _count_shown(security_events) > 0  # the same rows, counted on their own
+    sessions = page.split('id="data-sessions"')[1].split("</article>")[0]
+    assert _count_shown(sessions) == 1
+
+
+def _count_shown(card: str) -> int:
+    return int(re.search(r'<p class="count">(\d+) records?</p>', card).group(1))
+
+
+def test_the_counts_are_read_in_one_statement(app, member):
+    statements = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        member.get("/en/privacy/dashboard")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    with app.app_context():
+        counted = [entry for entry in registry.entries() if entry.count_query is not None]
+    assert len(counted) >= 20
+    combined = [statement for statement in statements if statement.count("count(") >= len(counted)]
+    assert len(combined) == 1
+    # Left: the recovery codes, which the dashboard shows as a value of their own.
+    assert len([statement for statement in statements if "count(" in statement]) <= 2

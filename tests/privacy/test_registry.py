@@ -1,7 +1,9 @@
 """The registry is complete (every table that refers to a member is covered) and drives the records page."""
 
 from flask_babel import force_locale
+from sqlalchemy import select
 
+from app.auth.models import User
 from app.core import registry
 from app.extensions import db
 from tests.conftest import shown
@@ -53,3 +55,15 @@ def test_records_page_is_for_admins_only(client, make_user, auth):
     make_user("member@example.com")
     auth.login("member@example.com")
     assert client.get("/en/privacy/admin/records").status_code == 403
+
+
+def test_every_count_query_counts_the_same_with_the_member_as_parameters(app, member):
+    """The dashboard runs each count_query built once with MEMBER (bound parameters): it must use only the
+    member's id and e-mail, and count what the entry's own `count` counts."""
+    with app.app_context():
+        user = db.session.get(User, member.user_id)
+        for entry in registry.entries():
+            if entry.count_query is None:
+                continue
+            shared = select(entry.count_query(registry.MEMBER).scalar_subquery())
+            assert db.session.scalar(shared, registry.MEMBER.values(user)) == entry.count(user), entry.key
