@@ -3,6 +3,8 @@
 from flask import Flask, g, has_app_context, request, url_for
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from werkzeug.routing import BaseConverter
 
 from app.extensions import babel
@@ -27,10 +29,48 @@ def init_app(app: Flask) -> None:
         npgettext=lambda context, singular, plural, n: page_translations().unpgettext(context, singular, plural, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_TEMPLATE_GETTEXT, _=_TEMPLATE_GETTEXT["gettext"])
     app.before_request(_use_cached_wtforms_catalogue)
     app.url_value_preprocessor(_pull_lang_code)
     app.url_defaults(_add_lang_code)
     app.context_processor(_language_context)
+
+
+@pass_eval_context
+def _gettext(eval_ctx, message: str, /, **variables) -> str:
+    return _formatted(eval_ctx, page_translations().ugettext(message), variables)
+
+
+@pass_eval_context
+def _ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    return _formatted(eval_ctx, page_translations().ungettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def _pgettext(eval_ctx, context: str, message: str, /, **variables) -> str:
+    variables.setdefault("context", context)
+    return _formatted(eval_ctx, page_translations().upgettext(context, message), variables)
+
+
+@pass_eval_context
+def _npgettext(eval_ctx, context: str, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    return _formatted(eval_ctx, page_translations().unpgettext(context, singular, plural, num), variables)
+
+
+def _formatted(eval_ctx, text: str, variables: dict) -> str:
+    """As Jinja's newstyle gettext: escaped when the template is, and always a format string."""
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 (our catalog's text, as Jinja's own gettext; the variables are escaped by %)
+    return text % variables
+
+
+#: Templates' gettext functions, as Jinja's newstyle ones but given the evaluation context only: Jinja
+#: hands a function that asks for the whole template context a copy of it (with the block's variables),
+#: for each of the dozens of strings a page translates; `_` called `gettext` through a second such call.
+_TEMPLATE_GETTEXT = {"gettext": _gettext, "ngettext": _ngettext, "pgettext": _pgettext, "npgettext": _npgettext}
 
 
 def page_translations():

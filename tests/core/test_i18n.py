@@ -119,3 +119,28 @@ def test_dates_are_formatted_by_babel_in_the_page_language(client, make_user, au
     page = client.get("/fr/privacy/versions")
     assert "15 février 2018" in page.text
     assert "February 15, 2018" in client.get("/en/privacy/versions").text
+
+
+TEMPLATE_STRINGS = """\
+{% set shown_after_a_set = 1 %}
+<p>{{ _('Dashboard') }}</p>
+<p>{% trans message=name %}Hello {{ message }}{% endtrans %}</p>
+<p>{% trans count=n %}{{ count }} record{% pluralize %}{{ count }} records{% endtrans %}</p>
+<p>{{ _('%(share)s%% done', share=50) }}</p>
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "dashboard", "records"),
+    [("en", "Dashboard", "2 records"), ("fr", "Tableau de bord", "2 enregistrements")],
+)
+def test_template_translations_escape_their_values_and_format_as_jinja_does(app, lang, dashboard, records):
+    from flask import render_template_string
+
+    with app.test_request_context(f"/{lang}/"):
+        app.preprocess_request()
+        html = render_template_string(TEMPLATE_STRINGS, name="<b>Zoé</b>", n=2)
+    assert f"<p>{dashboard}</p>" in html
+    assert "<p>Hello &lt;b&gt;Zoé&lt;/b&gt;</p>" in html  # a variable named like gettext's own argument
+    assert f"<p>{records}</p>" in html
+    assert "<p>50% done</p>" in html
