@@ -49,14 +49,16 @@ _VERSIONS_KEY = "caseinjob.policy_versions"
 _ACCEPTED_KEY = "policy_accepted"
 
 
+#: Built once: every signed-in request runs it.
+_ALL_VERSIONS = select(PolicyVersion).order_by(PolicyVersion.effective_date, PolicyVersion.id)
+
+
 def _versions() -> list[PolicyVersion]:
     """Every version, oldest first: a handful of rows, read once per request rather than by each of the
     two or three questions every signed-in page asks (acceptance needed? change coming? version in force?)."""
     store = request.environ if has_request_context() else {}
     if _VERSIONS_KEY not in store:
-        store[_VERSIONS_KEY] = list(
-            db.session.scalars(select(PolicyVersion).order_by(PolicyVersion.effective_date, PolicyVersion.id))
-        )
+        store[_VERSIONS_KEY] = list(db.session.scalars(_ALL_VERSIONS))
     return store[_VERSIONS_KEY]
 
 
