@@ -1,5 +1,6 @@
 """The Caseinjob portal: create_app() builds the application from configuration."""
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -47,6 +48,10 @@ def _configure_paths(app: Flask) -> None:
         app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
     if not app.config.get("CACHE_DIR"):
         app.config["CACHE_DIR"] = str(Path(app.instance_path) / "cache")
+    if not app.config.get("CACHE_KEY_PREFIX"):
+        # Two portals sharing a cache (one Redis for staging and production) must not read each other's results.
+        database = hashlib.sha256(app.config["SQLALCHEMY_DATABASE_URI"].encode()).hexdigest()[:12]
+        app.config["CACHE_KEY_PREFIX"] = f"caseinjob:{database}:"
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     # A copy: the defaults' dict is shared by every app this process builds (tests build many).
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})

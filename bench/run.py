@@ -100,6 +100,8 @@ def app_config(database_url: str) -> dict:
         "FILE_ENCRYPTION_KEY": FERNET_KEY,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "UPLOAD_DIR": str(OUT / "uploads"),
+        # Shared by the workers, like instance/cache; emptied before each run, whose data is a fresh copy.
+        "CACHE_DIR": str(OUT / "cache"),
         "RATELIMIT_ENABLED": False,
     }
 
@@ -278,6 +280,7 @@ class Server:
     def __init__(self, database_url: str, workers: int):
         self.port = free_port()
         self.log = (OUT / "gunicorn.log").open("w")
+        shutil.rmtree(OUT / "cache", ignore_errors=True)
         env = os.environ | {key: str(value) for key, value in app_config(database_url).items() if key != "APP_ENV"}
         env |= {"APP_ENV": "production", "DATABASE_URL": database_url, "PYTHONDONTWRITEBYTECODE": "1"}
         env.pop("SQLALCHEMY_DATABASE_URI", None)

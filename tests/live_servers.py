@@ -167,6 +167,7 @@ def production_settings(database_url: str, upload_dir: str) -> dict:
         "SECRET_KEY": "load-test-secret-key-" + uuid.uuid4().hex,
         "FILE_ENCRYPTION_KEY": TEST_FILE_KEY,
         "UPLOAD_DIR": upload_dir,
+        "CACHE_DIR": str(Path(upload_dir).parent / "cache"),  # this test's own, not the repository's instance/cache
         "RATELIMIT_ENABLED": False,
     }
 

@@ -144,3 +144,20 @@ def test_template_translations_escape_their_values_and_format_as_jinja_does(app,
     assert "<p>Hello &lt;b&gt;Zoé&lt;/b&gt;</p>" in html  # a variable named like gettext's own argument
     assert f"<p>{records}</p>" in html
     assert "<p>50% done</p>" in html
+
+
+def test_remembered_links_follow_the_language_and_keep_their_arguments(app):
+    from flask import render_template_string
+
+    template = "{{ url_for('privacy.dashboard') }} {{ url_for('static', filename='css/app.css') }} " + (
+        "{{ url_for('privacy.policy_version', version='1.0') }} {{ url_for('privacy.dashboard', _anchor='consents') }}"
+    )
+    pages = {}
+    for lang in ("fr", "en", "fr"):
+        with app.test_request_context(f"/{lang}/"):
+            app.preprocess_request()
+            pages.setdefault(lang, []).append(render_template_string(template))
+    assert pages["fr"][0] == pages["fr"][1] == (
+        "/fr/privacy/dashboard /static/css/app.css /fr/privacy/versions/1.0 /fr/privacy/dashboard#consents"
+    )
+    assert pages["en"][0].startswith("/en/privacy/dashboard /static/css/app.css /en/privacy/versions/1.0")
