@@ -17,32 +17,21 @@ from tests.conftest import shown
 CANNOT_SHOW = "We cannot show this data right now"
 
 
+def stand_in(key: str, category: str, order: int, **reading) -> PersonalDataEntry:
+    """A registry entry of a feature that does not exist, read by `count` or `count_query`."""
+    return PersonalDataEntry(
+        key=key, category=category, purpose="Testing", legal_basis=LegalBasis.CONTRACT, order=order, **reading
+    )
+
+
 def _failing_count(user) -> int:
     # A failed statement: on PostgreSQL it aborts the transaction, so the next entries need their own savepoint.
     return db.session.scalar(text("SELECT count(*) FROM no_such_table"))
 
 
 def test_a_failing_entry_shows_as_unavailable_and_the_others_still_show(member, extra_entry):
-    extra_entry(
-        PersonalDataEntry(
-            key="test_broken",
-            category="Something broken",
-            purpose="Testing",
-            legal_basis=LegalBasis.CONTRACT,
-            count=_failing_count,
-            order=1,
-        )
-    )
-    extra_entry(
-        PersonalDataEntry(
-            key="test_after_broken",
-            category="Something fine",
-            purpose="Testing",
-            legal_basis=LegalBasis.CONTRACT,
-            count=lambda user: 7,
-            order=2,
-        )
-    )
+    extra_entry(stand_in("test_broken", "Something broken", 1, count=_failing_count))
+    extra_entry(stand_in("test_after_broken", "Something fine", 2, count=lambda user: 7))
     response = member.get("/en/privacy/dashboard")
     assert response.status_code == 200
     broken = shown(response).split("Something broken")[1].split("Something fine")[0]
@@ -109,24 +98,13 @@ def _broken_count_query(user):
 
 def test_a_failing_count_query_spoils_only_its_own_entry(member, extra_entry):
     """The counts are read in one statement: when it fails, each entry is read again on its own."""
+    extra_entry(stand_in("test_broken_query", "Something broken", 1, count_query=_broken_count_query))
     extra_entry(
-        PersonalDataEntry(
-            key="test_broken_query",
-            category="Something broken",
-            purpose="Testing",
-            legal_basis=LegalBasis.CONTRACT,
-            count_query=_broken_count_query,
-            order=1,
-        )
-    )
-    extra_entry(
-        PersonalDataEntry(
-            key="test_fine_query",
-            category="Something fine",
-            purpose="Testing",
-            legal_basis=LegalBasis.CONTRACT,
+        stand_in(
+            "test_fine_query",
+            "Something fine",
+            2,
             count_query=lambda user: select(func.count(AuditEvent.id)).where(AuditEvent.user_id == user.id),
-            order=2,
         )
     )
     page = member.get("/en/privacy/dashboard").text
