@@ -1,9 +1,10 @@
 """Plain sentences, in the reader's language, for the reasons matching gives and its suggestions."""
 
+import functools
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date, gettext, ngettext
+from flask_babel import format_date, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from app.profiles.choices import CompanyType, InterviewType, Sector
@@ -63,12 +64,28 @@ def reason_sentence(code: str, values: dict, timezone: str) -> str:
 
 def reasons_text(reasons, timezone: str) -> str:
     """All reasons of a match, joined: 'has run 12 case interviews for consulting firms; free on Tuesday evening'."""
+    language = str(get_locale())
     text = "; ".join(
-        reason_sentence(
+        _remembered_sentence(
             reason.code if hasattr(reason, "code") else reason["code"],
             reason.values if hasattr(reason, "values") else reason,
             timezone,
+            language,
         )
         for reason in reasons
     )
     return text[:1].upper() + text[1:] + "."
+
+
+def _remembered_sentence(code: str, values: dict, timezone: str, language: str) -> str:
+    """The same reasons come back on every view of a request page (its ranking is cached): write each once."""
+    frozen = tuple(sorted(values.items()))
+    try:
+        return _sentence(code, frozen, timezone, language)
+    except TypeError:  # a value that cannot be a key (a list): written each time
+        return reason_sentence(code, values, timezone)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sentence(code: str, frozen_values: tuple, timezone: str, language: str) -> str:
+    return reason_sentence(code, dict(frozen_values), timezone)  # `language` is the page's: part of the key

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, String, cast, func, literal, select
+from sqlalchemy.orm import lazyload
 
 from app.auth.models import Role, User, UserRole
 from app.core.access_log import AccessedData, AccessReason, record_access
@@ -350,7 +351,8 @@ def find_matches(request: SimulationRequest, *, fresh: bool = False) -> MatchRes
     already = {invitation.interviewer_id for invitation in request.invitations}
     rank = functools.partial(_rank, request, already)
     good, suggestions = rank() if fresh else match_cache.cached(request.id, already, rank)
-    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_([m.user_id for m in good])))}
+    proposed = select(User).where(User.id.in_([m.user_id for m in good])).options(lazyload(User.roles))
+    users = {user.id: user for user in db.session.scalars(proposed)}  # their roles only if asked for (never here)
     # A member who left since the ranking was kept is simply not proposed.
     return MatchResult([(match, users[match.user_id]) for match in good if match.user_id in users], suggestions)
 

@@ -157,3 +157,11 @@ def test_workers_share_rankings_and_their_end(app, app_config, candidate, make_i
     profile = {"languages": ["fr"], "modes": ["video"], "interview_types": ["case"], "weekly_capacity": "4"}
     assert post_form(julien, "/en/interviewer-profile", profile).status_code == 302  # stops accepting
     assert "Julien Interviewer" not in shown(candidate.get(f"/fr/simulations/requests/{request_id}"))
+
+
+def test_reasons_are_written_in_the_language_of_each_view(app, candidate, make_interviewer):
+    make_interviewer("julien.martin@example.com")
+    request_id = create_request(candidate)
+    assert "libre le mardi soir" in shown(candidate.get(f"/fr/simulations/requests/{request_id}"))
+    assert "free on Tuesday evening" in shown(candidate.get(f"/en/simulations/requests/{request_id}"))
+    assert "libre le mardi soir" in shown(candidate.get(f"/fr/simulations/requests/{request_id}"))
