@@ -147,10 +147,16 @@ def sqlite_database(volume: dict, bench_candidates: int, fresh: bool) -> tuple[s
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             connection.execute("ANALYZE")
     copy = OUT / "run.sqlite"
-    for path in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
-        path.unlink(missing_ok=True)
-    shutil.copyfile(pristine, copy)
+    copy_database(pristine, copy)
     return f"sqlite:///{copy}", pristine
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A fresh copy of a SQLite file. The target's old write-ahead log goes first: SQLite would replay it into
+    the copy (an earlier run's purge, say), or find the copy malformed."""
+    for path in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        path.unlink(missing_ok=True)
+    shutil.copyfile(source, target)
 
 
 # --- what the benchmark loads -------------------------------------------------------------------------
@@ -619,7 +625,7 @@ def main(argv=None) -> int:
         purge_url = database_url
         if pristine:
             copy = OUT / "purge.sqlite"
-            shutil.copyfile(pristine, copy)
+            copy_database(pristine, copy)
             purge_url = f"sqlite:///{copy}"
         purge = time_purge(purge_url)
         print(f"   {purge['seconds']:.1f} s, exit {purge['exit']}: {purge['output']}", flush=True)
