@@ -6,6 +6,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from app.auth.models import UserSession
+from app.core.timeutil import utcnow
 from app.extensions import db
 from tests.conftest import csrf_from
 
@@ -140,3 +141,30 @@ def test_logout_needs_a_post_with_csrf(client, make_user, auth):
     assert client.get("/en/logout").status_code == 405
     assert client.post("/en/logout").status_code == 400
     assert client.get("/en/dashboard").status_code == 200
+
+
+def test_sessions_opened_together_write_their_activity_at_different_moments(app, make_user):
+    """A class signs in together: their sessions' last activity is written again within 1 to 1.5 minutes,
+    spread over that half minute rather than all in the same second."""
+    from tests.conftest import AuthActions
+
+    user_id = make_user("member@example.com")
+    with freeze_time(utcnow().replace(microsecond=0)) as clock:
+        devices = []
+        for _ in range(16):
+            device = app.test_client()
+            AuthActions(device).login("member@example.com")
+            devices.append(device)
+        signed_in_at = utcnow()
+
+        def written_again() -> int:
+            for device in devices:
+                assert device.get("/en/dashboard").status_code == 200
+            return sum(row.last_seen_dt > signed_in_at for row in sessions_of(app, user_id))
+
+        clock.tick(timedelta(seconds=50))
+        assert written_again() == 0
+        clock.tick(timedelta(seconds=25))  # 75 s
+        assert 0 < written_again() < 16
+        clock.tick(timedelta(seconds=20))  # 95 s: past 1.5 minutes
+        assert written_again() == 16
