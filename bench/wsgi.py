@@ -6,6 +6,8 @@
   (600 autosaves an hour...) would refuse within seconds.
 """
 
+import gc
+
 from app import create_app
 from app.extensions import limiter
 
@@ -16,3 +18,6 @@ limiter.enabled = False
 @app.route("/bench/hello")
 def bench_hello():
     return "Hello, world!"
+
+
+gc.freeze()  # as production's wsgi.py does
