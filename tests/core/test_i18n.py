@@ -157,7 +157,6 @@ def test_remembered_links_follow_the_language_and_keep_their_arguments(app):
         with app.test_request_context(f"/{lang}/"):
             app.preprocess_request()
             pages.setdefault(lang, []).append(render_template_string(template))
-    assert pages["fr"][0] == pages["fr"][1] == (
-        "/fr/privacy/dashboard /static/css/app.css /fr/privacy/versions/1.0 /fr/privacy/dashboard#consents"
-    )
+    french = "/fr/privacy/dashboard /static/css/app.css /fr/privacy/versions/1.0 /fr/privacy/dashboard#consents"
+    assert pages["fr"] == [french, french]
     assert pages["en"][0].startswith("/en/privacy/dashboard /static/css/app.css /en/privacy/versions/1.0")
