@@ -30,7 +30,7 @@ from app.assessments.services import AssessmentError
 from app.auth.models import Role, User
 from app.auth.permissions import role_required
 from app.core.access_log import AccessedData, AccessReason, record_access
-from app.core.i18n import current_language
+from app.core.i18n import current_language, url_for_each
 from app.core.security import form_checks_csrf
 from app.core.timeutil import local_to_utc
 from app.extensions import db, limiter
@@ -93,13 +93,12 @@ class ListLine(NamedTuple):
 def _list_lines(rows: list[assignments.ListedAssignment], tests) -> list[ListLine]:
     lang = current_language()
     titles = {test.id: services.localised_title(test, lang) for test in tests}
-    # One url_for for the page; each row only fills in its public id.
-    detail_url = url_for("assessments.client_assignment", public_id="PUBLIC_ID").replace("PUBLIC_ID", "{}")
+    detail_url = url_for_each("assessments.client_assignment")
     status_labels = {status.value: status.label for status in AssignmentStatus}
     due, result = _due_date_formatter(), _result_formatter()
     return [
         ListLine(
-            url=detail_url.format(row.public_id),
+            url=detail_url(row.public_id),
             who=row.candidate_name or row.email,
             is_invited=not row.candidate_name,
             test_title=titles[row.test_id],

@@ -217,6 +217,20 @@ def remembered_url_for(endpoint: str, **values) -> str:
     return url
 
 
+def url_for_each(endpoint: str):
+    """url_for(endpoint, public_id=...) for many rows: the address is built once and each id put in it.
+    An id that would need escaping (public ids are hexadecimal) goes through url_for itself."""
+    marker = "publicid"
+    prefix, _found, suffix = url_for(endpoint, public_id=marker).partition(marker)
+
+    def url(public_id: str) -> str:
+        if public_id.isalnum():
+            return f"{prefix}{public_id}{suffix}"
+        return url_for(endpoint, public_id=public_id)
+
+    return url
+
+
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 

@@ -23,7 +23,7 @@ from app.auth import services as auth_services
 from app.auth.permissions import get_owned_or_404
 from app.core.audit import EventKind
 from app.core.dateformat import DateTimeFormatter
-from app.core.i18n import current_language
+from app.core.i18n import current_language, url_for_each
 from app.core.security import form_checks_csrf
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter
@@ -78,20 +78,6 @@ def _once_per_value(function):
         return found[arguments]
 
     return once
-
-
-def url_for_each(endpoint: str):
-    """url_for(endpoint, public_id=...) for many rows: the address is built once and each id put in it.
-    An id that would need escaping (public ids are hexadecimal) goes through url_for itself."""
-    marker = "publicid"
-    prefix, _found, suffix = url_for(endpoint, public_id=marker).partition(marker)
-
-    def url(public_id: str) -> str:
-        if public_id.isalnum():
-            return f"{prefix}{public_id}{suffix}"
-        return url_for(endpoint, public_id=public_id)
-
-    return url
 
 
 #: How many consent choices the dashboard lists (the history has no end: the export holds all of it).
@@ -163,7 +149,6 @@ def _render_dashboard(*, objection_form=None, status: int = 200):
             open_sessions=auth_services.open_sessions(user),
             objection_form=objection_form,
             # Every form's hidden tag is its CSRF token, the same for the whole session: rendered once.
-            csrf_tag=ActionForm().hidden_tag(),
             csrf_input_tag=get_template_attribute("macros/forms.html", "csrf_input")(),
             ConsentPurpose=ConsentPurpose,
             ConsentSource=ConsentSource,
