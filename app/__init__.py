@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import sqlite3
 from pathlib import Path
 
 from flask import Flask
@@ -9,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app import config as config_module
-from app.core.sqlite_writers import QueuedWriterConnection, begin_immediate
+from app.core.sqlite_writers import QueuedWriterConnection, begin_immediate, configure_sqlite_connection
 from app.extensions import cache, db, limiter, login_manager, migrate
 
 
@@ -72,16 +73,13 @@ def _configure_logging(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite: enforce foreign keys, write-ahead log for concurrent readers; busy_timeout comes from the
-    connection's `timeout`. pysqlite's own (deferred) BEGIN is turned off: the two listeners below emit
-    BEGIN IMMEDIATE instead, which also keeps SAVEPOINT (begin_nested) and DDL inside the transaction."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+    """SQLite, on every connection whatever its class (the writers' queue subclasses sqlite3.Connection):
+    enforce foreign keys, write-ahead log for concurrent readers, fsync at checkpoints only (NORMAL is
+    safe under WAL), the busy timeout, and erased bytes overwritten rather than left in free pages.
+    pysqlite's own (deferred) BEGIN is turned off: the listeners below emit BEGIN IMMEDIATE instead, which
+    also keeps SAVEPOINT (begin_nested) and DDL inside the transaction."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        configure_sqlite_connection(dbapi_connection)
 
 
 #: Statements that need SQLite's write lock (SAVEPOINT: begin_nested, which always precedes a write here).

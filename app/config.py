@@ -22,6 +22,8 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     #: SQLite: how long a request waits for another writer's lock before it answers 503.
     SQLITE_BUSY_TIMEOUT_SECONDS = 15
+    #: Argon2id parameters (argon2-cffi's PasswordHasher arguments); None: the library's recommended ones.
+    PASSWORD_HASH_PARAMETERS: dict | None = None
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # the largest upload (a 10 MB CV) plus the form around it
 
     # Languages: English is the source, French the default for visitors who say nothing.
@@ -137,6 +139,8 @@ class Testing(Defaults):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
+    #: Argon2 on purpose costs ~50 ms and 64 MiB a hash; tests hash thousands of times (one test checks the real ones).
+    PASSWORD_HASH_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
     CACHE_TYPE = "SimpleCache"  # in the process: each test's app starts with an empty cache
     HSTS_SECONDS = 0
     BASE_URL = "http://localhost"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 MIN_LENGTH = 10
@@ -14,22 +15,34 @@ MAX_LENGTH = 128
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "core" / "data" / "common-passwords.txt.gz"
 PORTAL_WORDS = ("caseinjob",)
 
-_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+#: Argon2id with the library's current recommended parameters: what every environment but testing uses.
+_DEFAULT_HASHER = PasswordHasher()
+
+
+@lru_cache(maxsize=4)
+def _hasher_with(parameters: tuple[tuple[str, int], ...]) -> PasswordHasher:
+    return PasswordHasher(**dict(parameters))
+
+
+def _hasher() -> PasswordHasher:
+    """The app's hasher: `PASSWORD_HASH_PARAMETERS` (cheap ones under testing), else the library's defaults."""
+    parameters = current_app.config.get("PASSWORD_HASH_PARAMETERS") if has_app_context() else None
+    return _hasher_with(tuple(sorted(parameters.items()))) if parameters else _DEFAULT_HASHER
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 @lru_cache(maxsize=1)

@@ -95,6 +95,23 @@ def _lock_path(database, *, uri: bool) -> Path | None:
     return Path(f"{name}-writers")
 
 
+#: Set on every connection the app opens (app.__init__): foreign keys enforced, readers beside the writer,
+#: fsync at checkpoints only, and deleted content zeroed in the file and its log (erasure must leave no bytes).
+SQLITE_PRAGMAS = ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "secure_delete=ON")
+
+
+def configure_sqlite_connection(dbapi_connection: sqlite3.Connection) -> None:
+    """Apply SQLITE_PRAGMAS and the busy timeout (the connection's `timeout`, in milliseconds)."""
+    dbapi_connection.isolation_level = None
+    timeout = getattr(dbapi_connection, "_timeout", None)
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(f"PRAGMA {pragma}")
+    if timeout is not None:
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+    cursor.close()
+
+
 def begin_immediate(dbapi_connection) -> None:
     """BEGIN IMMEDIATE, queued behind the other writers when the connection can."""
     if isinstance(dbapi_connection, QueuedWriterConnection):
