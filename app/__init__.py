@@ -167,12 +167,16 @@ def _register_cli(app: Flask) -> None:
     from app.assessments.cli import assessments_cli
     from app.auth.cli import users_cli
     from app.core.mail import mail_cli
+    from app.core.sms import sms_cli
+    from app.core.storage import storage_cli
     from app.demo import demo_cli
     from app.privacy.retention import privacy_cli
     from app.simulations.cli import simulations_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(sms_cli)
+    app.cli.add_command(storage_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(simulations_cli)

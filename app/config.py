@@ -100,9 +100,34 @@ class Defaults:
     MAIL_BACKGROUND_SENDER = False
     MAIL_MAX_ATTEMPTS = 8
 
-    # Files members upload; encrypted at rest with FILE_ENCRYPTION_KEY (Fernet).
+    # Text messages (SMS): an outbox table (core.sms), delivered to a provider's webhook when
+    # SMS_WEBHOOK_URL is set (JSON {"to", "text"}, with a bearer token when SMS_WEBHOOK_TOKEN is set),
+    # else to the console where SMS_CONSOLE is on; with neither, messages wait and are retried.
+    SMS_WEBHOOK_URL = None
+    SMS_WEBHOOK_TOKEN = None
+    SMS_CONSOLE = False
+    SMS_MAX_ATTEMPTS = 6
+    #: How long the record of a text message (number, status, dates; never its text) is kept.
+    SMS_RECORD_RETENTION = timedelta(days=90)
+    #: One-time codes sent by SMS (verify a phone number, reset a password).
+    PHONE_CODE_MAX_AGE = timedelta(minutes=10)
+    PHONE_CODE_MAX_ATTEMPTS = 5
+    #: Codes sent to one number, and codes one member asks for, whatever the page.
+    SMS_LIMIT_PER_NUMBER = "3 per 15 minutes;10 per day"
+    SMS_LIMIT_PER_ACCOUNT = "5 per hour;15 per day"
+    #: Tries at typing a code, per number and per device, on top of PHONE_CODE_MAX_ATTEMPTS per code.
+    PHONE_CODE_ENTRY_LIMIT = "10 per 15 minutes"
+
+    # Files members upload; encrypted at rest with FILE_ENCRYPTION_KEY (Fernet) before they are stored.
+    #: "local": UPLOAD_DIR on this machine; "s3": an S3-compatible bucket that every node shares.
+    STORAGE_BACKEND = "local"
     UPLOAD_DIR = None
     FILE_ENCRYPTION_KEY = None
+    S3_ENDPOINT_URL = None  # None: Amazon S3 itself; else MinIO, Ceph, Garage, Scaleway...
+    S3_BUCKET = None
+    S3_REGION = None
+    AWS_ACCESS_KEY_ID = None
+    AWS_SECRET_ACCESS_KEY = None
 
     # Security headers.
     HSTS_SECONDS = 31536000
@@ -128,6 +153,7 @@ class Development(Defaults):
     REMEMBER_COOKIE_SECURE = False
     MAIL_CONSOLE = True
     MAIL_BACKGROUND_SENDER = True
+    SMS_CONSOLE = True
     HSTS_SECONDS = 0
 
 
@@ -143,6 +169,7 @@ class Testing(Defaults):
     PASSWORD_HASH_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
     CACHE_TYPE = "SimpleCache"  # in the process: each test's app starts with an empty cache
     HSTS_SECONDS = 0
+    SMS_CONSOLE = True
     BASE_URL = "http://localhost"
     SERVER_NAME = None
 
@@ -162,13 +189,21 @@ _STRING_VARIABLES = (
     "CACHE_REDIS_URL",
     "UPLOAD_DIR",
     "FILE_ENCRYPTION_KEY",
+    "STORAGE_BACKEND",
+    "S3_ENDPOINT_URL",
+    "S3_BUCKET",
+    "S3_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
     "BASE_URL",
     "CONTROLLER_NAME",
     "CONTROLLER_ADDRESS",
     "CONTACT_EMAIL",
     "DPO_EMAIL",
+    "SMS_WEBHOOK_URL",
+    "SMS_WEBHOOK_TOKEN",
 )
-_BOOLEAN_VARIABLES = ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_BACKGROUND_SENDER")
+_BOOLEAN_VARIABLES = ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_BACKGROUND_SENDER", "SMS_CONSOLE")
 _INTEGER_VARIABLES = ("MAIL_PORT",)
 
 
