@@ -233,13 +233,16 @@ def _transmit(message: EmailMessage) -> None:
 
 
 def start_background_sender(app: Flask, interval: float = 2.0) -> threading.Thread:
-    """Deliver from a daemon thread, so that `make run` sends mail within seconds with nothing else to start."""
+    """Deliver from a daemon thread, so that `make run` sends mail (and text messages, core.sms) within
+    seconds with nothing else to start."""
+    from app.core import sms
 
     def loop() -> None:
         while True:
             with app.app_context():
                 try:
                     deliver_pending()
+                    sms.deliver_pending()
                 except Exception:  # keep the thread alive: the next round retries
                     logger.exception("background mail delivery failed")
                     db.session.rollback()
