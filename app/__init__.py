@@ -1,7 +1,6 @@
 """The Caseinjob portal: create_app() builds the application from configuration."""
 
 import hashlib
-import logging
 import sqlite3
 from pathlib import Path
 
@@ -28,7 +27,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     config_module.ensure_secrets(app.config, app.instance_path)
     _configure_paths(app)
-    _configure_logging(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -64,11 +62,6 @@ def _configure_paths(app: Flask) -> None:
         connect_args.setdefault("factory", QueuedWriterConnection)
     else:
         options.setdefault("pool_pre_ping", True)
-
-
-def _configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 @event.listens_for(Engine, "connect")
@@ -119,7 +112,7 @@ def _request_may_write() -> bool:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app.core import errors, forms, i18n, security
+    from app.core import errors, forms, health, i18n, observability, security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -136,6 +129,8 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     forms.drop_needless_ids()
+    observability.init_app(app)
+    health.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -188,6 +183,7 @@ def _register_personal_data() -> None:
     from app.assessments import personal_data as _assessments  # noqa: F401
     from app.auth import personal_data as _auth  # noqa: F401
     from app.core import personal_data as _core  # noqa: F401
+    from app.privacy import metrics as _privacy_metrics  # noqa: F401  (its figures for /metrics)
     from app.privacy import personal_data as _privacy  # noqa: F401
     from app.profiles import personal_data as _profiles  # noqa: F401
     from app.simulations import personal_data as _simulations  # noqa: F401

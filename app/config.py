@@ -132,6 +132,10 @@ class Defaults:
     # Security headers.
     HSTS_SECONDS = 31536000
 
+    # Operations: "text" or "json" log lines; who may read /metrics (comma-separated networks).
+    LOG_FORMAT = "text"
+    METRICS_ALLOWED_NETWORKS = "127.0.0.1/32,::1/128"
+
     # Sponsors: data a school or employer provided is kept until the enrolment ends plus this long.
     SPONSOR_DATA_RETENTION = timedelta(days=365)
     SPONSOR_INVITATION_MAX_AGE = timedelta(days=30)
@@ -193,6 +197,8 @@ _STRING_VARIABLES = (
     "S3_ENDPOINT_URL",
     "S3_BUCKET",
     "S3_REGION",
+    "LOG_FORMAT",
+    "METRICS_ALLOWED_NETWORKS",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "BASE_URL",

@@ -21,9 +21,10 @@ import click
 from flask import Flask, current_app, render_template
 from flask.cli import AppGroup
 from flask_babel import force_locale
-from sqlalchemy import JSON, ForeignKey, String, Text, select, update
+from sqlalchemy import JSON, ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.observability import register_gauge
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -283,3 +284,12 @@ def send_command(loop: bool, interval: float) -> None:
         if not loop:
             return
         time.sleep(interval)
+
+
+def outbox_backlog() -> int:
+    """Messages waiting to go out (pending or being sent): a growing figure means the sender is stuck."""
+    waiting = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+    return db.session.scalar(select(func.count()).where(OutboxMessage.status.in_(waiting))) or 0
+
+
+register_gauge("caseinjob_outbox_backlog", "E-mails waiting in the outbox.", outbox_backlog)
