@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.assessments import bank, services
 from app.assessments.models import Attempt
+from app.core.jobs import runs_once
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -32,6 +33,7 @@ def import_command(path: str) -> None:
 
 
 @assessments_cli.command("close-overdue")
+@runs_once("assessments-close-overdue")
 def close_overdue_command() -> None:
     """Submit, with what was saved, every attempt whose deadline has passed."""
     overdue = db.session.scalars(

@@ -163,15 +163,7 @@ def deliver_pending(limit: int = 100) -> DeliveryReport:
     report = DeliveryReport()
     now = utcnow()
     _release_stale_claims(now)
-    due_ids = db.session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_dt <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    for message_id in due_ids:
-        if not _claim(message_id):
-            continue
+    for message_id in _claim_due(now, limit):
         row = db.session.get(OutboxMessage, message_id)
         try:
             _transmit(build_message(row, current_app.config["MAIL_DEFAULT_SENDER"]))
@@ -195,19 +187,35 @@ def _release_stale_claims(now: datetime) -> None:
     db.session.commit()
 
 
-def _claim(message_id: int) -> bool:
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, claimed_dt=utcnow())
+def _claim_due(now: datetime, limit: int) -> list[int]:
+    """Mark up to `limit` due messages as being sent by this sender, and return them.
+
+    Senders on several nodes run at once: on PostgreSQL, FOR UPDATE SKIP LOCKED hands each its own rows
+    without waiting; the UPDATE's condition on the status makes the claim safe on SQLite too (which has no
+    row locks: its single writer runs the claims one after the other)."""
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_dt <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return sorted(claimed)
 
 
 def _record_failure(row: OutboxMessage, error: Exception, report: DeliveryReport) -> None:
     row.attempts += 1
     row.last_error = f"{type(error).__name__}: {error}"[:500]
+    ids = db.session.scalars(due).all()
+    claimed = []
+    if ids:
+        claimed = db.session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, claimed_dt=utcnow())
+            .returning(OutboxMessage.id)
+        ).all()
     if row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
         row.status = OutboxStatus.FAILED
         report.given_up += 1
@@ -276,8 +284,10 @@ mail_cli = AppGroup("mail", help="Outgoing mail.")
 @mail_cli.command("send")
 @click.option("--loop", is_flag=True, help="Keep running and deliver every few seconds.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
-def send_command(loop: bool, interval: float) -> None:
-    """Deliver the messages due in the outbox, retrying failed ones later."""
+@click.option("--until-empty", is_flag=True, help="Deliver round after round until nothing is due, then stop.")
+def send_command(loop: bool, interval: float, until_empty: bool) -> None:
+    """Deliver the messages due in the outbox, retrying failed ones later. Any number of senders may run
+    at once, on any node: each message is claimed by one of them."""
     while True:
         report = deliver_pending()
         click.echo(f"sent {report.sent}, failed {report.failed} (will retry), given up {report.given_up}")
@@ -288,6 +298,8 @@ def send_command(loop: bool, interval: float) -> None:
 
 def outbox_backlog() -> int:
     """Messages waiting to go out (pending or being sent): a growing figure means the sender is stuck."""
+        if until_empty and (report.sent or report.failed or report.given_up):
+            continue
     waiting = (OutboxStatus.PENDING, OutboxStatus.SENDING)
     return db.session.scalar(select(func.count()).where(OutboxMessage.status.in_(waiting))) or 0
 

@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from app.core.jobs import runs_once
 from app.extensions import db
 from app.simulations import services
 
@@ -10,6 +11,7 @@ simulations_cli = AppGroup("simulations", help="Interview simulations.")
 
 
 @simulations_cli.command("remind")
+@runs_once("simulations-remind")
 def remind_command() -> None:
     """Remind tomorrow's sessions, chase missing feedback, and expire unanswered invitations."""
     expired = services.expire_invitations()
