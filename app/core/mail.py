@@ -200,13 +200,6 @@ def _claim_due(now: datetime, limit: int) -> list[int]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    db.session.commit()
-    return sorted(claimed)
-
-
-def _record_failure(row: OutboxMessage, error: Exception, report: DeliveryReport) -> None:
-    row.attempts += 1
-    row.last_error = f"{type(error).__name__}: {error}"[:500]
     ids = db.session.scalars(due).all()
     claimed = []
     if ids:
@@ -216,6 +209,13 @@ def _record_failure(row: OutboxMessage, error: Exception, report: DeliveryReport
             .values(status=OutboxStatus.SENDING, claimed_dt=utcnow())
             .returning(OutboxMessage.id)
         ).all()
+    db.session.commit()
+    return sorted(claimed)
+
+
+def _record_failure(row: OutboxMessage, error: Exception, report: DeliveryReport) -> None:
+    row.attempts += 1
+    row.last_error = f"{type(error).__name__}: {error}"[:500]
     if row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
         row.status = OutboxStatus.FAILED
         report.given_up += 1
@@ -291,6 +291,8 @@ def send_command(loop: bool, interval: float, until_empty: bool) -> None:
     while True:
         report = deliver_pending()
         click.echo(f"sent {report.sent}, failed {report.failed} (will retry), given up {report.given_up}")
+        if until_empty and (report.sent or report.failed or report.given_up):
+            continue
         if not loop:
             return
         time.sleep(interval)
@@ -298,8 +300,6 @@ def send_command(loop: bool, interval: float, until_empty: bool) -> None:
 
 def outbox_backlog() -> int:
     """Messages waiting to go out (pending or being sent): a growing figure means the sender is stuck."""
-        if until_empty and (report.sent or report.failed or report.given_up):
-            continue
     waiting = (OutboxStatus.PENDING, OutboxStatus.SENDING)
     return db.session.scalar(select(func.count()).where(OutboxMessage.status.in_(waiting))) or 0
 
