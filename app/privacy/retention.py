@@ -18,7 +18,6 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.core import registry
 from app.core.timeutil import utcnow
-from app.core.jobs import runs_once
 from app.extensions import db
 from app.privacy import erasure
 from app.privacy.models import RunStatus
@@ -95,7 +94,6 @@ def purge_command(dry_run: bool) -> None:
     if dry_run:
         db.session.rollback()
     else:
-@runs_once("privacy-purge")
         db.session.commit()
     prefix = "would delete or anonymise" if dry_run else "deleted or anonymised"
     for key, count in report.counts.items():
