@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.core import registry
+from app.core.jobs import runs_once
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy import erasure
@@ -88,6 +89,7 @@ privacy_cli = AppGroup("privacy", help="Privacy: retention periods and erasures.
 
 @privacy_cli.command("purge")
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted, and change nothing.")
+@runs_once("privacy-purge")
 def purge_command(dry_run: bool) -> None:
     """Delete or anonymise the personal data past its retention period, and print the counts."""
     report = purge(dry_run=dry_run)
