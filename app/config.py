@@ -147,6 +147,9 @@ class Defaults:
     # Retention (the privacy issue's purge reads these).
     LOGIN_RECORD_RETENTION = timedelta(days=365)
     UNVERIFIED_ACCOUNT_RETENTION = timedelta(days=30)
+    #: A delivered e-mail keeps its text this long (then its date and subject only); one to someone who has
+    #: no account (an invitation never taken up) is deleted then, and so are such test invitations.
+    DELIVERED_EMAIL_RETENTION = timedelta(days=30)
     # Assessments: the assigning client sees a result this long after it was made available (policy: 2 years).
     CLIENT_RESULT_RETENTION = timedelta(days=730)
 

@@ -424,10 +424,21 @@ def purge_shared_results(now: datetime) -> int:
                     Assignment.status != AssignmentStatus.COMPLETED.value,
                     Assignment.due_dt < now - timedelta(days=365),
                 ),
+                _invitation_never_taken_up(now),
             )
         )
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+def _invitation_never_taken_up(now: datetime):
+    """An invitation to register, past its due date for DELIVERED_EMAIL_RETENTION, to an address that never
+    became an account: it names someone who never joined."""
+    return and_(
+        Assignment.candidate_id.is_(None),
+        Assignment.due_dt < now - current_app.config["DELIVERED_EMAIL_RETENTION"],
+        ~select(User.id).where(User.email == func.lower(Assignment.email)).exists(),
+    )
 
 
 def shares_of(user: User) -> list[dict]:

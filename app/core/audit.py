@@ -40,6 +40,8 @@ class EventKind(enum.StrEnum):
     PROCESSING_RESTRICTED = "processing_restricted"
     RESTRICTION_LIFTED = "restriction_lifted"
     DATA_EXPORTED = "data_exported"
+    LEGAL_HOLD_PLACED = "legal_hold_placed"
+    LEGAL_HOLD_LIFTED = "legal_hold_lifted"
 
     @property
     def label(self) -> str:
@@ -68,6 +70,8 @@ EVENT_TITLES = {
     EventKind.PROCESSING_RESTRICTED: _l("Processing restricted"),
     EventKind.RESTRICTION_LIFTED: _l("Restriction of processing lifted"),
     EventKind.DATA_EXPORTED: _l("Data exported"),
+    EventKind.LEGAL_HOLD_PLACED: _l("Legal hold placed on the member's data"),
+    EventKind.LEGAL_HOLD_LIFTED: _l("Legal hold lifted"),
 }
 
 #: The kinds that make up a member's login history (kept 12 months, see the retention settings).

@@ -63,6 +63,8 @@ class OutboxMessage(db.Model):
     claimed_dt: Mapped[datetime | None]
     sent_dt: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
+    #: Deleted once delivered: the last word to a member whose account is erased (nothing of her may stay).
+    erase_after_sending: Mapped[bool] = mapped_column(default=False)
 
 
 @dataclass
@@ -89,6 +91,7 @@ def render_email(
     is_service: bool = True,
     headers: dict | None = None,
     attachments: list[Attachment] | None = None,
+    erase_after_sending: bool = False,
     **context,
 ) -> OutboxMessage:
     """The outbox row for `<template>.txt` and `.html`, rendered in the recipient's language (not added).
@@ -96,6 +99,7 @@ def render_email(
     :param template: a name under templates/email/ ("verify_email"), or a feature's own path with a
         slash ("sponsors/email/invitation").
     :param subject: a lazy string (or a callable taking no argument), rendered in `locale`.
+    :param erase_after_sending: delete the row once delivered (the erasure confirmation).
     :param is_service: False for news, surveys and offers; those must carry List-Unsubscribe headers, so
         queue them through app.privacy.consents.queue_marketing_email, which checks consent first.
     """
@@ -112,6 +116,7 @@ def render_email(
             body_text=render_template(f"{path}.txt", subject=rendered_subject, **context),
             body_html=render_template(f"{path}.html", subject=rendered_subject, **context),
             is_service=is_service,
+            erase_after_sending=erase_after_sending,
             headers=headers or {},
             attachments=[
                 {
@@ -174,6 +179,8 @@ def deliver_pending(limit: int = 100) -> DeliveryReport:
             row.sent_dt = utcnow()
             row.last_error = None
             report.sent += 1
+            if row.erase_after_sending:
+                db.session.delete(row)
         db.session.commit()
     return report
 

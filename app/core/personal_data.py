@@ -1,12 +1,16 @@
 """Personal data that core stores: the audit log (sign-ins included) and the e-mails sent to a member."""
 
+import base64
+import html
+import re
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from app.core.access_log import AccessedData, AccessLogEntry, AccessReason
 from app.core.audit import LOGIN_KINDS, AuditEvent
-from app.core.mail import OutboxMessage
+from app.core.mail import OutboxMessage, OutboxStatus
 from app.core.registry import LegalBasis, PersonalDataEntry, register
 from app.extensions import db
 
@@ -85,9 +89,7 @@ register(
 
 
 def export_emails(user) -> list[dict]:
-    rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.user_id == user.id).order_by(OutboxMessage.created_dt)
-    )
+    rows = db.session.scalars(select(OutboxMessage).where(_addressed_to(user)).order_by(OutboxMessage.created_dt))
     return [
         {
             "created": _iso(row.created_dt),
@@ -101,12 +103,88 @@ def export_emails(user) -> list[dict]:
     ]
 
 
+def _addressed_to(user):
+    """Messages for the member: linked to her account, or sent to her address before she had one (a sponsor's
+    or a client's invitation)."""
+    # Addresses are stored lower-cased on accounts; a NULL address matches nothing.
+    return or_(OutboxMessage.user_id == user.id, func.lower(OutboxMessage.to_address) == user.email)
+
+
+def member_identifiers(user) -> list[str]:
+    """What names the member in a text someone else received: her full name, address, phone and username."""
+    names = [user.full_name.strip(), user.email, user.phone, user.username]
+    return sorted({name for name in names if name and len(name) >= 3}, key=len, reverse=True)
+
+
+def _redact(text: str, pattern: re.Pattern, replacement: str) -> str:
+    return pattern.sub(replacement, text) if text else text
+
+
+def _redact_attachments(attachments: list, pattern: re.Pattern, replacement: str) -> list:
+    """Calendar files and other text attachments name people too: their text is redacted like the body."""
+    redacted = []
+    for item in attachments or []:
+        if item.get("content_type", "").startswith("text/"):
+            data = base64.b64decode(item["data"]).decode("utf-8", "replace")
+            item = {**item, "data": base64.b64encode(_redact(data, pattern, replacement).encode()).decode()}
+        redacted.append(item)
+    return redacted
+
+
+def redact_mentions(user) -> int:
+    """Remove the member's name, address, phone and username from the messages other people received (a
+    client told that she completed a test, an interviewer invited to her interview), found by content."""
+    identifiers = member_identifiers(user)
+    if not identifiers:
+        return 0
+    forms = {form for name in identifiers for form in (name, html.escape(name), html.escape(name, quote=False))}
+    pattern = re.compile("|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True)), re.IGNORECASE)
+    replacement = str(_l("a former member"))
+    columns = (OutboxMessage.subject, OutboxMessage.body_text, OutboxMessage.body_html)
+    mentions = or_(
+        *(func.lower(column).contains(form.lower(), autoescape=True) for column in columns for form in forms)
+    )
+    count = 0
+    for row in db.session.scalars(select(OutboxMessage).where(mentions)):
+        row.subject = _redact(row.subject, pattern, replacement)[:300]
+        row.body_text = _redact(row.body_text, pattern, replacement)
+        row.body_html = _redact(row.body_html, pattern, replacement)
+        row.attachments = _redact_attachments(row.attachments, pattern, replacement)
+        count += 1
+    db.session.flush()
+    return count
+
+
 def erase_emails(user) -> int:
-    return db.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id)).rowcount
+    """Delete every message addressed to the member, then take her out of the messages others received."""
+    deleted = db.session.execute(
+        delete(OutboxMessage).where(_addressed_to(user)), execution_options={"synchronize_session": False}
+    ).rowcount
+    return deleted + redact_mentions(user)
+
+
+def purge_emails(now) -> int:
+    """After DELIVERED_EMAIL_RETENTION, a delivered (or abandoned) message keeps its date and subject only,
+    and one to someone without an account (an invitation never taken up) goes altogether."""
+    limit = now - current_app.config["DELIVERED_EMAIL_RETENTION"]
+    done = OutboxMessage.status.in_([OutboxStatus.SENT.value, OutboxStatus.FAILED.value])
+    old = and_(done, OutboxMessage.created_dt < limit)
+    options = {"synchronize_session": False}
+    count = db.session.execute(
+        delete(OutboxMessage).where(old, OutboxMessage.user_id.is_(None)), execution_options=options
+    ).rowcount
+    emptied = or_(OutboxMessage.body_text != "", OutboxMessage.body_html != "")
+    return (
+        count
+        + db.session.execute(
+            update(OutboxMessage).where(old, emptied).values(body_text="", body_html="", headers={}, attachments=[]),
+            execution_options=options,
+        ).rowcount
+    )
 
 
 def count_emails(user):
-    return select(func.count(OutboxMessage.id)).where(OutboxMessage.user_id == user.id)
+    return select(func.count(OutboxMessage.id)).where(_addressed_to(user))
 
 
 register(
@@ -116,10 +194,13 @@ register(
         purpose=_l("Delivering service messages, and news you agreed to receive"),
         legal_basis=LegalBasis.CONTRACT,
         recipients=(_l("Our e-mail delivery provider"),),
-        retention=_l("As long as your account exists"),
+        retention=_l(
+            "The text of a message 30 days after it was sent; its date and subject as long as your account exists"
+        ),
         tables=("outbox_message",),
         export=export_emails,
         erase=erase_emails,
+        purge=purge_emails,
         count_query=count_emails,
         order=90,
     )

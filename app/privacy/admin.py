@@ -4,6 +4,7 @@ export runs, records of processing, policy versions. Every view needs an admin w
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,8 +14,8 @@ from app.core import registry
 from app.core.security import form_checks_csrf
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.privacy import bp, consents, erasure, requests, services
-from app.privacy.forms import ActionForm, HandleRequestForm, PublishPolicyForm, ReviewObjectionForm
+from app.privacy import bp, consents, erasure, holds, requests, services
+from app.privacy.forms import ActionForm, HandleRequestForm, LegalHoldForm, PublishPolicyForm, ReviewObjectionForm
 from app.privacy.models import ExportRun, Objection, RequestStatus, RunStatus
 
 
@@ -145,11 +146,77 @@ def retry_erasure(public_id: str):
     if job.status != RunStatus.DONE.value:
         done = erasure.run_erasure(job)
         db.session.commit()
+        erasure.wipe_freed_pages()
         if done:
             flash(_("The erasure is complete."), "success")
         else:
             flash(_("A step failed again. It stays in the list."), "error")
     return redirect(url_for("privacy.admin_runs"))
+
+
+# --- legal holds -------------------------------------------------------------------------------------
+
+
+def _hold_form() -> LegalHoldForm:
+    form = LegalHoldForm()
+    form.scope.choices = [(entry.key, str(entry.category)) for entry in holds.holdable_entries()]
+    return form
+
+
+@bp.route("/privacy/admin/holds", methods=["GET", "POST"])
+@admin_required
+@form_checks_csrf
+def admin_holds():
+    """Place a legal hold on a member's data; the active holds, and the erasures that wait for them."""
+    form = _hold_form()
+    if form.validate_on_submit():
+        try:
+            hold = holds.place_hold(
+                holds.find_member(form.email.data),
+                reason=form.reason.data,
+                scope=form.scope.data,
+                until=form.until_date.data,
+                admin=current_user,
+            )
+        except services.PrivacyError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            date = format_date(hold.until_date, "long")
+            flash(_("The hold is placed. Erasure will keep this data until %(date)s.", date=date), "success")
+            return redirect(url_for("privacy.admin_holds"))
+    status = 400 if request.method == "POST" else 200
+    active = holds.all_holds(active=True)
+    return (
+        render_template(
+            "privacy/admin/holds.html",
+            form=form,
+            active=active,
+            categories={hold.id: holds.scope_categories(hold) for hold in active},
+            lifted=holds.all_holds(active=False),
+            waiting={job.user_id for job in erasure.held_jobs()},
+            action_form=ActionForm(),
+        ),
+        status,
+    )
+
+
+@bp.route("/privacy/admin/holds/<public_id>/lift", methods=["POST"])
+@admin_required
+def lift_hold(public_id: str):
+    """Lift a hold; an erasure that waited for it finishes now."""
+    hold = holds.find_hold(public_id)
+    if hold is None:
+        abort(404)
+    finished = holds.lift_hold(hold, admin=current_user)
+    db.session.commit()
+    erasure.wipe_freed_pages()
+    if finished:
+        flash(_("The hold is lifted, and the member's erasure is complete."), "success")
+    else:
+        flash(_("The hold is lifted."), "success")
+    return redirect(url_for("privacy.admin_holds"))
 
 
 # --- records of processing ---------------------------------------------------------------------------
@@ -158,10 +225,14 @@ def retry_erasure(public_id: str):
 @bp.route("/privacy/admin/records")
 @admin_required
 def records_of_processing():
-    """The records of processing (GDPR art. 30), generated from the personal-data registry."""
+    """The records of processing (GDPR art. 30), generated from the personal-data registry, with the data
+    kept under legal holds."""
+    active_holds = holds.all_holds(active=True)
     return render_template(
         "privacy/admin/records.html",
         entries=registry.entries(),
+        active_holds=active_holds,
+        hold_categories={hold.id: holds.scope_categories(hold) for hold in active_holds},
         not_personal=sorted(registry.not_personal().items()),
         **services.controller_context(),
     )

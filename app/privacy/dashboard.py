@@ -27,7 +27,7 @@ from app.core.i18n import current_language, url_for_each
 from app.core.security import form_checks_csrf
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter
-from app.privacy import bp, consents, erasure, export, inventory, requests, services
+from app.privacy import bp, consents, erasure, export, holds, inventory, requests, services
 from app.privacy.forms import (
     AcceptPolicyForm,
     ActionForm,
@@ -139,6 +139,7 @@ def _render_dashboard(*, objection_form=None, status: int = 200):
         render_template(
             "privacy/dashboard.html",
             inventory=inventory.inventory(user),
+            legal_holds=holds.member_view(user),
             parts=FixedParts(),
             consent_states=consents.consent_states(user),
             # The page lists the latest choices; the export holds them all. One more tells whether there are more.
@@ -364,11 +365,12 @@ def erase_account():
         else:
             job = erasure.start_erasure(current_user._get_current_object())
             db.session.commit()
+            erasure.wipe_freed_pages()
             logout_user()
             session.clear()
             return redirect(url_for("privacy.erasure_status", public_id=job.public_id))
     kept = [holding for holding in inventory.inventory(current_user).holdings if holding.keeps_after_erasure]
-    return render_template("privacy/erase.html", form=form, kept=kept)
+    return render_template("privacy/erase.html", form=form, kept=kept, legal_holds=holds.member_view(current_user))
 
 
 @bp.route("/privacy/erasure/<public_id>")
@@ -377,7 +379,10 @@ def erasure_status(public_id: str):
     job = erasure.find_job(public_id)
     if job is None:
         abort(404)
-    return render_template("privacy/erasure_status.html", job=job)
+    held = erasure.held_member(job)
+    return render_template(
+        "privacy/erasure_status.html", job=job, legal_holds=holds.member_view(held) if held is not None else []
+    )
 
 
 # --- re-acceptance of a material change --------------------------------------------------------------

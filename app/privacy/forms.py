@@ -8,12 +8,14 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.passwords import MAX_LENGTH
 from app.privacy.models import ConsentPurpose, ObjectionTopic, RequestKind, RequestStatus
@@ -143,3 +145,24 @@ class ActionForm(FlaskForm):
     """A button that changes something, with its CSRF token (retry an erasure, end a session...)."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class LegalHoldForm(FlaskForm):
+    """An admin keeps part of a member's data for a legal claim or an authority's request, until a day."""
+
+    email = StringField(_l("The member's e-mail address"), validators=[required(), at_most(254)])
+    reason = TextAreaField(
+        _l("Why (the member reads it)"),
+        validators=[required(), at_most(2000)],
+        description=_l("The claim or the authority's request, such as “Dispute over an invoice, case 2027-114”."),
+    )
+    scope = SelectMultipleField(
+        _l("What to keep"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+    )
+    until_date = DateField(
+        _l("Kept until"), validators=[InputRequired(message=_l("Enter a date, such as 2027-03-01."))]
+    )
+    submit = SubmitField(_l("Place the hold"))

@@ -363,6 +363,8 @@ class RunStatus(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    #: An erasure that erased everything but the data under a legal hold; it finishes when the hold is lifted.
+    HELD = "held"
 
     @property
     def label(self) -> str:
@@ -373,6 +375,7 @@ RUN_STATUS_LABELS = {
     RunStatus.RUNNING: _l("Running"),
     RunStatus.DONE: _l("Done"),
     RunStatus.FAILED: _l("Failed, to be retried"),
+    RunStatus.HELD: _l("Waiting for a legal hold to end"),
 }
 
 
@@ -419,3 +422,42 @@ class ExportRun(db.Model):
     @property
     def status_label(self) -> str:
         return RunStatus(self.status).label
+
+
+# --- legal holds -------------------------------------------------------------------------------------
+
+
+class HoldLift(enum.StrEnum):
+    ADMIN = "admin"
+    EXPIRED = "expired"
+
+
+class LegalHold(db.Model):
+    """Data an admin must keep, for a legal claim or an authority's request, until a date: erasure keeps
+    exactly the registry entries in `scope` (and the account that links them) until the hold is lifted."""
+
+    __tablename__ = "legal_hold"
+    __table_args__ = (
+        CheckConstraint("lifted_reason IS NULL OR lifted_reason IN ('admin', 'expired')", name="known_lift"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    #: Why, as the member reads it (the claim or the authority's request).
+    reason: Mapped[str] = mapped_column(Text)
+    #: The registry entry keys kept ("assessment_results", "emails"...).
+    scope: Mapped[list] = mapped_column(JSON, default=list)
+    #: The hold ends at the end of this day (the purge lifts it), unless an admin lifts it first.
+    until_date: Mapped[date]
+    placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    placed_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    lifted_dt: Mapped[datetime | None]
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    lifted_reason: Mapped[str | None] = mapped_column(String(10))
+
+    user = relationship("User", foreign_keys=[user_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_dt is None

@@ -10,6 +10,7 @@ from app.privacy.models import (
     ConsentEvent,
     ConsentPurpose,
     ExportRun,
+    LegalHold,
     Objection,
     PolicyAcceptance,
     PrivacyRequest,
@@ -187,6 +188,40 @@ register(
         erase=_erase(ExportRun),
         count_query=lambda user: _count_query(ExportRun, user),
         order=68,
+    )
+)
+
+
+def export_holds(user) -> list[dict]:
+    from app.privacy.holds import scope_categories
+
+    rows = db.session.scalars(select(LegalHold).where(LegalHold.user_id == user.id).order_by(LegalHold.placed_dt))
+    return [
+        {
+            "placed": _iso(row.placed_dt),
+            "reason": row.reason,
+            "kept": scope_categories(row),
+            "until": _iso(row.until_date),
+            "lifted": _iso(row.lifted_dt),
+        }
+        for row in rows
+    ]
+
+
+register(
+    PersonalDataEntry(
+        key="legal_holds",
+        category=_l("Legal holds: data we must keep for a legal claim or an authority's request"),
+        purpose=_l("Establishing, exercising or defending legal claims, and answering the authorities"),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        recipients=(_l("Our data-protection contact"), _l("The court or authority concerned, if it asks")),
+        retention=_l("Until the day the hold ends; then what it kept is erased if you asked us to"),
+        tables=("legal_hold",),
+        erasure=ErasureAction.DELETE,
+        export=export_holds,
+        erase=_erase(LegalHold),
+        count_query=lambda user: _count_query(LegalHold, user),
+        order=67,
     )
 )
 

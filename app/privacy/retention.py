@@ -1,6 +1,7 @@
 """Retention: `flask privacy purge [--dry-run]` deletes or anonymises what is past its period.
 
-Unverified accounts past UNVERIFIED_ACCOUNT_RETENTION are erased through the registry (like a member's own
+Legal holds past their last day are lifted (finishing the erasures they held back); unverified accounts
+past UNVERIFIED_ACCOUNT_RETENTION are erased through the registry (like a member's own
 erasure); then each registry entry's purge(now) applies its period (sign-in records after
 LOGIN_RECORD_RETENTION, data made available to clients after 2 years...). Failed erasures are retried.
 Running it twice in a row touches nothing the second time.
@@ -20,10 +21,11 @@ from app.core import registry
 from app.core.jobs import runs_once
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.privacy import erasure
+from app.privacy import erasure, holds
 from app.privacy.models import RunStatus
 
 UNVERIFIED_ACCOUNTS = "unverified_accounts"
+EXPIRED_HOLDS = "expired_legal_holds"
 
 
 @dataclass
@@ -55,7 +57,11 @@ def purge(now: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
     """
     now = now or utcnow()
     report = PurgeReport()
-    if not dry_run:
+    if dry_run:
+        report.counts[EXPIRED_HOLDS] = holds.count_expired(now)
+    else:
+        # Holds past their last day end first, so that the erasures they held back finish in this run.
+        report.counts[EXPIRED_HOLDS] = holds.lift_expired(now)
         report.retried = erasure.retry_failed_erasures()
     accounts = unverified_accounts(now)
     erased = 0
@@ -97,6 +103,7 @@ def purge_command(dry_run: bool) -> None:
         db.session.rollback()
     else:
         db.session.commit()
+        erasure.wipe_freed_pages()
     prefix = "would delete or anonymise" if dry_run else "deleted or anonymised"
     for key, count in report.counts.items():
         click.echo(f"{key}: {prefix} {count}")
@@ -115,6 +122,7 @@ def retry_erasures_command() -> None:
     """Run the account erasures that failed again."""
     done, failing = erasure.retry_failed_erasures()
     db.session.commit()
+    erasure.wipe_freed_pages()
     click.echo(f"erasures retried: {done} completed, {failing} still failing")
     if failing:
         raise SystemExit(1)

@@ -13,10 +13,11 @@ from sqlalchemy import delete, inspect, select, text
 from app.auth.models import User
 from app.core import registry, storage
 from app.core.access_log import AccessedData, AccessReason, record_access
+from app.core.mail import deliver_pending
 from app.core.registry import LegalBasis, PersonalDataEntry
 from app.extensions import db
 from app.privacy.models import ErasureJob, ExportRun
-from tests.conftest import PASSWORD, AuthActions, csrf_from, shown
+from tests.conftest import PASSWORD, AuthActions, csrf_from, outbox, shown
 from tests.privacy.conftest import load_user, rows
 
 SECRET_ANSWER = "My answer is forty-two, unmistakably"
@@ -231,6 +232,11 @@ def test_erasure_leaves_nothing_of_the_member_in_the_database_or_on_disk(app, fi
     assert "Your account is closed" in status_page
 
     assert load_user(app, member.user_id) is None
+    # The confirmation goes out, then leaves the outbox with nothing else of hers.
+    [goodbye] = outbox(app, "member@example.com")
+    assert goodbye.subject == "Your account is closed" and goodbye.user_id is None
+    with app.app_context():
+        deliver_pending()
     after = everything_in_database(app)
     for value in (
         "member@example.com",
