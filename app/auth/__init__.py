@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/<lang:lang_code>")
 
-from app.auth import routes  # noqa: E402,F401  (registers the views on bp)
+from app.auth import identifier_routes, routes  # noqa: E402,F401  (register the views on bp)

@@ -95,11 +95,34 @@ class TwoStepForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[required(), at_most(254)])
-    submit = SubmitField(_l("Send me a reset link"))
+    """An e-mail address (a link is sent) or a mobile phone number (a code is sent by SMS)."""
 
-    def validate_email(self, field) -> None:
-        _normalised(field, services.normalise_email)
+    identifier = StringField(_l("E-mail address or mobile phone number"), validators=[required(), at_most(254)])
+    submit = SubmitField(_l("Send me a link or a code"))
+    #: "email" or "phone", once validated.
+    channel = None
+
+    def validate_identifier(self, field) -> None:
+        if "@" in field.data:
+            self.channel = "email"
+            _normalised(field, services.normalise_email)
+            return
+        self.channel = "phone"
+        try:
+            field.clean = services.normalise_phone(field.data)
+        except services.AuthError:
+            raise ValidationError(
+                str(_l("Enter your e-mail address, or your mobile phone number such as 06 12 34 56 78."))
+            ) from None
+
+
+class PhoneCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code received by text message"),
+        validators=[required(), at_most(12)],
+        description=_l("6 digits"),
+    )
+    submit = SubmitField(_l("Confirm"))
 
 
 class NewPasswordForm(FlaskForm, PasswordRulesMixin):
@@ -134,6 +157,32 @@ class ChangeEmailForm(FlaskForm):
 
     def validate_email(self, field) -> None:
         _normalised(field, services.normalise_email)
+
+
+class ChangePhoneForm(FlaskForm):
+    phone = TelField(
+        _l("New mobile phone number"),
+        validators=[required(), at_most(30)],
+        description=_l("Without a country code, the number is read as French: 06 12 34 56 78 or +44 7700 900123."),
+    )
+    current_password = PasswordField(_l("Current password"), validators=[required(), Length(max=MAX_LENGTH)])
+    submit = SubmitField(_l("Send me a code"))
+
+    def validate_phone(self, field) -> None:
+        _normalised(field, services.normalise_phone)
+
+
+class ChangeUsernameForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[Optional(), at_most(40)],
+        description=_l("Leave it empty to remove your username. You can then sign in with your e-mail or phone."),
+    )
+    current_password = PasswordField(_l("Current password"), validators=[required(), Length(max=MAX_LENGTH)])
+    submit = SubmitField(_l("Save the username"))
+
+    def validate_username(self, field) -> None:
+        _normalised(field, services.normalise_username)
 
 
 def timezone_choices() -> list[SelectChoice]:

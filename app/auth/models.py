@@ -1,4 +1,4 @@
-"""Members, their roles, their signed-in sessions and their two-step verification recovery codes."""
+"""Members, their roles, their signed-in sessions, their two-step recovery codes and the codes sent by SMS."""
 
 import enum
 import secrets
@@ -54,6 +54,8 @@ class User(db.Model):
     email_verified_dt: Mapped[datetime | None]
     #: E.164, as phonenumbers formats it (+33612345678).
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    #: When the member proved, with a code sent by SMS, that the phone number is theirs.
+    phone_verified_dt: Mapped[datetime | None]
     #: Lower-cased; letters, digits, dot, dash and underscore.
     username: Mapped[str | None] = mapped_column(String(40), unique=True)
     company: Mapped[str | None] = mapped_column(String(200))
@@ -115,6 +117,10 @@ class User(db.Model):
     @property
     def is_email_verified(self) -> bool:
         return self.email_verified_dt is not None
+
+    @property
+    def is_phone_verified(self) -> bool:
+        return self.phone is not None and self.phone_verified_dt is not None
 
     @property
     def has_totp(self) -> bool:
@@ -190,6 +196,33 @@ class RecoveryCode(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
+    used_dt: Mapped[datetime | None]
+
+
+class PhoneCodePurpose(enum.StrEnum):
+    VERIFY_PHONE = "verify_phone"
+    RESET_PASSWORD = "reset_password"
+
+
+class PhoneCode(db.Model):
+    """A short numeric code sent by SMS: to prove a (new) number is the member's, or to reset a password.
+
+    Only a keyed hash of the code is stored; it is short-lived, single use, and spent after a few wrong tries.
+    """
+
+    __tablename__ = "phone_code"
+    __table_args__ = (CheckConstraint("purpose IN ('verify_phone', 'reset_password')", name="known_purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    #: The number the code was sent to (E.164): for a change, the new number, set on the account once proven.
+    phone: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_dt: Mapped[datetime]
+    wrong_attempts: Mapped[int] = mapped_column(default=0)
+    #: Set when the code was used, replaced by a newer one, or spent by too many wrong tries.
     used_dt: Mapped[datetime | None]
 
 

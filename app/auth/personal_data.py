@@ -1,10 +1,13 @@
-"""Personal data that accounts store: identity and contact details, roles, sessions, two-step codes."""
+"""Personal data that accounts store: identity and contact details, roles, sessions, two-step codes,
+codes sent by SMS."""
+
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 
-from app.auth.models import RecoveryCode, UserSession
+from app.auth.models import PhoneCode, RecoveryCode, UserSession
 from app.core.registry import LegalBasis, PersonalDataEntry, register
 from app.extensions import db
 
@@ -20,6 +23,7 @@ def export_account(user) -> dict:
         "email": user.email,
         "email_verified": _iso(user.email_verified_dt),
         "phone": user.phone,
+        "phone_verified": _iso(user.phone_verified_dt),
         "username": user.username,
         "company": user.company,
         "language": user.locale,
@@ -54,6 +58,7 @@ register(
                 "email": _l("E-mail address"),
                 "email_verified": _l("E-mail address verified"),
                 "phone": _l("Mobile phone"),
+                "phone_verified": _l("Mobile phone verified"),
                 "username": _l("Username"),
                 "company": _l("Company or school"),
                 "language": _l("Language"),
@@ -138,5 +143,52 @@ register(
         },
         erase=erase_recovery_codes,
         order=75,
+    )
+)
+
+
+#: Codes by SMS work for minutes; their rows (a keyed hash, the number, dates) go a day after they expire.
+PHONE_CODE_KEPT_AFTER_EXPIRY = timedelta(days=1)
+
+
+def export_phone_codes(user) -> list[dict]:
+    rows = db.session.scalars(select(PhoneCode).where(PhoneCode.user_id == user.id).order_by(PhoneCode.id))
+    return [
+        {
+            "purpose": row.purpose,
+            "sent_to": row.phone,
+            "sent": _iso(row.created_dt),
+            "expires": _iso(row.expires_dt),
+            "used_or_replaced": _iso(row.used_dt),
+            "wrong_attempts": row.wrong_attempts,
+        }
+        for row in rows
+    ]
+
+
+def erase_phone_codes(user) -> int:
+    return db.session.execute(delete(PhoneCode).where(PhoneCode.user_id == user.id)).rowcount
+
+
+def purge_phone_codes(now) -> int:
+    return db.session.execute(
+        delete(PhoneCode).where(PhoneCode.expires_dt < now - PHONE_CODE_KEPT_AFTER_EXPIRY)
+    ).rowcount
+
+
+register(
+    PersonalDataEntry(
+        key="phone_codes",
+        category=_l("Codes sent to your phone by text message (stored as keyed hashes, with the number)"),
+        purpose=_l("Checking that a phone number is yours, and letting you reset your password by phone"),
+        legal_basis=LegalBasis.CONTRACT,
+        retention=_l("They work for a few minutes, once; deleted a day after they expire"),
+        retention_period=PHONE_CODE_KEPT_AFTER_EXPIRY,
+        tables=("phone_code",),
+        export=export_phone_codes,
+        erase=erase_phone_codes,
+        purge=purge_phone_codes,
+        count_query=lambda user: select(func.count(PhoneCode.id)).where(PhoneCode.user_id == user.id),
+        order=76,
     )
 )

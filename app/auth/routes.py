@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from app.auth import bp, services
+from app.auth import bp, services, sms_codes
 from app.auth.forms import (
     AccountForm,
     ChangeEmailForm,
@@ -227,14 +227,21 @@ def logout():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(_limit("PASSWORD_RESET_LIMIT"), methods=["POST"])
+@sms_codes.to_number_in_form
 @form_checks_csrf
 def forgot_password():
-    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    """Ask for a reset link by e-mail or a code by SMS; the answer is the same whether or not the address
+    or number has an account."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.clean, current_language())
+        if form.channel == "phone":
+            services.request_password_reset_by_phone(form.identifier.clean, current_language())
+            db.session.commit()
+            sms_codes.remember_phone_reset(form.identifier.clean)
+            return redirect(url_for("auth.reset_code"))
+        services.request_password_reset(form.identifier.clean, current_language())
         db.session.commit()
-        return render_template("auth/reset_sent.html", email=form.email.clean)
+        return render_template("auth/reset_sent.html", email=form.identifier.clean)
     return render_template("auth/forgot_password.html", form=form)
 
 
@@ -243,13 +250,13 @@ def forgot_password():
 def reset_password(token: str):
     """Choose a new password from a single-use link; every session of the member ends."""
     try:
-        user = services.user_for_reset_token(token)
+        user, channel = services.read_reset_token(token)
     except services.AuthError as error:
         return render_template("auth/link_problem.html", message=error.message, offer_reset=True), 400
     form = NewPasswordForm()
     form.member = user
     if form.validate_on_submit():
-        services.reset_password(user, form.password.data)
+        services.reset_password(user, form.password.data, channel)
         db.session.commit()
         flash(_("Your password is changed. Sign in with the new one."), "success")
         return redirect(url_for("auth.login"))

@@ -6,6 +6,7 @@ whose lazy messages the views show next to the field.
 
 import functools
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,11 +19,22 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
-from app.auth.models import EndReason, RecoveryCode, Role, User, UserRole, UserSession, new_token
+from app.auth.models import (
+    EndReason,
+    PhoneCode,
+    PhoneCodePurpose,
+    RecoveryCode,
+    Role,
+    User,
+    UserRole,
+    UserSession,
+    new_token,
+)
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.core import crypto
 from app.core.audit import EventKind, client_ip, client_user_agent, record_event
 from app.core.mail import absolute_url, queue_email
+from app.core.sms import queue_sms
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -90,6 +102,22 @@ def normalise_username(raw: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def find_user_by_phone(phone: str) -> User | None:
+    """The member with this number (E.164, as normalise_phone gives it)."""
+    return db.session.scalar(select(User).where(User.phone == phone))
+
+
+def display_phone(phone: str | None) -> str:
+    """An E.164 number written for people: +33 6 12 34 56 78."""
+    if not phone:
+        return ""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def find_user_by_identifier(identifier: str) -> User | None:
@@ -390,12 +418,17 @@ def _password_fingerprint(user: User) -> str:
     return crypto.sha256_hex(user.password_hash)[:16]
 
 
+def password_reset_token(user: User, channel: str = "email") -> str:
+    """A single-use reset token; `channel` says what the member proved to own by getting it (e-mail or phone)."""
+    return _serializer("reset-password").dumps({"u": user.public_id, "p": _password_fingerprint(user), "c": channel})
+
+
 def request_password_reset(email: str, locale: str) -> None:
     """Send a reset link if the address has an account; the caller answers the same either way."""
     user = find_user_by_email(email)
     if user is None or user.is_suspended:
         return
-    token = _serializer("reset-password").dumps({"u": user.public_id, "p": _password_fingerprint(user)})
+    token = password_reset_token(user)
     minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60)
     queue_email(
         to=user.email,
@@ -409,19 +442,25 @@ def request_password_reset(email: str, locale: str) -> None:
     )
 
 
-def user_for_reset_token(token: str) -> User:
+def read_reset_token(token: str) -> tuple[User, str]:
+    """The member a reset token is for, and the channel it came by ("email" or "phone")."""
     data = _load_token("reset-password", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
     user = db.session.scalar(select(User).where(User.public_id == data.get("u")))
     if user is None or not hmac.compare_digest(_password_fingerprint(user), data.get("p", "")):
         raise LinkInvalid(_l("This link has already been used or is no longer valid. Ask for a new one below."))
-    return user
+    return user, data.get("c", "email")
 
 
-def reset_password(user: User, new_password: str) -> None:
-    """Set the password from a reset link: every session ends, and the address is proven to be theirs."""
+def user_for_reset_token(token: str) -> User:
+    return read_reset_token(token)[0]
+
+
+def reset_password(user: User, new_password: str, channel: str = "email") -> None:
+    """Set the password from a reset link: every session ends, and the address (or number) that received
+    the link (or code) is proven to be theirs."""
     user.password_hash = hash_password(new_password)
     user.password_changed_dt = utcnow()
-    if user.email_verified_dt is None:
+    if channel == "email" and user.email_verified_dt is None:
         user.email_verified_dt = utcnow()
     end_other_sessions(user, EndReason.PASSWORD_CHANGED)
     record_event(EventKind.PASSWORD_RESET, user_id=user.id)
@@ -446,6 +485,228 @@ def change_email(user: User, new_email: str) -> None:
             user=user,
         )
     send_verification_email(user)
+
+
+# --- phone numbers, usernames and codes sent by SMS ---------------------------------------------------
+
+PHONE_CODE_DIGITS = 6
+
+
+class WrongCode(AuthError):
+    """A code that is wrong, expired, used or spent: one answer for all, and for unknown numbers too.
+
+    The view commits (not rolls back) on it, so that the wrong try is counted."""
+
+    def __init__(self):
+        super().__init__(
+            _l(
+                "This code is not correct or no longer valid (too old, already used, or tried too many times). "
+                "Check the text message, or ask for a new code."
+            ),
+            "code",
+        )
+
+
+def _hash_code(purpose: str, phone: str, code: str) -> str:
+    # Keyed: a million codes are quickly hashed, so a leaked table must not be enough to find one.
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{purpose}:{phone}:{code}".encode(), "sha256").hexdigest()
+
+
+def _code_minutes() -> int:
+    return int(current_app.config["PHONE_CODE_MAX_AGE"].total_seconds() // 60)
+
+
+def _new_phone_code(user: User, purpose: PhoneCodePurpose, phone: str) -> str:
+    """A fresh code for this purpose, replacing the member's earlier ones; returns it in clear, to send."""
+    now = utcnow()
+    db.session.execute(
+        update(PhoneCode)
+        .where(PhoneCode.user_id == user.id, PhoneCode.purpose == purpose.value, PhoneCode.used_dt.is_(None))
+        .values(used_dt=now),
+        execution_options={"synchronize_session": False},
+    )
+    code = f"{secrets.randbelow(10**PHONE_CODE_DIGITS):0{PHONE_CODE_DIGITS}d}"
+    db.session.add(
+        PhoneCode(
+            user_id=user.id,
+            purpose=purpose.value,
+            phone=phone,
+            code_hash=_hash_code(purpose.value, phone, code),
+            created_dt=now,
+            expires_dt=now + current_app.config["PHONE_CODE_MAX_AGE"],
+        )
+    )
+    return code
+
+
+def active_phone_code(user: User, purpose: PhoneCodePurpose) -> PhoneCode | None:
+    """The member's latest code for this purpose that is unused and unexpired."""
+    return db.session.scalar(
+        select(PhoneCode)
+        .where(
+            PhoneCode.user_id == user.id,
+            PhoneCode.purpose == purpose.value,
+            PhoneCode.used_dt.is_(None),
+            PhoneCode.expires_dt > utcnow(),
+        )
+        .order_by(PhoneCode.id.desc())
+        .limit(1)
+    )
+
+
+def _redeem_code(user: User | None, purpose: PhoneCodePurpose, typed: str) -> PhoneCode:
+    """Spend the member's active code if `typed` is it; a wrong try counts, and the last allowed one spends it."""
+    row = active_phone_code(user, purpose) if user is not None else None
+    typed = "".join((typed or "").split())
+    if row is None:
+        raise WrongCode()
+    if typed.isdigit() and hmac.compare_digest(row.code_hash, _hash_code(purpose.value, row.phone, typed)):
+        row.used_dt = utcnow()
+        return row
+    row.wrong_attempts += 1
+    if row.wrong_attempts >= current_app.config["PHONE_CODE_MAX_ATTEMPTS"]:
+        row.used_dt = utcnow()
+    raise WrongCode()
+
+
+def request_password_reset_by_phone(phone: str, locale: str) -> None:
+    """Send a reset code by SMS if the number has an account; the caller answers the same either way."""
+    user = find_user_by_phone(phone)
+    if user is None or user.is_suspended:
+        return
+    code = _new_phone_code(user, PhoneCodePurpose.RESET_PASSWORD, phone)
+    queue_sms(
+        to=phone,
+        text=_l(
+            "%(portal)s: your code to reset your password is %(code)s. It works once, for %(minutes)d minutes. "
+            "Never give it to anyone.",
+            portal=current_app.config["PORTAL_NAME"],
+            code=code,
+            minutes=_code_minutes(),
+        ),
+        locale=user.locale or locale,
+        user_id=user.id,
+    )
+
+
+def redeem_reset_code(phone: str, code: str) -> str:
+    """Exchange a correct reset code for a reset token (the number is then proven to be the member's)."""
+    user = find_user_by_phone(phone)
+    if user is not None and user.is_suspended:
+        user = None
+    _redeem_code(user, PhoneCodePurpose.RESET_PASSWORD, code)
+    if user.phone_verified_dt is None:
+        user.phone_verified_dt = utcnow()
+        record_event(EventKind.PHONE_VERIFIED, user_id=user.id)
+    return password_reset_token(user, channel="phone")
+
+
+def _check_phone_free(user: User, phone: str) -> None:
+    owner = find_user_by_phone(phone)
+    if owner is not None and owner.id != user.id:
+        raise AuthError(_l("This phone number cannot be used. Choose another one."), "phone")
+
+
+def send_phone_verification(user: User, phone: str) -> None:
+    """Send a code to a new number, or to the member's own unverified one; the account's number changes
+    only when the code comes back (confirm_phone), so a typing mistake never locks the member out."""
+    if phone == user.phone and user.is_phone_verified:
+        raise AuthError(_l("This is already your verified number."), "phone")
+    _check_phone_free(user, phone)
+    code = _new_phone_code(user, PhoneCodePurpose.VERIFY_PHONE, phone)
+    queue_sms(
+        to=phone,
+        text=_l(
+            "%(portal)s: your code to confirm this phone number is %(code)s. It works for %(minutes)d minutes.",
+            portal=current_app.config["PORTAL_NAME"],
+            code=code,
+            minutes=_code_minutes(),
+        ),
+        locale=user.locale,
+        user_id=user.id,
+    )
+
+
+def pending_phone(user: User) -> str | None:
+    """The number waiting for its code, if any."""
+    row = active_phone_code(user, PhoneCodePurpose.VERIFY_PHONE)
+    return row.phone if row else None
+
+
+def confirm_phone(user: User, code: str) -> None:
+    """Set the number the code was sent to on the account, verified; the old number is told."""
+    row = _redeem_code(user, PhoneCodePurpose.VERIFY_PHONE, code)
+    _check_phone_free(user, row.phone)
+    old_phone = user.phone
+    user.phone = row.phone
+    user.phone_verified_dt = utcnow()
+    if old_phone == row.phone:
+        record_event(EventKind.PHONE_VERIFIED, user_id=user.id)
+        return
+    record_event(EventKind.PHONE_CHANGED, user_id=user.id)
+    # Codes sent to the old number for a reset no longer reach the account.
+    _spend_codes(user, PhoneCodePurpose.RESET_PASSWORD)
+    if old_phone:
+        queue_sms(
+            to=old_phone,
+            text=_l(
+                "%(portal)s: this number was removed from your account and replaced by another one. "
+                "If it was not you, reset your password at once.",
+                portal=current_app.config["PORTAL_NAME"],
+            ),
+            locale=user.locale,
+            user_id=user.id,
+        )
+    _queue_security_notice(user, _l("Your mobile phone number was changed"), "phone_changed")
+
+
+def _spend_codes(user: User, purpose: PhoneCodePurpose) -> None:
+    db.session.execute(
+        update(PhoneCode)
+        .where(PhoneCode.user_id == user.id, PhoneCode.purpose == purpose.value, PhoneCode.used_dt.is_(None))
+        .values(used_dt=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def remove_phone(user: User) -> None:
+    """Take the number off the account; refused when it is the member's last verified way to sign in and recover."""
+    if user.phone is None:
+        return
+    if not (user.email and user.is_email_verified):
+        raise AuthError(
+            _l(
+                "Keep this number until your account has a verified e-mail address: you need one verified "
+                "e-mail address or phone number to sign in and to recover your account."
+            )
+        )
+    old_phone = user.phone
+    user.phone = None
+    user.phone_verified_dt = None
+    _spend_codes(user, PhoneCodePurpose.RESET_PASSWORD)
+    record_event(EventKind.PHONE_REMOVED, user_id=user.id)
+    queue_sms(
+        to=old_phone,
+        text=_l(
+            "%(portal)s: this number was removed from your account. If it was not you, reset your password at once.",
+            portal=current_app.config["PORTAL_NAME"],
+        ),
+        locale=user.locale,
+        user_id=user.id,
+    )
+    _queue_security_notice(user, _l("Your mobile phone number was removed"), "phone_changed")
+
+
+def change_username(user: User, username: str | None) -> bool:
+    """Set, change or remove (None) the username; returns whether it changed."""
+    if username == user.username:
+        return False
+    if username and db.session.scalar(select(User.id).where(User.username == username, User.id != user.id)):
+        raise AuthError(_l("This username is taken. Choose another one."), "username")
+    user.username = username
+    record_event(EventKind.USERNAME_CHANGED, user_id=user.id, removed=username is None or None)
+    return True
 
 
 def _queue_security_notice(user: User, subject, template: str) -> None:

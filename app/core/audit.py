@@ -26,6 +26,10 @@ class EventKind(enum.StrEnum):
     REGISTERED = "registered"
     EMAIL_VERIFIED = "email_verified"
     EMAIL_CHANGED = "email_changed"
+    PHONE_VERIFIED = "phone_verified"
+    PHONE_CHANGED = "phone_changed"
+    PHONE_REMOVED = "phone_removed"
+    USERNAME_CHANGED = "username_changed"
     PASSWORD_CHANGED = "password_changed"
     PASSWORD_RESET = "password_reset"
     TOTP_ENABLED = "totp_enabled"
@@ -56,6 +60,10 @@ EVENT_TITLES = {
     EventKind.REGISTERED: _l("Account created"),
     EventKind.EMAIL_VERIFIED: _l("E-mail address verified"),
     EventKind.EMAIL_CHANGED: _l("E-mail address changed"),
+    EventKind.PHONE_VERIFIED: _l("Mobile phone number verified"),
+    EventKind.PHONE_CHANGED: _l("Mobile phone number changed"),
+    EventKind.PHONE_REMOVED: _l("Mobile phone number removed"),
+    EventKind.USERNAME_CHANGED: _l("Username changed"),
     EventKind.PASSWORD_CHANGED: _l("Password changed"),
     EventKind.PASSWORD_RESET: _l("Password reset"),
     EventKind.TOTP_ENABLED: _l("Two-step verification turned on"),

@@ -12,6 +12,7 @@ from app.core.access_log import AccessedData, AccessLogEntry, AccessReason
 from app.core.audit import LOGIN_KINDS, AuditEvent
 from app.core.mail import OutboxMessage, OutboxStatus
 from app.core.registry import LegalBasis, PersonalDataEntry, register
+from app.core.sms import FINISHED_STATUSES, SmsMessage
 from app.extensions import db
 
 
@@ -245,5 +246,55 @@ register(
         erase=erase_access_log,
         count_query=lambda user: select(func.count(AccessLogEntry.id)).where(AccessLogEntry.owner_id == user.id),
         order=85,
+    )
+)
+
+
+def export_text_messages(user) -> list[dict]:
+    rows = db.session.scalars(
+        select(SmsMessage).where(SmsMessage.user_id == user.id).order_by(SmsMessage.created_dt, SmsMessage.id)
+    )
+    return [
+        {
+            "created": _iso(row.created_dt),
+            "to": row.to_number,
+            "status": row.status,
+            "sent": _iso(row.sent_dt),
+            "text": row.body,
+        }
+        for row in rows
+    ]
+
+
+def erase_text_messages(user) -> int:
+    return db.session.execute(delete(SmsMessage).where(SmsMessage.user_id == user.id)).rowcount
+
+
+def purge_text_messages(now) -> int:
+    """Records of text messages older than SMS_RECORD_RETENTION. Their texts went at delivery (core.sms);
+    any text still kept on a message that is no longer waiting goes too."""
+    db.session.execute(
+        update(SmsMessage)
+        .where(SmsMessage.status.in_(FINISHED_STATUSES), SmsMessage.body.is_not(None))
+        .values(body=None)
+    )
+    limit = now - current_app.config["SMS_RECORD_RETENTION"]
+    return db.session.execute(delete(SmsMessage).where(SmsMessage.created_dt < limit)).rowcount
+
+
+register(
+    PersonalDataEntry(
+        key="text_messages",
+        category=_l("Text messages we sent you (number, date, delivery; the text is deleted once delivered)"),
+        purpose=_l("Sending you codes to verify your phone number or reset your password, and security notices"),
+        legal_basis=LegalBasis.CONTRACT,
+        recipients=(_l("Our text message delivery provider"),),
+        retention=_l("The text until it is delivered; the record of the message 3 months"),
+        tables=("sms_message",),
+        export=export_text_messages,
+        erase=erase_text_messages,
+        purge=purge_text_messages,
+        count_query=lambda user: select(func.count(SmsMessage.id)).where(SmsMessage.user_id == user.id),
+        order=91,
     )
 )

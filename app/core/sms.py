@@ -34,6 +34,8 @@ logger = logging.getLogger("caseinjob.sms")
 #: A message still "sending" after this long belonged to a sender that died; it is tried again.
 STALE_CLAIM = timedelta(minutes=10)
 WEBHOOK_TIMEOUT_SECONDS = 10
+#: Messages no longer waiting for delivery: their text is gone.
+FINISHED_STATUSES = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value)
 
 
 class SmsMessage(db.Model):

@@ -18,7 +18,7 @@ def password_hash(app, email):
 
 def ask_reset(client, email, lang="en"):
     page = client.get(f"/{lang}/password/forgot")
-    return client.post(f"/{lang}/password/forgot", data={"email": email, "csrf_token": csrf_from(page.text)})
+    return client.post(f"/{lang}/password/forgot", data={"identifier": email, "csrf_token": csrf_from(page.text)})
 
 
 def test_reset_answer_is_the_same_for_known_and_unknown_addresses(app, client, make_user):
