@@ -24,6 +24,7 @@ from flask_babel import force_locale
 from sqlalchemy import JSON, ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core import secure_delete
 from app.core.observability import register_gauge
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -166,6 +167,7 @@ class DeliveryReport:
 def deliver_pending(limit: int = 100) -> DeliveryReport:
     """Send what is due in the outbox; each message is claimed first, so two senders never both send it."""
     report = DeliveryReport()
+    erased = False
     now = utcnow()
     _release_stale_claims(now)
     for message_id in _claim_due(now, limit):
@@ -181,7 +183,10 @@ def deliver_pending(limit: int = 100) -> DeliveryReport:
             report.sent += 1
             if row.erase_after_sending:
                 db.session.delete(row)
+                erased = True
         db.session.commit()
+    if erased:
+        secure_delete.wipe_freed_pages()
     return report
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.auth.models import EndReason, User
 from app.auth.services import end_other_sessions
-from app.core import registry
+from app.core import registry, secure_delete
 from app.core.mail import absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -140,21 +140,8 @@ def _tell_member(address: str | None, locale: str, job: ErasureJob, held_for: Us
 
 
 def wipe_freed_pages() -> None:
-    """SQLite: after an erasure is committed, copy the write-ahead log into the database and truncate it, so
-    that erased rows survive neither in the -wal file (secure_delete zeroes them in the database's pages)."""
-    engine = db.engine
-    if engine.dialect.name != "sqlite":
-        return
-    # A raw connection in autocommit: a checkpoint cannot run inside the transaction a POST request begins.
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        cursor.close()
-    finally:
-        connection.close()
-    if busy and busy[0]:
-        logger.warning("erasure: the write-ahead log could not be truncated yet (a reader was busy)")
+    """After an erasure is committed: no copy of the erased rows may stay in SQLite's write-ahead log."""
+    secure_delete.wipe_freed_pages()
 
 
 def _run_step(job: ErasureJob, key: str, action, previous: dict | None) -> dict:
