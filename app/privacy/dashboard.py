@@ -175,7 +175,6 @@ def dashboard():
 
 @bp.route("/privacy/consents", methods=["POST"])
 @login_required
-@form_checks_csrf
 def update_consents():
     """Grant or withdraw consents; each change is recorded and takes effect at once."""
     form = ConsentForm()

@@ -147,7 +147,6 @@ def _invite_and_report(public_id: str, form, choose) -> object:
 
 @bp.route("/requests/<public_id>/invite", methods=["POST"])
 @role_required(Role.CANDIDATE)
-@form_checks_csrf
 def invite(public_id: str):
     """Invite the interviewers the candidate ticked (only among those proposed)."""
     chosen = set(request.form.getlist("interviewer"))
@@ -161,7 +160,6 @@ def invite(public_id: str):
 
 @bp.route("/requests/<public_id>/invite-best", methods=["POST"])
 @role_required(Role.CANDIDATE)
-@form_checks_csrf
 def invite_best(public_id: str):
     """Let the portal invite the three best matches."""
     return _invite_and_report(public_id, InviteBestForm(), services.invite_best)
@@ -169,7 +167,6 @@ def invite_best(public_id: str):
 
 @bp.route("/requests/<public_id>/cancel", methods=["POST"])
 @role_required(Role.CANDIDATE)
-@form_checks_csrf
 def cancel_request(public_id: str):
     simulation_request = _own_request_or_404(public_id)
     form = CancelRequestForm()
@@ -278,7 +275,6 @@ def accept(public_id: str):
 
 @bp.route("/invitations/<public_id>/decline", methods=["POST"])
 @role_required(Role.INTERVIEWER)
-@form_checks_csrf
 def decline(public_id: str):
     invitation = _own_invitation_or_404(public_id)
     form = DeclineForm()
@@ -377,7 +373,6 @@ def reschedule(public_id: str):
 
 @bp.route("/sessions/<public_id>/no-show", methods=["POST"])
 @login_required
-@form_checks_csrf
 def report_no_show(public_id: str):
     return _session_action(
         public_id,
