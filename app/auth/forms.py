@@ -163,7 +163,7 @@ class ChangePhoneForm(FlaskForm):
     phone = TelField(
         _l("New mobile phone number"),
         validators=[required(), at_most(30)],
-        description=_l("Without a country code, the number is read as French: 06 12 34 56 78 or +44 7700 900123."),
+        description=_l("Without a country code, the number is read as French: 06 12 34 56 78 or +44 7911 123456."),
     )
     current_password = PasswordField(_l("Current password"), validators=[required(), Length(max=MAX_LENGTH)])
     submit = SubmitField(_l("Send me a code"))
