@@ -21,7 +21,8 @@ from app.privacy.services import PrivacyError
 
 #: The hold's own record: kept while a hold is active, whatever its scope.
 HOLDS_ENTRY = "legal_holds"
-#: The account row always stays while something is held: the held data refers to it.
+#: The account row always stays while something is held (the held data refers to it), reduced to the name
+#: and e-mail address unless this entry itself is held.
 ACCOUNT_ENTRY = "account"
 
 
@@ -45,7 +46,7 @@ def held_keys(user: User) -> set[str]:
     holds = active_holds(user)
     if not holds:
         return set()
-    return {key for hold in holds for key in hold.scope} | {HOLDS_ENTRY, ACCOUNT_ENTRY}
+    return {key for hold in holds for key in hold.scope} | {HOLDS_ENTRY}
 
 
 def scope_categories(hold: LegalHold) -> list[str]:

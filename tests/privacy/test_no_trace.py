@@ -3,12 +3,11 @@ through the real page and job, and then no table, no file under the instance and
 SQLite) no byte of the database file or its write-ahead log holds any of them."""
 
 import io
-import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import JSON, LargeBinary, String, Text, select, text
+from sqlalchemy import JSON, LargeBinary, String, Text, select
 
 from app.assessments.models import Attempt
 from app.auth.models import Role, User
@@ -19,7 +18,6 @@ from app.privacy.models import ErasureJob
 from app.simulations.models import InterviewSession
 from tests.conftest import PASSWORD, AuthActions, csrf_from, outbox, shown
 from tests.profiles import files
-from tests.simulations.conftest import REQUEST_FORM
 from tests.sponsors.conftest import add_admin, make_organisation, token_in
 
 #: What she types, each value unique in the whole database. Lower-case ASCII, so that the raw bytes of the
@@ -395,3 +393,81 @@ def test_nothing_she_typed_or_was_said_about_her_survives_her_erasure(app, make_
     # SQLite: neither the database's free pages nor its write-ahead log keep the erased bytes.
     for path in sqlite_files(app):
         assert markers_in_bytes(path.read_bytes()) == set(), path.name
+
+
+# --- retention of e-mails and invitations -------------------------------------------------------------
+
+
+def test_delivered_emails_keep_their_text_30_days_and_those_to_people_without_an_account_go(app, make_user):
+    from app.core.mail import OutboxMessage, OutboxStatus
+    from app.privacy.retention import purge
+
+    member_id = make_user("kept@example.com")
+    now = utcnow()
+    old, recent = now - timedelta(days=31), now - timedelta(days=5)
+    with app.app_context():
+        for to, user_id, created, status in (
+            ("kept@example.com", member_id, old, OutboxStatus.SENT),
+            ("kept@example.com", member_id, recent, OutboxStatus.SENT),
+            ("kept@example.com", member_id, old, OutboxStatus.PENDING),  # not delivered yet: untouched
+            ("never.joined@example.com", None, old, OutboxStatus.SENT),
+            ("not.yet@example.com", None, recent, OutboxStatus.SENT),
+        ):
+            db.session.add(
+                OutboxMessage(
+                    user_id=user_id,
+                    to_address=to,
+                    subject="Hello",
+                    body_text=f"Text for {to}",
+                    body_html=f"<p>Text for {to}</p>",
+                    created_dt=created,
+                    status=status.value,
+                )
+            )
+        db.session.commit()
+        report = purge(now)
+        db.session.commit()
+        assert report.counts["emails"] == 2
+        messages = {
+            (row.to_address, row.created_dt == old, row.status): row
+            for row in db.session.scalars(select(OutboxMessage))
+        }
+    assert ("never.joined@example.com", True, "sent") not in messages
+    assert ("not.yet@example.com", False, "sent") in messages
+    emptied = messages[("kept@example.com", True, "sent")]
+    assert emptied.body_text == "" and emptied.body_html == "" and emptied.subject == "Hello"
+    assert messages[("kept@example.com", False, "sent")].body_text == "Text for kept@example.com"
+    assert messages[("kept@example.com", True, "pending")].body_text == "Text for kept@example.com"
+    with app.app_context():
+        assert purge(now).counts["emails"] == 0  # twice in a row touches nothing
+
+
+def test_test_invitations_to_people_who_never_joined_go_30_days_after_their_due_date(app, make_user):
+    from app.assessments.models import Assignment
+    from app.privacy.retention import purge
+
+    make_user("hr@acme.example", roles=[Role.CLIENT], first_name="Hannah", company="Acme")
+    make_user("registered@example.com", verified=True)
+    client_user = AuthActions(app.test_client())
+    client_user.login("hr@acme.example")
+    with app.app_context():
+        from app.assessments.bank import load_bank
+
+        test_id = next(test.public_id for test in load_bank() if test.slug == "numerical-reasoning")
+        db.session.commit()
+    due = utcnow() + timedelta(days=10)
+    emails = "never.joined@example.com, registered@example.com"
+    expect_redirect(
+        post(
+            client_user.client,
+            "/en/tests/assignments/new",
+            {"test": test_id, "emails": emails, "due_date": due.date().isoformat()},
+        )
+    )
+    with app.app_context():
+        assert purge(due + timedelta(days=20)).counts["assessment_assignments"] == 0
+        db.session.commit()
+        purge(due + timedelta(days=32))
+        db.session.commit()
+        left = set(db.session.scalars(select(Assignment.email)))
+    assert left == {"registered@example.com"}

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from app.core.registry import ErasureAction, LegalBasis, PersonalDataEntry
 from app.privacy import promises
 from tests.conftest import shown
 
@@ -70,28 +69,6 @@ def test_rights_retention_and_contact_appear_in_both_languages(app):
     assert "CNIL" in english["complaint-authority"] and "CNIL" in french["complaint-authority"]
     assert (
         app.config["CONTROLLER_NAME"] in english["controller"] and app.config["CONTROLLER_NAME"] in french["controller"]
-    )
-
-
-@pytest.mark.promise("retention-legal-obligation")
-def test_what_a_legal_obligation_keeps_is_shown_with_the_reason(member, extra_entry):
-    extra_entry(
-        PersonalDataEntry(
-            key="test_invoices",
-            category="Invoices",
-            purpose="Accounting",
-            legal_basis=LegalBasis.LEGAL_OBLIGATION,
-            retention="10 years",
-            erasure=ErasureAction.KEEP,
-            erasure_note="Kept 10 years because the tax code requires it.",
-            export=lambda user: [],
-        )
-    )
-    dashboard = shown(member.get("/en/privacy/dashboard"))
-    assert "Kept 10 years because the tax code requires it." in dashboard
-    erase_page = shown(member.get("/en/privacy/erase"))
-    assert (
-        "What we must keep, and why" in erase_page and "Kept 10 years because the tax code requires it." in erase_page
     )
 
 
