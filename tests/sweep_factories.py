@@ -23,7 +23,9 @@ member who may use the route, then returns a `Built`:
   whoever holds it: reset, verification, invitation and unsubscribe links, the erasure receipt), or
   "public" (names no one's data: a policy version);
 - `pending_two_step`: the owner has given their password but not their code yet (auth.two_step);
-- `query`: a query string the route needs (`?type=single` to add an item).
+- `query`: a query string the route needs (`?type=single` to add an item);
+- `prepare`: what the owner's device must hold first (the number a reset code was sent to);
+  `built.owner_client(app)` signs the owner in and applies it.
 
 `sign_in(app, user_id)` signs a member in through the real pages; members with two-step verification
 (every administrator made here) type their current code, so admin pages open.
@@ -48,12 +50,14 @@ from app.assessments import services as assessment_services
 from app.assessments.bank import import_test
 from app.assessments.models import Test
 from app.auth import services as auth_services
+from app.auth import sms_codes
 from app.auth.models import Role, User, UserSession
 from app.auth.passwords import hash_password
 from app.core import crypto
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy import consents as privacy_consents
+from app.privacy import holds as privacy_holds
 from app.privacy import requests as privacy_requests
 from app.privacy.models import (
     ConsentPurpose,
@@ -113,12 +117,21 @@ class Built:
     access: str = "owner"
     pending_two_step: bool = False
     query: str = ""
+    #: What the owner's device must hold first, e.g. `lambda client: ...` filling its session.
+    prepare: Callable | None = None
     endpoint: str = ""
 
     def url(self, app: Flask, method: str = "GET") -> str:
         with app.test_request_context():
             path = url_for(self.endpoint, _method=method, **self.values)
         return f"{path}?{self.query}" if self.query else path
+
+    def owner_client(self, app: Flask):
+        """A test client of the owner (a visitor's for None), in the state the route expects."""
+        client = sign_in(app, self.owner_id, pending_two_step=self.pending_two_step)
+        if self.prepare is not None:
+            self.prepare(client)
+        return client
 
 
 class Maker:
@@ -661,7 +674,7 @@ FACTORIES: dict[str, Factory] = {
     # accounts
     "auth.register": visitor(),
     "auth.login": visitor(),
-    "auth.forgot_password": visitor(form={"email": "someone@example.com"}),
+    "auth.forgot_password": visitor(form={"identifier": "someone@example.com"}),
     "auth.reset_password": _reset_link,
     "auth.verify_email": _verification_link,
     "auth.two_step": _pending_two_step,
@@ -783,6 +796,57 @@ def _with_photo(m: Maker) -> User:
     owner = m.member(CANDIDATE)
     m.photo(owner)
     return owner
+
+
+def _phone() -> str:
+    return f"+3367{next(_numbers):07d}"
+
+
+def _pending_phone(m: Maker) -> Built:
+    owner = m.member(CANDIDATE)
+    auth_services.send_phone_verification(owner, _phone())
+    return Built({}, owner.id, (CANDIDATE,), form={"code": "123456"})
+
+
+def _reset_code_sent(m: Maker) -> Built:
+    """A visitor whose device asked for a reset code by SMS for a member's number."""
+    phone = _phone()
+    m.member(CANDIDATE, phone=phone, phone_verified_dt=utcnow())
+
+    def remember_number(client) -> None:
+        with client.session_transaction() as session:
+            session[sms_codes.PHONE_RESET_KEY] = {"phone": phone, "at": utcnow().timestamp()}
+
+    return Built({}, None, form={"code": "123456"}, access="public", prepare=remember_number)
+
+
+def _legal_hold(m: Maker, owner: User):
+    scope = [entry.key for entry in privacy_holds.holdable_entries()][:1]
+    return privacy_holds.place_hold(
+        owner, reason="Litigation", scope=scope, until=utcnow().date() + timedelta(days=30), admin=m.member(ADMIN)
+    )
+
+
+FACTORIES.update(
+    {
+        "auth.change_phone": signed_in(CANDIDATE, form={"phone": "+33612345679", "current_password": PASSWORD}),
+        "auth.send_phone_code": lambda m: Built({}, m.member(phone=_phone()).id, (CANDIDATE,)),
+        "auth.confirm_phone": _pending_phone,
+        "auth.remove_phone": lambda m: Built(
+            {}, m.member(phone=_phone()).id, (CANDIDATE,), form={"remove-current_password": PASSWORD}
+        ),
+        "auth.change_username": signed_in(CANDIDATE, form={"username": "sam_sweep", "current_password": PASSWORD}),
+        "auth.reset_code": _reset_code_sent,
+        "privacy.admin_holds": signed_in(ADMIN, form={"reason": "Litigation"}),
+        "privacy.lift_hold": _admin_on_row(_legal_hold),
+        "sponsors.refuse_correction": lambda m: _with_form(_correction(m), {"reason": "The school's records say M1."}),
+    }
+)
+
+
+def _with_form(built: Built, form: dict) -> Built:
+    built.form = form
+    return built
 
 
 # --- what the sweeps call ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from flask.testing import FlaskClient
 
 from app.core.errors import CSRF_TEXT
 from tests.conftest import shown
-from tests.sweep_factories import STATE_CHANGING, MissingFactory, build, changes, sign_in, snapshot, swept_rules
+from tests.sweep_factories import STATE_CHANGING, MissingFactory, build, changes, snapshot, swept_rules
 
 #: The 400 page of a view whose token the portal checks before the view runs (app/core/security.py).
 REFUSAL_PAGE = str(CSRF_TEXT)
@@ -43,7 +43,7 @@ def test_every_state_changing_route_refuses_a_missing_csrf_token(app):
         except MissingFactory as error:
             problems.append(str(error))
             continue
-        client = sign_in(app, built.owner_id, pending_two_step=built.pending_two_step)
+        client = built.owner_client(app)
         for method in sorted(set(rule.methods) & STATE_CHANGING):
             before = snapshot(app)
             response = client.open(built.url(app, method), method=method, data=built.form)

@@ -1,0 +1,72 @@
+"""Object checks on every id: each route of app.url_map whose URL names an object (built for real by
+tests/sweep_factories.py) opens for its owner, and answers 403 or 404 to every role that does not own it,
+GET and POST (the POST with a valid CSRF token and a body the owner could send), changing nothing."""
+
+from app.auth.models import Role
+from tests.conftest import csrf_from
+from tests.sweep_factories import (
+    STATE_CHANGING,
+    MissingFactory,
+    build,
+    changes,
+    make_member,
+    sign_in,
+    snapshot,
+    swept_rules,
+)
+
+#: Arguments that choose among a few fixed words, not an object (which kind of entry, which way to move).
+NOT_OBJECT_ARGUMENTS = {"lang_code", "kind", "direction", "role"}
+#: Who tries another's object: one member of each role but the operators (admins may open admin pages).
+INTRUDER_ROLES = (Role.CANDIDATE, Role.INTERVIEWER, Role.SPONSOR_ADMIN, Role.CLIENT, Role.TEST_AUTHOR)
+REFUSED = {403, 404}
+
+
+def object_rules(app) -> list:
+    rules = [rule for rule in swept_rules(app) if rule.arguments - NOT_OBJECT_ARGUMENTS]
+    return sorted(rules, key=lambda rule: rule.endpoint)
+
+
+class Intruder:
+    """A signed-in member, and a CSRF token of their own session so that their POST reaches the view."""
+
+    def __init__(self, app, label: str, roles: tuple):
+        self.label = label
+        self.roles = set(roles)
+        self.client = sign_in(app, make_member(app, *roles))
+        self.token = csrf_from(self.client.get("/en/account").text)
+
+
+def test_every_object_route_refuses_members_who_do_not_own_it(app):
+    intruders = [Intruder(app, role.value, (role,)) for role in INTRUDER_ROLES]
+    problems, checked, by_link = [], [], []
+    for rule in object_rules(app):
+        try:
+            built = build(app, rule.endpoint)
+        except MissingFactory as error:
+            problems.append(str(error))
+            continue
+        if built.access != "owner":
+            by_link.append(rule.endpoint)  # the URL's secret authorises whoever holds it; nothing personal else
+            continue
+        if "GET" in rule.methods:
+            status = sign_in(app, built.owner_id).get(built.url(app)).status_code
+            if status not in {200, 302}:
+                problems.append(f"GET {rule.endpoint}: its owner got {status}, so the URL is wrong")
+        same_role = Intruder(app, f"another {'+'.join(sorted(built.owner_roles))}", built.owner_roles)
+        for intruder in [*intruders, same_role]:
+            if intruder.roles & built.open_to:
+                continue  # every member of this role may use it (a published test, an admin page)
+            for method in sorted(set(rule.methods) & ({"GET"} | STATE_CHANGING)):
+                before = snapshot(app)
+                data = {**built.form, "csrf_token": intruder.token} if method != "GET" else None
+                response = intruder.client.open(built.url(app, method), method=method, data=data)
+                changed = changes(before, snapshot(app))
+                if response.status_code not in REFUSED:
+                    problems.append(f"{method} {rule.endpoint} by {intruder.label}: {response.status_code}")
+                if changed:
+                    problems.append(f"{method} {rule.endpoint} by {intruder.label} changed {', '.join(changed)}")
+        checked.append(rule.endpoint)
+    assert not problems, "\n".join(problems)
+    assert len(checked) + len(by_link) == len(object_rules(app))
+    print(f"access sweep: {len(checked)} object routes refused to others, {len(by_link)} opened by a link")  # noqa: T201
