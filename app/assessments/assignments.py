@@ -229,6 +229,10 @@ def share_with_client(attempt: Attempt) -> None:
         return
     assignment.status = AssignmentStatus.COMPLETED.value
     assignment.result_shared_dt = utcnow()
+    from app.privacy.disclosure import Recipient, may_disclose
+
+    if not may_disclose(attempt.candidate, Recipient.CLIENT):
+        return  # restricted: the client is not told; it sees the result once the restriction is lifted
     client = assignment.client
     lang = client.locale if client.locale in ("fr", "en") else "fr"
     queue_email(
@@ -257,9 +261,14 @@ def _client_visible(client: User):
 
 
 def _visible_to(client_id, since):
+    """The client's assignments within their two years, without those of candidates whose data it may not read
+    now (restriction, erasure under way: app/privacy/disclosure.py)."""
+    from app.privacy.disclosure import Recipient, disclosed_to
+
     return and_(
         Assignment.client_id == client_id,
         or_(Assignment.result_shared_dt.is_(None), Assignment.result_shared_dt >= since),
+        disclosed_to(Recipient.CLIENT, Assignment.candidate_id),
     )
 
 

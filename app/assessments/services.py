@@ -394,16 +394,9 @@ def in_statistics_attempts():
 
     Percentiles, benchmarks and item statistics are aggregates; the policy lets a member object to them.
     """
-    from app.auth.models import User
-    from app.privacy.consents import not_objecting
-    from app.privacy.models import ObjectionTopic
+    from app.privacy.disclosure import Recipient, disclosed_to
 
-    allowed = (
-        select(User.id)
-        .where(User.id == Attempt.candidate_id, User.is_processing_restricted.is_(False))
-        .where(not_objecting(ObjectionTopic.STATISTICS))
-    )
-    return allowed.exists()
+    return disclosed_to(Recipient.STATISTICS, Attempt.candidate_id)
 
 
 def in_statistics_results():

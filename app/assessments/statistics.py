@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.assessments import scoring
 from app.assessments.models import Answer, Attempt, ItemKind, Result, Test, TestFeedback
@@ -268,8 +268,14 @@ def benchmark_of(test: Test) -> Benchmark:
 
 
 def ratings_of(test: Test) -> RatingSummary:
+    """Ratings and comments: anonymous ones (erased members), and those of members who allow statistics."""
+    allowed = select(Attempt.id).where(Attempt.id == TestFeedback.attempt_id, in_statistics_attempts()).exists()
     return summarise_ratings(
-        db.session.execute(select(TestFeedback.rating, TestFeedback.comment).where(TestFeedback.test_id == test.id))
+        db.session.execute(
+            select(TestFeedback.rating, TestFeedback.comment).where(
+                TestFeedback.test_id == test.id, or_(TestFeedback.attempt_id.is_(None), allowed)
+            )
+        )
     )
 
 

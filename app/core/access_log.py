@@ -4,8 +4,10 @@ The owner sees these entries on the privacy dashboard; features call `record_acc
 """
 
 import enum
+from collections.abc import Callable
 from datetime import datetime
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -65,8 +67,31 @@ class AccessLogEntry(db.Model):
     why: Mapped[str] = mapped_column(String(30))
 
 
+#: Checks that may refuse a view, asked by every record_access: each answers (owner id, reason) -> allowed.
+#: Privacy registers the one that enforces restriction and erasure (core knows no feature).
+DisclosureCheck = Callable[[int, AccessReason], bool]
+_disclosure_checks: list[DisclosureCheck] = []
+
+
+def register_disclosure_check(check: DisclosureCheck) -> DisclosureCheck:
+    if check not in _disclosure_checks:
+        _disclosure_checks.append(check)
+    return check
+
+
+def may_access(owner_id: int, why: AccessReason) -> bool:
+    """Whether someone may see the owner's data for this reason now (every registered check agrees)."""
+    return all(check(owner_id, why) for check in _disclosure_checks)
+
+
 def record_access(*, owner_id: int, viewer, what: AccessedData, why: AccessReason) -> AccessLogEntry:
-    """Note that `viewer` saw `what` of the owner's data, and why (nothing is noted for the owner)."""
+    """Note that `viewer` saw `what` of the owner's data, and why (nothing is noted for the owner).
+
+    Every page that shows another member's data calls this before showing it: a view the owner's choices
+    forbid (restriction, erasure) stops here with a 404, whatever route it came from.
+    """
+    if not may_access(owner_id, why):
+        abort(404)
     entry = AccessLogEntry(
         owner_id=owner_id, viewer_id=viewer.id, viewer_name=viewer.full_name, what=what.value, why=why.value
     )

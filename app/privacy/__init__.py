@@ -41,3 +41,7 @@ def _privacy_banners() -> dict:
 
 
 from app.privacy import admin, dashboard, routes  # noqa: E402,F401  (registers the views on bp)
+from app.privacy.disclosure import register_access_check  # noqa: E402
+
+# Every view of another member's data (core.access_log.record_access) asks the restriction and erasure rules.
+register_access_check()

@@ -2,19 +2,18 @@
 
 The owner always; an administrator; otherwise only someone with a ground that another feature
 declares: an interviewer for a candidate whose request that interviewer accepted (simulations), a
-client for a candidate it assigned a test to (assessments), unless the candidate restricted processing.
+client for a candidate it assigned a test to (assessments), unless the candidate's restriction of processing
+or erasure takes that ground away (app/privacy/disclosure.py decides, through core.access_log.may_access).
 Profiles know no other feature: those features register their grounds here when the app starts.
 """
 
 from collections.abc import Callable
 
-from app.core.access_log import AccessReason
+from app.core.access_log import AccessReason, may_access
 
 #: Each ground answers, for a viewer and a profile owner, the reason the viewer may see the profile.
 Ground = Callable[[object, object], AccessReason | None]
 _grounds: list[Ground] = []
-#: Reasons that a restriction of processing takes away (the member's data is only stored meanwhile).
-_SUSPENDED_BY_RESTRICTION = {AccessReason.CLIENT_ASSIGNMENT, AccessReason.RESULTS_SEARCH}
 
 
 def register_ground(ground: Ground) -> Ground:
@@ -38,7 +37,8 @@ def viewing_reason(viewer, owner) -> AccessReason | None:
         reason = ground(viewer, owner)
         if reason is None:
             continue
-        if reason in _SUSPENDED_BY_RESTRICTION and owner.is_processing_restricted:
+        # The owner's restriction or erasure takes grounds away (privacy's rules, asked through the access log).
+        if not may_access(owner.id, reason):
             continue
         return reason
     return None

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role
 from app.auth.permissions import admin_required, role_required
+from app.core.access_log import AccessReason, may_access
 from app.core.security import form_checks_csrf
 from app.extensions import db, limiter
 from app.profiles import services as profile_services
@@ -192,7 +193,8 @@ def _own_invitation_or_404(public_id: str):
             services.SimulationInvitation.interviewer_id == current_user.id,
         )
     )
-    if invitation is None:
+    # A candidate's restriction (or erasure) pauses her invitations: the interviewer can neither read nor answer them.
+    if invitation is None or not may_access(invitation.request.candidate_id, AccessReason.INTERVIEW_REQUEST):
         abort(404)
     return invitation
 

@@ -372,6 +372,11 @@ def invite(request: SimulationRequest, interviewer_ids: list[int]) -> list[Simul
     """Invite some of the current good matches (never anyone else) and tell them by e-mail."""
     if request.status != RequestStatus.OPEN:
         raise SimulationError(_l("This request is no longer looking for an interviewer."))
+    if request.candidate.is_processing_restricted:
+        # Matching is processing: while restricted, interviewers are neither invited nor shown the request.
+        raise SimulationError(
+            _l("Your data is restricted: lift the restriction on your privacy dashboard to invite interviewers.")
+        )
     result = find_matches(request, fresh=True)
     allowed = {match.user_id: (match, user) for match, user in result.matches}
     chosen = [allowed[user_id] for user_id in interviewer_ids if user_id in allowed]
@@ -420,9 +425,16 @@ def _mail_invitation(invitation: SimulationInvitation, interviewer: User) -> Non
 
 
 def invitations_for(interviewer: User, status: InvitationStatus | None = None) -> list[SimulationInvitation]:
+    """The interviewer's invitations, except those of candidates who restricted processing (matching pauses)."""
+    from app.privacy.disclosure import Recipient, disclosed_to
+
     query = (
         select(SimulationInvitation)
-        .where(SimulationInvitation.interviewer_id == interviewer.id)
+        .join(SimulationRequest, SimulationRequest.id == SimulationInvitation.request_id)
+        .where(
+            SimulationInvitation.interviewer_id == interviewer.id,
+            disclosed_to(Recipient.INTERVIEWER, SimulationRequest.candidate_id),
+        )
         .order_by(SimulationInvitation.created_dt.desc())
     )
     if status:
@@ -752,13 +764,20 @@ def remind_feedback(now: datetime | None = None) -> int:
 # --- statistics for admins ---------------------------------------------------------------------------
 
 
+def _in_statistics():
+    """Sessions of candidates who neither restrict processing nor object to statistics."""
+    from app.privacy.disclosure import Recipient, disclosed_to
+
+    return disclosed_to(Recipient.STATISTICS, InterviewSession.candidate_id)
+
+
 def interview_counts_by_profile() -> list[tuple[str, str, int]]:
     """Completed interviews by interview type and company type (aggregated, no member named)."""
     return list(
         db.session.execute(
             select(SimulationRequest.interview_type, SimulationRequest.company_type, func.count(InterviewSession.id))
             .join(InterviewSession, InterviewSession.request_id == SimulationRequest.id)
-            .where(InterviewSession.status == SessionStatus.COMPLETED.value)
+            .where(InterviewSession.status == SessionStatus.COMPLETED.value, _in_statistics())
             .group_by(SimulationRequest.interview_type, SimulationRequest.company_type)
             .order_by(func.count(InterviewSession.id).desc())
         ).all()
@@ -773,6 +792,7 @@ def interview_counts_by_interviewer() -> list[tuple[str, int, int]]:
         db.session.execute(
             select(User.first_name + " " + User.last_name, completed, no_shows)
             .join(InterviewSession, InterviewSession.interviewer_id == User.id)
+            .where(_in_statistics())
             .group_by(User.id, User.first_name, User.last_name)
             .order_by(completed.desc())
         ).all()

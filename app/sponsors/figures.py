@@ -4,7 +4,8 @@ Other features add their counts with `register_metric`: simulations (requests, c
 assessments (completed tests). A metric's `count(organisation, user_ids)` returns {user_id: count} in one
 query, so the page costs one query per metric whatever the number of cohorts.
 
-Only active members who have not restricted processing are counted. Cohorts of fewer than MIN_GROUP
+Only active members whose data may go into statistics are counted: not those who restrict processing or
+object to statistics (app/privacy/disclosure.py). Cohorts of fewer than MIN_GROUP
 members are pooled; if the pool itself has fewer than MIN_GROUP members, it is hidden and so is the total
 (which would reveal it by subtraction).
 """
@@ -89,12 +90,17 @@ class Figures:
 
 def cohort_figures(organisation: Organisation) -> Figures:
     """Members and activity counts by cohort, with every group of fewer than MIN_GROUP members withheld."""
-    from app.privacy.services import unrestricted
+    from app.privacy.disclosure import Recipient, disclosed_to
 
+    # Figures are statistics: a member who restricts processing or objects to statistics is not counted.
     members = db.session.execute(
         select(Enrolment.user_id, Enrolment.cohort_id)
         .join(User, User.id == Enrolment.user_id)
-        .where(Enrolment.organisation_id == organisation.id, Enrolment.ended_dt.is_(None), unrestricted())
+        .where(
+            Enrolment.organisation_id == organisation.id,
+            Enrolment.ended_dt.is_(None),
+            disclosed_to(Recipient.STATISTICS),
+        )
     ).all()
     cohorts = db.session.execute(
         select(Cohort.id, Cohort.name).where(Cohort.organisation_id == organisation.id).order_by(Cohort.name)

@@ -259,13 +259,17 @@ def seats_used_by_organisation() -> dict[int, int]:
 
 def member_counts_by_cohort(organisation: Organisation) -> dict[int | None, int]:
     """{cohort id: active members the sponsor may see} (restricted members are left out)."""
-    from app.privacy.services import unrestricted
+    from app.privacy.disclosure import Recipient, disclosed_to
 
     return dict(
         db.session.execute(
             select(Enrolment.cohort_id, func.count(Enrolment.id))
             .join(User, User.id == Enrolment.user_id)
-            .where(Enrolment.organisation_id == organisation.id, Enrolment.ended_dt.is_(None), unrestricted())
+            .where(
+                Enrolment.organisation_id == organisation.id,
+                Enrolment.ended_dt.is_(None),
+                disclosed_to(Recipient.SPONSOR),
+            )
             .group_by(Enrolment.cohort_id)
         ).all()
     )
@@ -615,7 +619,9 @@ def own_enrolment(user: User, public_id: str) -> Enrolment | None:
 
 
 def administered_enrolment(user: User, public_id: str) -> Enrolment | None:
-    """An active, unrestricted member of one of the organisations `user` administers."""
+    """An active member of one of the organisations `user` administers, whose data the sponsor may read now."""
+    from app.privacy.disclosure import Recipient, disclosed_to
+
     return db.session.scalar(
         select(Enrolment)
         .join(SponsorAdmin, SponsorAdmin.organisation_id == Enrolment.organisation_id)
@@ -624,7 +630,7 @@ def administered_enrolment(user: User, public_id: str) -> Enrolment | None:
             Enrolment.public_id == public_id,
             SponsorAdmin.user_id == user.id,
             Enrolment.ended_dt.is_(None),
-            User.is_processing_restricted.is_(False),
+            disclosed_to(Recipient.SPONSOR),
         )
     )
 
@@ -640,12 +646,16 @@ def end_enrolment(enrolment: Enrolment, reason: EndReason) -> None:
 
 def members_of(organisation: Organisation, cohort: Cohort | None = None) -> list[Enrolment]:
     """Active members the sponsor may see: a member who restricted processing is left out."""
-    from app.privacy.services import unrestricted
+    from app.privacy.disclosure import Recipient, disclosed_to
 
     query = (
         select(Enrolment)
         .join(User, User.id == Enrolment.user_id)
-        .where(Enrolment.organisation_id == organisation.id, Enrolment.ended_dt.is_(None), unrestricted())
+        .where(
+            Enrolment.organisation_id == organisation.id,
+            Enrolment.ended_dt.is_(None),
+            disclosed_to(Recipient.SPONSOR),
+        )
         .order_by(Enrolment.last_name, Enrolment.first_name, Enrolment.id)
         .options(selectinload(Enrolment.cohort))
     )

@@ -153,7 +153,7 @@ def test_private_sections_stay_hidden_from_interviewers(app, world):
 
 
 @pytest.mark.promise("right-restriction")
-def test_restriction_hides_the_candidate_from_clients_but_not_from_the_accepted_interviewer(app, world):
+def test_restriction_hides_the_profile_from_clients_and_from_the_accepted_interviewer(app, world):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "camille@example.com"))
         user.is_processing_restricted = True
@@ -161,8 +161,10 @@ def test_restriction_hides_the_candidate_from_clients_but_not_from_the_accepted_
     client = signed_in(app, "assigning.client@example.com")
     for url in urls(world["public_id"]):
         assert client.get(url).status_code == 404, url
+    # The interviewer of a scheduled session keeps the session page only (app/privacy/disclosure.py).
     interviewer = signed_in(app, "accepted.interviewer@example.com")
-    assert interviewer.get(f"/en/members/{world['public_id']}/profile").status_code == 200
+    for url in urls(world["public_id"]):
+        assert interviewer.get(url).status_code == 404, url
 
 
 def test_admin_sees_and_is_logged_as_admin(app, world, make_user):
