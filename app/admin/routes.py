@@ -11,6 +11,7 @@ from app.auth import services as auth_services
 from app.auth.models import Role, User
 from app.auth.permissions import admin_required
 from app.core.audit import EventKind
+from app.core.input_guard import page_argument
 from app.core.security import form_checks_csrf
 from app.extensions import db
 
@@ -27,7 +28,7 @@ def _member_or_404(public_id: str) -> User:
 def members():
     """Find a member."""
     form = SearchForm(request.args)
-    page = services.search_members(form.q.data or "", page=request.args.get("page", 1, type=int))
+    page = services.search_members(form.q.data or "", page=page_argument())
     return render_template("admin/members.html", form=form, page=page)
 
 
@@ -134,7 +135,7 @@ def audit_log():
     member = None
     if request.args.get("member"):
         member = db.session.scalar(select(User).where(User.public_id == request.args["member"]))
-    page = services.audit_events(kind=kind, user=member, page=request.args.get("page", 1, type=int))
+    page = services.audit_events(kind=kind, user=member, page=page_argument())
     ids = {event.user_id for event in page.items} | {event.actor_id for event in page.items}
     return render_template(
         "admin/audit.html",

@@ -3,7 +3,6 @@
 A file is validated whole first: a bad file gives every error, each with its item number, and imports nothing.
 """
 
-import json
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +10,7 @@ from sqlalchemy import select
 
 from app.assessments.models import Item, ItemKind, Section, Test, TestKind
 from app.assessments.scoring import ITEM_TYPES
+from app.core.input_guard import JSONRefused, parse_json
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -222,7 +222,9 @@ def export_test(test: Test) -> dict:
 def parse(text: str | bytes):
     """The JSON of an uploaded file, or BankError."""
     try:
-        return json.loads(text)
+        return parse_json(text, max_bytes=None)  # the size is the caller's: files and the shipped bank differ
+    except JSONRefused as error:
+        raise BankError([error.message]) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise BankError(
             [_l("The file is not valid JSON (line %(line)s).", line=getattr(error, "lineno", "?"))]

@@ -31,6 +31,7 @@ from app.auth.models import Role, User
 from app.auth.permissions import role_required
 from app.core.access_log import AccessedData, AccessReason, record_access
 from app.core.i18n import current_language, url_for_each
+from app.core.input_guard import page_argument
 from app.core.security import form_checks_csrf
 from app.core.timeutil import local_to_utc
 from app.extensions import db, limiter
@@ -64,7 +65,7 @@ class Page:
 @role_required(Role.CLIENT)
 def client_assignments():
     """The client's assignments and, for two years after they were made available, their results."""
-    page_number = max(request.args.get("page", 1, type=int), 1)
+    page_number = page_argument()
     test_slug = request.args.get("test") or None
     rows, total = assignments.client_assignments(current_user, test_slug=test_slug, page=page_number)
     tests = assignments.client_tests(current_user)

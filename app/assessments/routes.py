@@ -21,6 +21,7 @@ from app.assessments.services import AssessmentError
 from app.auth.models import Role
 from app.auth.permissions import role_required
 from app.core.i18n import current_language
+from app.core.input_guard import request_json
 from app.core.security import form_checks_csrf
 from app.core.sqlite_writers import locks_late
 from app.core.timeutil import utcnow
@@ -190,7 +191,7 @@ def autosave(public_id: str):
     during which the page could not save, reported with the first request that reaches us again.
     """
     attempt = _own_attempt_or_404(public_id)
-    payload = request.get_json(silent=True)
+    payload = request_json()  # bounded in size, depth, numbers and characters: a clear 400 otherwise
     payload = payload if isinstance(payload, dict) else {}
     # One item by its public id: loading all the test's items with their content cost more than the save.
     item = db.session.scalar(

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, request
 from flask_login import current_user
 
+from app.core import input_guard
 from app.extensions import csrf
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -28,6 +29,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def init_app(app: Flask) -> None:
+    input_guard.init_app(app)  # first: a hostile address is refused before the CSRF check reads the form
     csrf.init_app(app)
     app.before_request(_check_csrf_without_form)
     app.after_request(_set_security_headers)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 CV_MAX_BYTES = 10 * 1024 * 1024
@@ -23,6 +24,17 @@ DOCX_MAX_RATIO = 200  # unpacked size / packed size of any one entry
 DOCX_MAIN = "word/document.xml"
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_CONTENT_TYPE = "application/pdf"
+#: Keys that make a PDF do something on its own: scripts, event actions (/AA), programs launched, files
+#: carried inside it, XFA forms (scripted), rich media.
+PDF_ACTIVE_KEYS = {"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/EF", "/XFA",
+                   "/RichMedia"}  # fmt: skip
+#: Actions (/S) that run a script, start a program, send or load data, or open another file.
+PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/GoToR", "/Rendition",
+                      "/RichMediaExecute", "/Sound", "/Movie"}  # fmt: skip
+#: Objects (/Type or /Subtype) that carry a file or media.
+PDF_ACTIVE_TYPES = {"/EmbeddedFile", "/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound"}
+#: A CV has a few thousand objects; walking more is refused rather than left half-checked.
+PDF_MAX_DICTIONARIES = 200_000
 
 
 class UploadRejected(Exception):
@@ -103,10 +115,53 @@ def _check_pdf(data: bytes) -> None:
             raise UploadRejected(_l("This PDF is protected by a password. Upload a version without one."))
         if len(reader.pages) == 0:
             raise UploadRejected(_l("This PDF has no page."))
+        if _has_active_content(reader):
+            raise UploadRejected(
+                _l(
+                    "This PDF contains active content (scripts, automatic actions, embedded files or XFA forms). "
+                    "Export it again as a plain PDF (print to PDF) and retry."
+                )
+            )
     except UploadRejected:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError):
         raise UploadRejected(_l("This PDF is damaged and cannot be opened. Export it again and retry.")) from None
+
+
+def _has_active_content(reader: PdfReader) -> bool:
+    """Walk every object reachable from the trailer (what a viewer can reach) for something that acts on its own.
+
+    Links to web pages (/URI) and an opening view (a page destination, or a GoTo action) are not active: word
+    processors write them in ordinary CVs. A file too intricate to walk is refused with the same message.
+    """
+    seen: set[tuple[int, int]] = set()
+    stack = [reader.trailer]
+    walked = 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if (node.idnum, node.generation) in seen:
+                continue
+            seen.add((node.idnum, node.generation))
+            node = node.get_object()
+        if isinstance(node, ArrayObject):
+            stack.extend(node)
+        elif isinstance(node, DictionaryObject):  # stream dictionaries too; their data is not decoded
+            walked += 1
+            if walked > PDF_MAX_DICTIONARIES or _is_active(node):
+                return True
+            stack.extend(node.values())
+    return False
+
+
+def _is_active(node: DictionaryObject) -> bool:
+    if PDF_ACTIVE_KEYS.intersection(node.keys()):
+        return True
+    if node.get("/S") in PDF_ACTIVE_ACTIONS or PDF_ACTIVE_TYPES.intersection({node.get("/Type"), node.get("/Subtype")}):
+        return True
+    opening = node.get("/OpenAction")
+    opening = opening.get_object() if isinstance(opening, IndirectObject) else opening
+    return isinstance(opening, DictionaryObject) and opening.get("/S") != "/GoTo"
 
 
 def _check_docx(data: bytes) -> None:

@@ -6,6 +6,7 @@ and for a school `grade` (grade or year of study), for an employer `level` (leve
 
 The file must be UTF-8 (with or without BOM), separated by commas or semicolons. Cells that a spreadsheet
 would run as a formula (starting with = + - @, a tab or a carriage return) are refused.
+So are cells holding control characters, direction overrides or non-characters (core.input_guard).
 """
 
 import csv
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from app.auth.services import AuthError, normalise_email
+from app.core.input_guard import text_problem
 from app.sponsors import services
 from app.sponsors.models import Organisation
 
@@ -22,6 +24,8 @@ from app.sponsors.models import Organisation
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Cells that may hold line breaks and tabs (a textarea in the member form); the other cells hold one line.
+MULTILINE_COLUMNS = {"recommendation"}
 LIMITS = {"first_name": 100, "last_name": 100, "cohort": 100, "grade": 100, "level": 100, "recommendation": 2000}
 
 #: Accepted header names (lower-cased, spaces and dashes as underscores) for each column.
@@ -212,6 +216,16 @@ def _check_rows(organisation: Organisation, rows, result: ImportCheck) -> None:
                     str(
                         _l(
                             "The cell “%(column)s” starts like a spreadsheet formula (= + - @); remove that sign.",
+                            column=column,
+                        )
+                    )
+                )
+            if text_problem(value, multiline=column in MULTILINE_COLUMNS) is not None:
+                reasons.append(
+                    str(
+                        _l(
+                            "The cell “%(column)s” contains characters that are not allowed (control characters, "
+                            "direction overrides or non-characters).",
                             column=column,
                         )
                     )
