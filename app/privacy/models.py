@@ -289,6 +289,10 @@ REQUEST_KIND_LABELS = {
 }
 
 
+#: Requests to correct data: once done, the data is corrected.
+CORRECTION_KINDS = frozenset({RequestKind.RECTIFICATION.value, RequestKind.SPONSOR_DATA_CORRECTION.value})
+
+
 class RequestStatus(enum.StrEnum):
     RECEIVED = "received"
     IN_PROGRESS = "in_progress"
@@ -346,6 +350,8 @@ class PrivacyRequest(db.Model):
 
     @property
     def status_label(self) -> str:
+        if self.status == RequestStatus.DONE and self.kind in CORRECTION_KINDS:
+            return str(_l("Corrected"))  # the member asked for a change: say it was made, not only answered
         return RequestStatus(self.status).label
 
     @property

@@ -1,6 +1,7 @@
 """Privacy requests, questions and complaints to the data-protection contact, answered within one month."""
 
 import calendar
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -14,6 +15,17 @@ from app.privacy.services import PrivacyError
 
 #: The GDPR allows two more months for complex requests, if the member is told why within the first.
 MAX_EXTENSION_MONTHS = 2
+
+#: kind -> what its feature does when we close a request of that kind (a correction a sponsor was asked for
+#: closes on the sponsor's side too). Features register here: privacy knows none of them.
+_closing_hooks: dict[RequestKind, list[Callable[[PrivacyRequest], None]]] = {}
+
+
+def on_closing(kind: RequestKind, hook: Callable[[PrivacyRequest], None]) -> None:
+    """Call `hook(request)` when a request of `kind` becomes answered or refused (after its fields are set)."""
+    hooks = _closing_hooks.setdefault(kind, [])
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 def add_months(day: date, months: int) -> date:
@@ -68,8 +80,12 @@ def handle_request(
     handler,
     extend_months: int = 0,
     extension_reason: str = "",
+    notify: bool = True,
 ) -> None:
-    """An admin moves a request on: status, the answer the member reads, who handled it; maybe an extension."""
+    """An admin moves a request on: status, the answer the member reads, who handled it; maybe an extension.
+
+    :param notify: False when the caller sends the member a message of its own (a sponsor's correction).
+    """
     outcome = (outcome or "").strip()
     if status in (RequestStatus.DONE, RequestStatus.REFUSED) and not outcome:
         raise PrivacyError(_l("Write the answer the member will read."), "outcome")
@@ -90,8 +106,11 @@ def handle_request(
     request.outcome = outcome
     request.handled_by_id = handler.id
     request.handled_dt = utcnow()
+    if was_open and not request.is_open:
+        for hook in _closing_hooks.get(RequestKind(request.kind), ()):
+            hook(request)
     user = request.user
-    if user is not None and user.email and (was_open != request.is_open or extend_months):
+    if notify and user is not None and user.email and (was_open != request.is_open or extend_months):
         queue_email(
             to=user.email,
             template="privacy_request_update",

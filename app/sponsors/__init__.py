@@ -4,4 +4,16 @@ from flask import Blueprint
 
 bp = Blueprint("sponsors", __name__, url_prefix="/<lang:lang_code>/sponsors")
 
+
+def _register_correction_closing() -> None:
+    """When our data-protection contact answers a member's correction request, the organisation's copy closes."""
+    from app.privacy.models import RequestKind
+    from app.privacy.requests import on_closing
+    from app.sponsors.services import close_for_privacy_request
+
+    on_closing(RequestKind.SPONSOR_DATA_CORRECTION, close_for_privacy_request)
+
+
+_register_correction_closing()
+
 from app.sponsors import routes  # noqa: E402,F401  (registers the views on bp)

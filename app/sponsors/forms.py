@@ -124,6 +124,16 @@ class CorrectionForm(FlaskForm):
     submit = SubmitField(_l("Send my request"))
 
 
+class RefuseCorrectionForm(FlaskForm):
+    """Refuse a member's correction request; the reason goes to the member."""
+
+    reason = TextAreaField(
+        _l("Why you do not make this correction (the member will read it)"),
+        validators=[Length(max=2000)],  # an empty reason: the service says why it is needed
+    )
+    submit = SubmitField(_l("Refuse the correction"))
+
+
 class JoinForm(FlaskForm, PasswordRulesMixin):
     """Create an account to accept an invitation; the view sets `email` for the password rules."""
 

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User, new_public_id
@@ -279,6 +279,7 @@ class ImportBatch(db.Model):
 class CorrectionStatus(enum.StrEnum):
     OPEN = "open"
     DONE = "done"
+    REFUSED = "refused"
 
     @property
     def label(self) -> str:
@@ -288,6 +289,7 @@ class CorrectionStatus(enum.StrEnum):
 CORRECTION_STATUS_LABELS = {
     CorrectionStatus.OPEN: _l("Open"),
     CorrectionStatus.DONE: _l("Corrected"),
+    CorrectionStatus.REFUSED: _l("Refused, with reasons"),
 }
 
 
@@ -295,7 +297,7 @@ class CorrectionRequest(db.Model):
     """A member asks the organisation to correct the data it provided; the privacy queue has it too."""
 
     __tablename__ = "sponsor_correction_request"
-    __table_args__ = (CheckConstraint("status IN ('open', 'done')", name="known_status"),)
+    __table_args__ = (CheckConstraint("status IN ('open', 'done', 'refused')", name="known_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
@@ -308,9 +310,17 @@ class CorrectionRequest(db.Model):
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_dt: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    #: What the correction changed, told to the member: [{"field": "grade", "old": "L3", "new": "M1"}].
+    changes: Mapped[list] = mapped_column(JSON, default=list)
+    #: Why the organisation (or our data-protection contact) did not make the correction.
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
 
     enrolment: Mapped[Enrolment] = relationship()
 
     @property
     def status_label(self) -> str:
         return CorrectionStatus(self.status).label
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == CorrectionStatus.OPEN.value

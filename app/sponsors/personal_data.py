@@ -195,6 +195,8 @@ def export_corrections(user) -> list[dict]:
             "message": row.message,
             "status": row.status,
             "corrected": _iso(row.resolved_dt),
+            "changes": row.changes or [],
+            "refusal_reason": row.refusal_reason or None,
         }
         for row in rows
     ]

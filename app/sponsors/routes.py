@@ -29,6 +29,7 @@ from app.sponsors.forms import (
     JoinForm,
     MemberDataForm,
     OrganisationForm,
+    RefuseCorrectionForm,
 )
 from app.sponsors.models import (
     EndReason,
@@ -237,25 +238,41 @@ def edit_member(public_id: str):
     enrolment = _found_or_404(services.administered_enrolment(current_user, public_id))
     organisation = enrolment.organisation
     form = _member_form(enrolment, request.form if request.method == "POST" else None)
+    # Saving answers the member's open correction requests: she is told what changed.
+    open_corrections = services.open_corrections_of(enrolment)
     if request.method == "POST" and form.validate():
-        services.update_member_data(
-            enrolment,
-            services.MemberData(
-                email="",
-                first_name=form.first_name.data,
-                last_name=form.last_name.data,
-                cohort_id=_cohort_id(organisation, form.cohort.data),
-                grade=form.grade.data or "",
-                hierarchy_level=form.hierarchy_level.data or "",
-                recommendation=form.recommendation.data or "",
-            ),
-        )
-        db.session.commit()
-        flash(_("The member's data is corrected."), "success")
-        return redirect(url_for("sponsors.list_members", public_id=organisation.public_id))
+        try:
+            changes = services.update_member_data(
+                enrolment,
+                services.MemberData(
+                    email="",
+                    first_name=form.first_name.data,
+                    last_name=form.last_name.data,
+                    cohort_id=_cohort_id(organisation, form.cohort.data),
+                    grade=form.grade.data or "",
+                    hierarchy_level=form.hierarchy_level.data or "",
+                    recommendation=form.recommendation.data or "",
+                ),
+            )
+            for correction in open_corrections:
+                services.apply_correction(correction, changes, current_user)
+        except services.SponsorError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            if open_corrections:
+                flash(_("The member's data is corrected, and the member is told what changed."), "success")
+                return redirect(url_for("sponsors.list_corrections", public_id=organisation.public_id))
+            flash(_("The member's data is corrected."), "success")
+            return redirect(url_for("sponsors.list_members", public_id=organisation.public_id))
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "sponsors/edit_member.html", form=form, enrolment=enrolment, organisation=organisation
+        "sponsors/edit_member.html",
+        form=form,
+        enrolment=enrolment,
+        organisation=organisation,
+        open_corrections=open_corrections,
     ), status
 
 
@@ -543,29 +560,50 @@ def invite_admin(public_id: str):
 # --- correction requests -----------------------------------------------------------------------------
 
 
-@bp.route("/<public_id>/corrections")
-@role_required(Role.SPONSOR_ADMIN)
-def list_corrections(public_id: str):
-    """Members' requests to correct the data the organisation provided."""
-    organisation = _organisation_or_404(public_id)
-    return render_template(
-        "sponsors/corrections.html",
-        organisation=organisation,
-        corrections=services.corrections_of(organisation),
-        action_form=ActionForm(),
+def _render_corrections(organisation, *, failed=None, status=200):
+    """The requests; `failed`: the (request, refusal form) that came back with an error."""
+    return (
+        render_template(
+            "sponsors/corrections.html",
+            organisation=organisation,
+            corrections=services.corrections_of(organisation),
+            refuse_form=RefuseCorrectionForm(formdata=None),
+            failed=failed,
+            field_label=services.provided_field_label,
+        ),
+        status,
     )
 
 
-@bp.route("/corrections/<public_id>/resolve", methods=["POST"])
+@bp.route("/<public_id>/corrections")
 @role_required(Role.SPONSOR_ADMIN)
-def resolve_correction(public_id: str):
-    """Mark a correction request as done, once the data is corrected."""
+def list_corrections(public_id: str):
+    """Members' requests to correct the data the organisation provided: correct the data, or refuse and say why."""
+    return _render_corrections(_organisation_or_404(public_id))
+
+
+@bp.route("/corrections/<public_id>/refuse", methods=["POST"])
+@role_required(Role.SPONSOR_ADMIN)
+@form_checks_csrf
+def refuse_correction(public_id: str):
+    """Refuse a correction request, with the reason the member reads."""
     correction = _found_or_404(services.administered_correction(current_user, public_id))
-    if ActionForm().validate_on_submit():
-        services.resolve_correction(correction, current_user)
-        db.session.commit()
-        flash(_("The request is marked as corrected."), "success")
-    return redirect(url_for("sponsors.list_corrections", public_id=correction.enrolment.organisation.public_id))
+    organisation = correction.enrolment.organisation
+    form = RefuseCorrectionForm()
+    if form.validate_on_submit():
+        try:
+            services.refuse_correction(correction, form.reason.data, current_user)
+        except services.SponsorError as error:
+            db.session.rollback()
+            if error.field is None:  # already answered (a replayed form): nothing of the form to show again
+                flash(str(error.message), "error")
+                return redirect(url_for("sponsors.list_corrections", public_id=organisation.public_id))
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The request is refused, and the member is told why."), "success")
+            return redirect(url_for("sponsors.list_corrections", public_id=organisation.public_id))
+    return _render_corrections(organisation, failed=(correction.public_id, form), status=400)
 
 
 # --- invitees ----------------------------------------------------------------------------------------

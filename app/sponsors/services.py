@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
@@ -664,17 +666,54 @@ def members_of(organisation: Organisation, cohort: Cohort | None = None) -> list
     return list(db.session.scalars(query))
 
 
-def update_member_data(enrolment: Enrolment, data: MemberData) -> None:
-    """The organisation corrects what it provided."""
+#: The data an organisation provides, by the names the member and the organisation read.
+PROVIDED_FIELD_LABELS = {
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "cohort": _l("Cohort"),
+    "grade": _l("Grade or year of study"),
+    "hierarchy_level": _l("Level of hierarchy"),
+    "recommendation": _l("Recommendation"),
+}
+
+
+def provided_field_label(field: str) -> str:
+    """The name of a provided field in the current language (a field since removed keeps its code)."""
+    return str(PROVIDED_FIELD_LABELS.get(field, field))
+
+
+def _provided_values(enrolment: Enrolment) -> dict[str, str]:
+    cohort = db.session.get(Cohort, enrolment.cohort_id) if enrolment.cohort_id else None
+    return {
+        "first_name": enrolment.first_name,
+        "last_name": enrolment.last_name,
+        "cohort": cohort.name if cohort else "",
+        "grade": enrolment.grade,
+        "hierarchy_level": enrolment.hierarchy_level,
+        "recommendation": enrolment.recommendation,
+    }
+
+
+def update_member_data(enrolment: Enrolment, data: MemberData) -> list[dict]:
+    """The organisation corrects what it provided; returns what changed: [{"field", "old", "new"}]."""
     school = enrolment.organisation.is_school
+    before = _provided_values(enrolment)
     enrolment.first_name = data.first_name.strip()
     enrolment.last_name = data.last_name.strip()
     enrolment.cohort_id = data.cohort_id
     enrolment.grade = data.grade.strip() if school else ""
     enrolment.hierarchy_level = "" if school else data.hierarchy_level.strip()
     enrolment.recommendation = "" if school else data.recommendation.strip()
-    enrolment.updated_dt = utcnow()
+    after = _provided_values(enrolment)
+    changes = [
+        {"field": field, "old": before[field], "new": after[field]}
+        for field in PROVIDED_FIELD_LABELS
+        if before[field] != after[field]
+    ]
+    if changes:
+        enrolment.updated_dt = utcnow()
     db.session.flush()
+    return changes
 
 
 # --- seats pay for work ------------------------------------------------------------------------------
@@ -812,10 +851,125 @@ def administered_correction(user: User, public_id: str) -> CorrectionRequest | N
     )
 
 
-def resolve_correction(correction: CorrectionRequest, actor: User) -> None:
-    correction.status = CorrectionStatus.DONE.value
+def open_corrections_of(enrolment: Enrolment) -> list[CorrectionRequest]:
+    """The member's requests about this enrolment that still wait for an answer, oldest first."""
+    return list(
+        db.session.scalars(
+            select(CorrectionRequest)
+            .where(
+                CorrectionRequest.enrolment_id == enrolment.id,
+                CorrectionRequest.status == CorrectionStatus.OPEN.value,
+            )
+            .order_by(CorrectionRequest.created_dt, CorrectionRequest.id)
+        )
+    )
+
+
+def apply_correction(correction: CorrectionRequest, changes: list[dict], actor: User) -> None:
+    """The organisation corrected the data (`changes`, from update_member_data): the request is done."""
+    if not changes:
+        raise SponsorError(
+            _l(
+                "Nothing changed. Correct the data the member asked about, or refuse the request, "
+                "with your reason, from the correction requests."
+            )
+        )
+    _close_correction(correction, CorrectionStatus.DONE, actor, changes=changes)
+
+
+def refuse_correction(correction: CorrectionRequest, reason: str, actor: User) -> None:
+    """The organisation does not make the correction: the member reads why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise SponsorError(_l("Say why you do not make this correction: the member will read it."), "reason")
+    _close_correction(correction, CorrectionStatus.REFUSED, actor, reason=reason)
+
+
+def _close_correction(
+    correction: CorrectionRequest, status: CorrectionStatus, actor: User, *, changes=(), reason: str = ""
+) -> None:
+    """Close the request here and in the privacy queue, and tell the member, in her language, what was done."""
+    from app.privacy.models import PrivacyRequest, RequestStatus
+    from app.privacy.requests import handle_request
+
+    if not correction.is_open:
+        raise SponsorError(_l("This request is already answered."))
+    correction.status = status.value
+    correction.changes = list(changes)
+    correction.refusal_reason = reason
     correction.resolved_dt = utcnow()
     correction.resolved_by_id = actor.id
+    db.session.flush()
+    user, organisation = correction.enrolment.user, correction.enrolment.organisation
+    privacy_request = (
+        db.session.get(PrivacyRequest, correction.privacy_request_id) if correction.privacy_request_id else None
+    )
+    if privacy_request is not None and privacy_request.is_open:
+        with force_locale(user.locale):  # the answer the member reads on her dashboard
+            outcome = correction_outcome(correction, organisation)
+        privacy_status = RequestStatus.DONE if status == CorrectionStatus.DONE else RequestStatus.REFUSED
+        handle_request(privacy_request, status=privacy_status, outcome=outcome, handler=actor, notify=False)
+    if not user.email:
+        return
+    link = (
+        absolute_url("privacy.show_request", lang_code=user.locale, public_id=privacy_request.public_id)
+        if privacy_request is not None
+        else absolute_url("privacy.dashboard", lang_code=user.locale, _anchor="requests")
+    )
+    queue_email(
+        to=user.email,
+        template="sponsors/email/correction_closed",
+        locale=user.locale,
+        subject=(
+            _l("%(organisation)s corrected your data", organisation=organisation.name)
+            if status == CorrectionStatus.DONE
+            else _l("%(organisation)s did not make the correction you asked for", organisation=organisation.name)
+        ),
+        user_id=user.id,
+        user=user,
+        organisation=organisation,
+        correction=correction,
+        field_label=provided_field_label,
+        link=link,
+    )
+
+
+def correction_outcome(correction: CorrectionRequest, organisation: Organisation) -> str:
+    """What was done, as one text in the current language: each field's old and new value, or the reason."""
+    if correction.status == CorrectionStatus.REFUSED.value:
+        return _(
+            "%(organisation)s did not make the correction, for this reason: %(reason)s",
+            organisation=organisation.name,
+            reason=correction.refusal_reason,
+        )
+    lines = [_("%(organisation)s corrected the data it provided about you:", organisation=organisation.name)]
+    lines += [
+        _(
+            "%(field)s: “%(old)s” → “%(new)s”",
+            field=provided_field_label(change["field"]),
+            old=change["old"] or "—",
+            new=change["new"] or "—",
+        )
+        for change in correction.changes
+    ]
+    return "\n".join(lines)
+
+
+def close_for_privacy_request(privacy_request) -> None:
+    """Our data-protection contact answered or refused the member's request: the organisation's copy closes too."""
+    from app.privacy.models import RequestStatus
+
+    refused = privacy_request.status == RequestStatus.REFUSED.value
+    for correction in db.session.scalars(
+        select(CorrectionRequest).where(
+            CorrectionRequest.privacy_request_id == privacy_request.id,
+            CorrectionRequest.status == CorrectionStatus.OPEN.value,
+        )
+    ):
+        correction.status = (CorrectionStatus.REFUSED if refused else CorrectionStatus.DONE).value
+        correction.refusal_reason = privacy_request.outcome if refused else ""
+        correction.resolved_dt = privacy_request.handled_dt
+        correction.resolved_by_id = privacy_request.handled_by_id
     db.session.flush()
 
 

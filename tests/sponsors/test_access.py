@@ -60,7 +60,7 @@ def test_sponsor_a_never_reads_sponsor_b(app, school, employer, make_user):
         f"/en/sponsors/cohorts/{cohort_id}/delete",
         f"/en/sponsors/{school.public_id}/admins",
         f"/en/sponsors/{school.public_id}/invitations/new",
-        f"/en/sponsors/corrections/{correction_id}/resolve",
+        f"/en/sponsors/corrections/{correction_id}/refuse",
         f"/en/sponsors/mine/{enrolment_id}/leave",
         f"/en/sponsors/mine/{enrolment_id}/correction",
     ]
@@ -175,11 +175,7 @@ def test_member_sees_what_was_provided_and_asks_for_a_correction(app, school, ma
         {"first_name": "Claire", "last_name": "Martin", "cohort": "", "grade": "M1"},
         follow=True,
     )
-    assert response.status_code == 200
-    [correction_id] = _ids(app, CorrectionRequest)
-    post_form(
-        school, f"/en/sponsors/corrections/{correction_id}/resolve", page=f"/en/sponsors/{school.public_id}/corrections"
-    )
+    assert response.status_code == 200  # saving the corrected data answers the request
     with app.app_context():
         assert db.session.scalar(select(CorrectionRequest)).status == "done"
         enrolment = db.session.scalar(select(Enrolment))
