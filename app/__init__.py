@@ -15,7 +15,7 @@ from app.extensions import cache, db, limiter, login_manager, migrate
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then the environment, then `test_config`."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=config_module.instance_path(), instance_relative_config=True)
     app.jinja_env.add_extension("jinja2.ext.do")
     env_name = (test_config or {}).get("APP_ENV") or config_module.environment_name()
     app.config.from_object(config_module.ENVIRONMENTS.get(env_name, config_module.Defaults))

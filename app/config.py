@@ -191,9 +191,11 @@ _STRING_VARIABLES = (
     "MAIL_PASSWORD",
     "MAIL_DEFAULT_SENDER",
     "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_KEY_PREFIX",
     "CACHE_TYPE",
     "CACHE_DIR",
     "CACHE_REDIS_URL",
+    "CACHE_KEY_PREFIX",
     "UPLOAD_DIR",
     "FILE_ENCRYPTION_KEY",
     "STORAGE_BACKEND",
@@ -219,6 +221,12 @@ _INTEGER_VARIABLES = ("MAIL_PORT",)
 def environment_name() -> str:
     """The environment named by APP_ENV; production when unset, so that nothing is lax by accident."""
     return os.environ.get("APP_ENV", PRODUCTION)
+
+
+def instance_path() -> str | None:
+    """INSTANCE_PATH: this node's own folder (config.py, secrets in development, local uploads); None: instance/."""
+    found = os.environ.get("INSTANCE_PATH")
+    return os.path.abspath(found) if found else None
 
 
 def settings_from_environment() -> dict:
