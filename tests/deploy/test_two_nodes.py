@@ -24,7 +24,7 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy import services as privacy_services
 from app.privacy.models import PolicyVersion
-from app.profiles.models import AvailabilitySlot, InterviewerProfile
+from app.profiles.models import InterviewerProfile
 from deploy.two_nodes import TwoNodes
 from tests.conftest import CSRF_PATTERN, PASSWORD
 from tests.live_servers import TcpProxy, fresh_postgres_database
