@@ -436,3 +436,28 @@ def test_typing_codes_is_limited(limited, app, client, make_phone_member):
     ask_reset(client, PHONE_TYPED)
     statuses = [type_code(client, "999999").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+# --- the personal-data registry --------------------------------------------------------------------
+
+
+@pytest.mark.promise("right-access")
+@pytest.mark.promise("right-erasure")
+def test_phone_codes_are_exported_purged_after_expiry_and_erased(app, client, make_phone_member):
+    from app.core import registry
+
+    user_id = make_phone_member()
+    with freeze_time(utcnow() - timedelta(days=3)):
+        ask_reset(client, PHONE_TYPED)
+    ask_reset(app.test_client(), PHONE_TYPED)
+    entry = registry.find("phone_codes")
+    with app.test_request_context("/en/"):
+        user = db.session.get(User, user_id)
+        exported = entry.export(user)
+        assert [row["sent_to"] for row in exported] == [PHONE, PHONE]
+        assert all("code" not in key or key == "code_hash" for row in exported for key in row)
+        assert entry.count(user) == 2
+        assert entry.purge(utcnow()) == 1  # the one that expired more than a day ago
+        assert entry.erase(user) == 1
+        db.session.commit()
+        assert db.session.scalars(select(PhoneCode.id)).all() == []

@@ -95,6 +95,8 @@ PAGES = [
     ("candidate", "erase account", "/{lang}/privacy/erase"),
     ("candidate", "account", "/{lang}/account"),
     ("candidate", "change e-mail", "/{lang}/account/email"),
+    ("candidate", "mobile phone", "/{lang}/account/phone"),
+    ("candidate", "username", "/{lang}/account/username"),
     ("candidate", "change password", "/{lang}/account/password"),
     ("candidate", "devices", "/{lang}/account/sessions"),
     ("candidate", "two-step settings", "/{lang}/account/two-step"),
