@@ -879,10 +879,11 @@ def build(app: Flask, endpoint: str) -> Built:
     return built
 
 
-def make_member(app: Flask, *roles: Role) -> int:
-    """A new verified member with `roles` (administrators with two-step verification); returns their id."""
+def make_member(app: Flask, *roles: Role, two_step: bool | None = None) -> int:
+    """A new verified member with `roles` (administrators with two-step verification unless `two_step` is
+    False); returns their id."""
     with app.app_context():
-        user_id = Maker().member(*roles).id
+        user_id = Maker().member(*roles, two_step=two_step).id
         db.session.commit()
         return user_id
 

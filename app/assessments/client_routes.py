@@ -28,7 +28,7 @@ from app.assessments.models import AssignmentStatus
 from app.assessments.routes import render_instructions
 from app.assessments.services import AssessmentError
 from app.auth.models import Role, User
-from app.auth.permissions import role_required
+from app.auth.permissions import admin_required, role_required
 from app.core.access_log import AccessedData, AccessReason, record_access
 from app.core.i18n import current_language, url_for_each
 from app.core.input_guard import page_argument
@@ -360,7 +360,7 @@ def _factor_choice(factor: float) -> str:
 
 
 @bp.route("/admin/members/<public_id>/accommodation", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@admin_required
 @form_checks_csrf
 def admin_accommodation(public_id: str):
     """An administrator sets a member's extra time (for example from a disability document sent by e-mail)."""

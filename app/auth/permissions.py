@@ -35,13 +35,18 @@ def admin_required(view: Callable) -> Callable:
     @wraps(view)
     @role_required(Role.ADMIN)
     def wrapped(*args, **kwargs):
-        session = current_user.current_session
-        if not current_user.has_totp or session is None or not session.is_mfa_verified:
+        if not has_admin_powers(current_user):
             flash(_("Administrators must use two-step verification. Turn it on to continue."), "warning")
             return redirect(url_for("auth.two_step_settings"))
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def has_admin_powers(user) -> bool:
+    """An administrator whose session passed two-step verification: only then do admin rights apply."""
+    session = user.current_session
+    return user.is_admin and user.has_totp and session is not None and session.is_mfa_verified
 
 
 def refuse(status: int = 403):

@@ -9,6 +9,7 @@ Profiles know no other feature: those features register their grounds here when 
 
 from collections.abc import Callable
 
+from app.auth.permissions import has_admin_powers
 from app.core.access_log import AccessReason, may_access
 
 #: Each ground answers, for a viewer and a profile owner, the reason the viewer may see the profile.
@@ -31,7 +32,7 @@ def viewing_reason(viewer, owner) -> AccessReason | None:
     """Why `viewer` may see the owner's profile, or None when they may not (the owner needs no reason)."""
     if viewer is None or not viewer.is_authenticated or viewer.id == owner.id:
         return None
-    if viewer.is_admin:
+    if has_admin_powers(viewer):  # not before two-step verification, as on every admin page
         return AccessReason.ADMIN_REVIEW
     for ground in _grounds:
         reason = ground(viewer, owner)

@@ -17,7 +17,8 @@ from tests.sweep_factories import (
 
 #: Arguments that choose among a few fixed words, not an object (which kind of entry, which way to move).
 NOT_OBJECT_ARGUMENTS = {"lang_code", "kind", "direction", "role"}
-#: Who tries another's object: one member of each role but the operators (admins may open admin pages).
+#: Who tries another's object: one member of each role but the operators (admins may open admin pages), and
+#: an administrator who has not turned two-step verification on (admin powers need it, SECURITY.md 4).
 INTRUDER_ROLES = (Role.CANDIDATE, Role.INTERVIEWER, Role.SPONSOR_ADMIN, Role.CLIENT, Role.TEST_AUTHOR)
 REFUSED = {403, 404}
 
@@ -30,15 +31,24 @@ def object_rules(app) -> list:
 class Intruder:
     """A signed-in member, and a CSRF token of their own session so that their POST reaches the view."""
 
-    def __init__(self, app, label: str, roles: tuple):
+    def __init__(self, app, label: str, roles: tuple, *, two_step: bool | None = None):
         self.label = label
         self.roles = set(roles)
-        self.client = sign_in(app, make_member(app, *roles))
+        self.client = sign_in(app, make_member(app, *roles, two_step=two_step))
         self.token = csrf_from(self.client.get("/en/account").text)
+        #: An administrator who has not turned two-step verification on is sent to turn it on.
+        self.sent_to_two_step = two_step is False
+
+    def refused(self, response) -> bool:
+        if response.status_code in REFUSED:
+            return True
+        location = response.headers.get("Location", "")
+        return self.sent_to_two_step and response.status_code == 302 and location.endswith("/account/two-step")
 
 
 def test_every_object_route_refuses_members_who_do_not_own_it(app):
     intruders = [Intruder(app, role.value, (role,)) for role in INTRUDER_ROLES]
+    intruders.append(Intruder(app, "admin without two-step verification", (Role.ADMIN,), two_step=False))
     problems, checked, by_link = [], [], []
     for rule in object_rules(app):
         try:
@@ -55,14 +65,14 @@ def test_every_object_route_refuses_members_who_do_not_own_it(app):
                 problems.append(f"GET {rule.endpoint}: its owner got {status}, so the URL is wrong")
         same_role = Intruder(app, f"another {'+'.join(sorted(built.owner_roles))}", built.owner_roles)
         for intruder in [*intruders, same_role]:
-            if intruder.roles & built.open_to:
+            if intruder.roles & built.open_to and not intruder.sent_to_two_step:
                 continue  # every member of this role may use it (a published test, an admin page)
             for method in sorted(set(rule.methods) & ({"GET"} | STATE_CHANGING)):
                 before = snapshot(app)
                 data = {**built.form, "csrf_token": intruder.token} if method != "GET" else None
                 response = intruder.client.open(built.url(app, method), method=method, data=data)
                 changed = changes(before, snapshot(app))
-                if response.status_code not in REFUSED:
+                if not intruder.refused(response):
                     problems.append(f"{method} {rule.endpoint} by {intruder.label}: {response.status_code}")
                 if changed:
                     problems.append(f"{method} {rule.endpoint} by {intruder.label} changed {', '.join(changed)}")
