@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as config_module
 from app.core.sqlite_writers import QueuedWriterConnection, begin_immediate, configure_sqlite_connection
@@ -28,6 +29,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     config_module.ensure_secrets(app.config, app.instance_path)
     _configure_paths(app)
 
+    if app.config["PROXY_HOPS"]:  # the client's address and scheme as the trusted proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)

@@ -69,10 +69,26 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_ENABLED = True
+    #: Behind a proxy (nginx, a load balancer): how many proxies in front of the portal set X-Forwarded-For
+    #: and X-Forwarded-Proto (werkzeug's ProxyFix); 0 believes no such header, as a portal reached directly must.
+    PROXY_HOPS = 0
+    # Sign-in (auth.limits): only failed attempts count. Per address across accounts; per account and address
+    # together, so that a stranger's wrong passwords use up her own budget and not the owner's; per account
+    # whatever the address, a higher ceiling. A device the member signed in on before is held by neither.
     LOGIN_LIMIT_PER_IP = "25 per 5 minutes"
-    LOGIN_LIMIT_PER_ACCOUNT = "6 per minute;20 per hour"
+    LOGIN_LIMIT_PER_ACCOUNT_AND_IP = "6 per minute;20 per hour"
+    LOGIN_LIMIT_PER_ACCOUNT = "60 per hour;200 per day"
+    #: Wrong two-step codes that end a pending sign-in (the member must start over, and is told by e-mail).
+    TWO_STEP_CODES_PER_SIGN_IN = 10
+    TWO_STEP_LIMIT_PER_ACCOUNT = "20 per hour;50 per day"
+    #: How long a device stays known to the sign-in limits after the member last signed in on it.
+    DEVICE_COOKIE_DURATION = timedelta(days=365)
     REGISTRATION_LIMIT = "10 per hour"
-    PASSWORD_RESET_LIMIT = "5 per 15 minutes"
+    #: Reset requests per address, and per target (e-mail address or phone number) whatever the address.
+    PASSWORD_RESET_LIMIT = "20 per 15 minutes"
+    PASSWORD_RESET_LIMIT_PER_TARGET = "3 per 15 minutes;10 per day"
+    #: Per member, like every limit on a signed-in action (core.ratelimit.member_or_address).
+    SIMULATION_REQUEST_LIMIT = "20 per hour"
     #: Building the export reads everything about the member: a costly action (SECURITY.md 13).
     EXPORT_LIMIT = "5 per hour"
     PRIVACY_REQUEST_LIMIT = "10 per hour"
@@ -215,7 +231,7 @@ _STRING_VARIABLES = (
     "SMS_WEBHOOK_TOKEN",
 )
 _BOOLEAN_VARIABLES = ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_BACKGROUND_SENDER", "SMS_CONSOLE")
-_INTEGER_VARIABLES = ("MAIL_PORT",)
+_INTEGER_VARIABLES = ("MAIL_PORT", "PROXY_HOPS")
 
 
 def environment_name() -> str:

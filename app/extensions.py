@@ -3,13 +3,14 @@
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from app.core.ratelimit import member_or_address
 
 
 class Base(DeclarativeBase):
@@ -31,5 +32,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+#: Limits count the signed-in member, else the client's address, unless a limit names its own key.
+limiter = Limiter(key_func=member_or_address)
 cache = Cache()

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from app.auth import bp, services, sms_codes
+from app.auth import bp, limits, services, sms_codes
 from app.auth.forms import (
     AccountForm,
     ChangeEmailForm,
@@ -24,9 +24,10 @@ from app.auth.forms import (
     TwoStepForm,
     clean,
 )
-from app.auth.models import EndReason, User
+from app.auth.models import EndReason, User, new_token
 from app.core.audit import EventKind, record_event
 from app.core.i18n import current_language
+from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf, safe_next
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter, login_manager
@@ -44,12 +45,6 @@ def _limit(name: str):
     return lambda: current_app.config[name]
 
 
-def _account_key() -> str:
-    """Rate-limit key for one account, whatever IP address the attempts come from."""
-    identifier = (request.form.get("identifier") or request.form.get("email") or "").strip().lower()
-    return f"account:{identifier}"
-
-
 def _apply_field_error(form, error: services.AuthError) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
@@ -62,6 +57,7 @@ def _apply_field_error(form, error: services.AuthError) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@form_kept_when_limited
 @limiter.limit(_limit("REGISTRATION_LIMIT"), methods=["POST"])
 @form_checks_csrf
 def register():
@@ -145,11 +141,11 @@ def _sign_in(user: User, *, remember: bool, mfa_verified: bool) -> None:
     services.start_session(user, remember=remember, mfa_verified=mfa_verified)
     db.session.commit()
     login_user(user, remember=remember)
+    limits.remember_device(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_LIMIT_PER_IP"), methods=["POST"])
-@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), methods=["POST"], key_func=_account_key)
+@limits.sign_in_limits
 @form_checks_csrf
 def login():
     """Sign in with e-mail, phone or username; members with two-step verification go on to the code."""
@@ -166,10 +162,12 @@ def login():
             return render_template("auth/login.html", form=form), 403
         db.session.commit()
         if user is None:
+            limits.count_as_failure()
             form.form_errors.append(_("The identifier or the password is not correct."))
             return render_template("auth/login.html", form=form), 401
         if user.has_totp:
             session["two_step"] = {
+                "id": new_token(),  # names its count of wrong codes on the server (auth.limits)
                 "user": user.public_id,
                 "remember": form.remember.data,
                 "next": next_url,
@@ -183,13 +181,23 @@ def login():
 
 def _pending_two_step_user() -> User | None:
     pending = session.get("two_step")
-    if not pending or utcnow() - datetime.fromisoformat(pending["at"]) > TWO_STEP_WINDOW:
+    if not pending or not pending.get("id") or utcnow() - datetime.fromisoformat(pending["at"]) > TWO_STEP_WINDOW:
         return None
     return db.session.scalar(db.select(User).where(User.public_id == pending["user"]))
 
 
+def _cancel_two_step(user: User | None = None):
+    """Too many wrong codes: this pending sign-in is over (on every device holding it); she starts over."""
+    pending = session.pop("two_step", None) or {}
+    if user is not None and limits.first_to_report(pending.get("id", "")):
+        services.send_two_step_attempts_notice(user, current_app.config["TWO_STEP_CODES_PER_SIGN_IN"])
+        db.session.commit()
+    flash(_("Too many wrong codes: this sign-in is cancelled. Sign in again from the start."), "error")
+    return redirect(url_for("auth.login"))
+
+
 @bp.route("/login/two-step", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_LIMIT_PER_IP"), methods=["POST"])
+@limits.two_step_limits
 @form_checks_csrf
 def two_step():
     """The second step of signing in: a code from the authenticator app, or a recovery code."""
@@ -198,14 +206,22 @@ def two_step():
         session.pop("two_step", None)
         flash(_("Your sign-in took too long. Please sign in again."), "warning")
         return redirect(url_for("auth.login"))
+    pending_id = session["two_step"]["id"]
+    if limits.sign_in_ended(pending_id):
+        return _cancel_two_step(user)
     form = TwoStepForm()
     if form.validate_on_submit():
+        if not limits.take_code_attempt(pending_id):  # counted before the check: simultaneous tries too
+            return _cancel_two_step(user)
         if services.verify_second_factor(user, form.code.data):
             pending = session.pop("two_step")
             _sign_in(user, remember=pending["remember"], mfa_verified=True)
             return redirect(safe_next(pending.get("next")) or url_for("main.dashboard"))
+        limits.count_as_failure()
         record_event(EventKind.LOGIN_FAILURE, user_id=user.id, reason="wrong_second_factor")
         db.session.commit()
+        if limits.sign_in_ended(pending_id):
+            return _cancel_two_step(user)
         form.code.errors = [_("This code is not correct. Try the newest code from your app.")]
     return render_template("auth/two_step.html", form=form)
 
@@ -226,7 +242,9 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@form_kept_when_limited
 @limiter.limit(_limit("PASSWORD_RESET_LIMIT"), methods=["POST"])
+@limits.per_reset_target
 @sms_codes.to_number_in_form
 @form_checks_csrf
 def forgot_password():

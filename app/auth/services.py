@@ -819,6 +819,33 @@ def verify_second_factor(user: User, code: str) -> bool:
     return True
 
 
+def send_two_step_attempts_notice(user: User, wrong_codes: int) -> None:
+    """Tell the member, in her language, that someone had her password and tried codes (the sign-in was stopped)."""
+    if user.email:
+        queue_email(
+            to=user.email,
+            template="two_step_attempts",
+            locale=user.locale,
+            subject=_l("Someone tried to sign in to your account"),
+            user_id=user.id,
+            user=user,
+            count=wrong_codes,
+            reset_link=absolute_url("auth.forgot_password", lang_code=user.locale),
+        )
+    elif user.phone:
+        queue_sms(
+            to=user.phone,
+            text=_l(
+                "%(portal)s: someone typed your password, then %(count)d wrong codes. We stopped that sign-in. "
+                "If it was not you, choose a new password at once.",
+                portal=current_app.config["PORTAL_NAME"],
+                count=wrong_codes,
+            ),
+            locale=user.locale,
+            user_id=user.id,
+        )
+
+
 def disable_totp(user: User) -> None:
     if user.is_admin:
         raise AuthError(_l("Administrators must keep two-step verification on."))

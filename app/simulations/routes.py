@@ -1,6 +1,6 @@
 """Simulation pages: the candidate's requests and matches, the interviewer's invitations, the sessions."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import Role
 from app.auth.permissions import admin_required, role_required
 from app.core.access_log import AccessReason, may_access
+from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf
 from app.extensions import db, limiter
 from app.profiles import services as profile_services
@@ -63,7 +64,8 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.CANDIDATE)
-@limiter.limit("20 per hour", methods=["POST"])
+@form_kept_when_limited
+@limiter.limit(lambda: current_app.config["SIMULATION_REQUEST_LIMIT"], methods=["POST"])  # per candidate
 @form_checks_csrf
 def new_request():
     """Ask for a mock interview: type, mode, target, language and two or more time windows."""

@@ -121,7 +121,13 @@ def limited_app_config(app_config):
     return app_config
 
 
-@pytest.mark.parametrize(("lang", "title"), [("en", "Too many attempts"), ("fr", "Trop de tentatives")])
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("en", "You have tried too many times in a short while."),
+        ("fr", "Vous avez fait trop de tentatives en peu de temps."),
+    ],
+)
 def test_login_is_rate_limited_per_account_with_a_page_in_the_member_language(limited_app_config, request, lang, title):
     app = request.getfixturevalue("app")
     client = app.test_client()
@@ -140,7 +146,8 @@ def test_login_is_rate_limited_per_account_with_a_page_in_the_member_language(li
         f"/{lang}/login", data={"identifier": "member@example.com", "password": PASSWORD, "csrf_token": token}
     )
     assert blocked.status_code == 429
-    assert title in blocked.text
+    assert title in shown(blocked)  # the sign-in form again, with the reason and what was typed
+    assert 'value="member@example.com"' in blocked.text
     assert blocked.headers["Retry-After"]
 
 

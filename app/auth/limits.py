@@ -1,0 +1,247 @@
+"""Sign-in and reset limits that slow an attacker down without locking the owner out (OWASP's authentication
+and credential-stuffing guidance).
+
+- Only failed attempts count (a view calls `count_as_failure()`): a classroom signing in together, or a
+  member signing in many times a day, uses up nothing.
+- Per address, across accounts (credential stuffing from one address): LOGIN_LIMIT_PER_IP.
+- Per account and address together: LOGIN_LIMIT_PER_ACCOUNT_AND_IP. A stranger's wrong passwords use up
+  the stranger's budget, not the owner's at home.
+- Per account, whatever the address: LOGIN_LIMIT_PER_ACCOUNT, a higher ceiling against many addresses.
+- A device the member signed in on before (a signed cookie set at each successful sign-in) is held back by
+  neither the address nor the account's ceiling; it has a budget of its own for that account.
+- Two-step codes: TWO_STEP_CODES_PER_SIGN_IN wrong codes end a pending sign-in, counted on the server so
+  that a copied cookie gets no more tries from another address; TWO_STEP_LIMIT_PER_ACCOUNT across sign-ins.
+- Password reset: per target (the e-mail address or phone number, however it is typed), whatever the address.
+"""
+
+from flask import after_this_request, current_app, g, request, session
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from app.auth import services
+from app.auth.models import User, new_token
+from app.core import ratelimit
+from app.extensions import limiter
+
+DEVICE_COOKIE = "caseinjob_device"
+#: Accounts a device remembers (a shared family computer); the oldest is forgotten first.
+DEVICE_ACCOUNTS = 5
+
+
+def config_limit(name: str):
+    """A limit read from the configuration when the request comes (tests change it)."""
+    return lambda: current_app.config[name]
+
+
+def count_as_failure() -> None:
+    """This request is a failed attempt: the limits below count it (and only such requests)."""
+    g.sign_in_failed = True
+
+
+def _failed(response) -> bool:
+    return bool(g.get("sign_in_failed"))
+
+
+# --- identifiers -------------------------------------------------------------------------------------
+
+
+def identifier_key(raw: str) -> str:
+    """One spelling of an e-mail address, phone number or username, however it was typed: limits keyed on
+    it cannot be escaped by writing "Member@Example.com" or "06 12 34 56 78" instead."""
+    text = (raw or "").strip()
+    if "@" in text:
+        try:
+            return "email:" + services.normalise_email(text)
+        except services.AuthError:
+            return "email:" + text.lower()
+    if any(char.isdigit() for char in text) and set(text) <= set("+0123456789 .-()"):
+        try:
+            return "phone:" + services.normalise_phone(text)
+        except services.AuthError:
+            return "phone:" + "".join(char for char in text if char.isdigit())
+    return "username:" + text.lower()
+
+
+def _form_identifier() -> str:
+    return request.form.get("identifier") or request.form.get("email") or request.form.get("phone") or ""
+
+
+def reset_target_key() -> str:
+    """The reset limit's key: the target typed in the form (e-mail address or phone number)."""
+    return "reset-target:" + identifier_key(_form_identifier())
+
+
+#: Reset links and codes sent to one target, whatever the address or page asks: put it on every page that
+#: sends one (the forgotten-password page; a page that sends a reset code again). A shared limit: one bucket.
+per_reset_target = limiter.shared_limit(
+    config_limit("PASSWORD_RESET_LIMIT_PER_TARGET"),
+    scope="reset-target",
+    key_func=reset_target_key,
+    methods=["POST"],
+    exempt_when=lambda: not _form_identifier().strip(),
+)
+
+
+# --- the account a sign-in is for, and the device it comes from --------------------------------------
+
+
+def _login_account() -> str:
+    """The account the sign-in form names: its public id when it exists (whichever identifier was typed),
+    else the identifier itself, so that unknown accounts are limited the same way."""
+    if "login_account" not in g:
+        user = services.find_user_by_identifier(request.form.get("identifier") or "")
+        g.login_account = user.public_id if user else identifier_key(request.form.get("identifier") or "")
+    return g.login_account
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="known-device")
+
+
+def _device() -> dict | None:
+    """The signed device cookie: {"d": device id, "u": [accounts' public ids]}, or None."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        value = _serializer().loads(raw, max_age=current_app.config["DEVICE_COOKIE_DURATION"].total_seconds())
+    except BadSignature:  # SignatureExpired included
+        return None
+    return value if isinstance(value, dict) and isinstance(value.get("u"), list) else None
+
+
+def known_device_for(account: str) -> str | None:
+    """This device's id when the member of `account` (a public id) signed in on it before."""
+    device = _device()
+    return device["d"] if device and account in device["u"] else None
+
+
+def _known_device() -> bool:
+    return known_device_for(_login_account()) is not None
+
+
+def remember_device(user: User) -> None:
+    """After a successful sign-in: this device is known for her account from now on (refreshed each time)."""
+    device = _device() or {"d": new_token(), "u": []}
+    accounts = [account for account in device["u"] if account != user.public_id][-(DEVICE_ACCOUNTS - 1) :]
+    value = _serializer().dumps({"d": device["d"], "u": [*accounts, user.public_id]})
+    config = current_app.config
+
+    @after_this_request
+    def set_cookie(response):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            value,
+            max_age=int(config["DEVICE_COOKIE_DURATION"].total_seconds()),
+            secure=config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
+
+def _account_and_place_key() -> str:
+    """The account with this device when she used it before, else the account with this address."""
+    account = _login_account()
+    device = known_device_for(account)
+    place = f"device:{device}" if device else f"address:{request.remote_addr}"
+    return f"sign-in:{account}:{place}"
+
+
+def _account_key() -> str:
+    return f"sign-in:{_login_account()}"
+
+
+def _address_key() -> str:
+    return f"address:{request.remote_addr}"
+
+
+def sign_in_limits(view):
+    """The limits of the sign-in form (see the module's docstring), with the form kept when one refuses."""
+    for limit in (
+        limiter.limit(
+            config_limit("LOGIN_LIMIT_PER_IP"),
+            methods=["POST"],
+            key_func=_address_key,
+            deduct_when=_failed,
+            exempt_when=_known_device,
+        ),
+        limiter.limit(
+            config_limit("LOGIN_LIMIT_PER_ACCOUNT_AND_IP"),
+            methods=["POST"],
+            key_func=_account_and_place_key,
+            deduct_when=_failed,
+        ),
+        limiter.limit(
+            config_limit("LOGIN_LIMIT_PER_ACCOUNT"),
+            methods=["POST"],
+            key_func=_account_key,
+            deduct_when=_failed,
+            exempt_when=_known_device,
+        ),
+    ):
+        view = limit(view)
+    return ratelimit.form_kept_when_limited(view)
+
+
+# --- two-step codes ----------------------------------------------------------------------------------
+
+
+def _pending_account() -> str:
+    """The account of the sign-in waiting for its code on this device (its public id), or ""."""
+    return (session.get("two_step") or {}).get("user") or ""
+
+
+def _two_step_key() -> str:
+    return f"two-step:{_pending_account()}"
+
+
+def _two_step_exempt() -> bool:
+    """No pending sign-in (the view sends her back), or one on a device she used before."""
+    account = _pending_account()
+    return not account or known_device_for(account) is not None
+
+
+def two_step_limits(view):
+    """Wrong codes per address and per account (the cap per pending sign-in is `take_code_attempt`)."""
+    for limit in (
+        limiter.limit(
+            config_limit("LOGIN_LIMIT_PER_IP"),
+            methods=["POST"],
+            key_func=_address_key,
+            deduct_when=_failed,
+            exempt_when=_two_step_exempt,
+        ),
+        limiter.limit(
+            config_limit("TWO_STEP_LIMIT_PER_ACCOUNT"),
+            methods=["POST"],
+            key_func=_two_step_key,
+            deduct_when=_failed,
+            exempt_when=_two_step_exempt,
+        ),
+    ):
+        view = limit(view)
+    return ratelimit.form_kept_when_limited(view)
+
+
+def _codes_allowed() -> int:
+    return current_app.config["TWO_STEP_CODES_PER_SIGN_IN"]
+
+
+#: Longer than a pending sign-in lives (auth.routes.TWO_STEP_WINDOW), so an ended one never comes back.
+_PENDING_WINDOW = "1 hour"
+
+
+def sign_in_ended(pending_id: str) -> bool:
+    """Whether this pending sign-in already used up its codes."""
+    return ratelimit.exhausted(f"two-step-pending:{pending_id}", _codes_allowed(), _PENDING_WINDOW)
+
+
+def take_code_attempt(pending_id: str) -> bool:
+    """Count one code typed for this pending sign-in, before it is checked (so that simultaneous tries
+    cannot pass the cap); False when none is left."""
+    return ratelimit.take(f"two-step-pending:{pending_id}", _codes_allowed(), _PENDING_WINDOW)
+
+
+def first_to_report(pending_id: str) -> bool:
+    """True once per ended pending sign-in: the member is told once."""
+    return ratelimit.take(f"two-step-reported:{pending_id}", 1, _PENDING_WINDOW)
