@@ -3,6 +3,7 @@
 Without chromium (or Playwright) the tests are skipped, except in CI (CI=true) where they fail.
 """
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -83,9 +84,90 @@ def compiled_translations(tmp_path_factory):
     return compile_catalogs(tmp_path_factory.mktemp("translations"))
 
 
+#: E2E_STORAGE_BACKEND=s3 runs the journeys with uploads in a bucket of an S3-compatible server (CI does).
+STORAGE_BACKEND = os.environ.get("E2E_STORAGE_BACKEND", "local")
+
+
+@pytest.fixture(scope="session")
+def e2e_bucket(request):
+    """The S3 server and a bucket for this run when E2E_STORAGE_BACKEND=s3, else None."""
+    if STORAGE_BACKEND != "s3":
+        return None
+    from tests.s3_server import S3Server
+
+    server = S3Server()
+    request.addfinalizer(server.stop)
+    return SimpleNamespace(server=server, name=server.new_bucket())
+
+
 @pytest.fixture
-def app_config(app_config, compiled_translations):
-    return {**app_config, "BABEL_TRANSLATION_DIRECTORIES": str(compiled_translations)}
+def app_config(app_config, compiled_translations, e2e_bucket):
+    config = {**app_config, "BABEL_TRANSLATION_DIRECTORIES": str(compiled_translations)}
+    if e2e_bucket is not None:
+        config.update(e2e_bucket.server.settings(e2e_bucket.name))
+    return config
+
+
+@pytest.fixture(autouse=True)
+def _bucket_holds_nothing_readable(e2e_bucket):
+    """With object storage, after each journey: no object in the bucket can be read as a PDF or a JPEG."""
+    yield
+    if e2e_bucket is not None:
+        for key, blob in e2e_bucket.server.objects(e2e_bucket.name).items():
+            assert b"%PDF" not in blob and not blob.startswith(b"\xff\xd8"), f"{key} is readable as it was uploaded"
+
+
+# --- no personal data in the logs ---------------------------------------------------------------------
+
+
+class _Everything(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(scope="session")
+def _logs_of_the_run():
+    """Every log line of the whole e2e run, and the members' names, e-mails and phones the run created:
+    at the end, none of them may appear in any line."""
+    handler = _Everything()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    for noisy in ("asyncio", "mail.log", "urllib3", "botocore", "boto3", "s3transfer", "faker"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    personal: set[str] = set()
+    yield personal
+    root.removeHandler(handler)
+    root.setLevel(previous_level)
+    text = "\n".join(handler.lines)
+    leaked = sorted(value for value in personal if value in text)
+    assert not leaked, f"personal data in the logs of the e2e run: {leaked[:10]}"
+
+
+@pytest.fixture(autouse=True)
+def _collect_personal_data(request, _logs_of_the_run):
+    """After each journey, note who it created, so that the end of the run can look for them in the logs."""
+    # Asked for now, so that the app is torn down after this fixture has read it.
+    app = request.getfixturevalue("app") if "app" in request.fixturenames else None
+    yield
+    if app is None:
+        return
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.extensions import db
+
+    with app.app_context():
+        for user in db.session.scalars(select(User)):
+            for value in (user.email, user.phone, user.first_name, user.last_name):
+                if value and len(value) >= 4:
+                    _logs_of_the_run.add(value)
 
 
 @pytest.fixture
