@@ -46,6 +46,14 @@ class Intruder:
         return self.sent_to_two_step and response.status_code == 302 and location.endswith("/account/two-step")
 
 
+def forged_link_problems(app, built, intruder) -> list[str]:
+    """A link whose secret is altered opens nothing: the link-problem page (400) or 404."""
+    secret = next(name for name in built.values if name not in NOT_OBJECT_ARGUMENTS)
+    built.values = {**built.values, secret: built.values[secret][:-4] + "AAAA"}
+    status = intruder.client.get(built.url(app)).status_code
+    return [] if status in {400, 404} else [f"GET {built.endpoint} with a forged {secret}: {status}"]
+
+
 def test_every_object_route_refuses_members_who_do_not_own_it(app):
     intruders = [Intruder(app, role.value, (role,)) for role in INTRUDER_ROLES]
     intruders.append(Intruder(app, "admin without two-step verification", (Role.ADMIN,), two_step=False))
@@ -58,6 +66,8 @@ def test_every_object_route_refuses_members_who_do_not_own_it(app):
             continue
         if built.access != "owner":
             by_link.append(rule.endpoint)  # the URL's secret authorises whoever holds it; nothing personal else
+            if built.access == "link" and "GET" in rule.methods:
+                problems.extend(forged_link_problems(app, built, intruders[0]))
             continue
         if "GET" in rule.methods:
             status = sign_in(app, built.owner_id).get(built.url(app)).status_code
