@@ -30,6 +30,10 @@ member who may use the route, then returns a `Built`:
 `sign_in(app, user_id)` signs a member in through the real pages; members with two-step verification
 (every administrator made here) type their current code, so admin pages open.
 
+`swept_rules(app)` lists the rules that need a factory (arguments besides the language, or a state-changing
+method); `snapshot(app)` and `changes(before, after)` show which tables a request changed (the session's
+last activity and "access refused" audit rows left out).
+
 An endpoint that takes URL arguments or changes state and has no entry in FACTORIES raises
 `MissingFactory` naming it: add a factory (a function of a `Maker`) when you add such a route.
 """

@@ -1,6 +1,8 @@
 """CSRF on every state change: each POST/PUT/PATCH/DELETE route of app.url_map, opened as the member who owns
 what its URL names (built by tests/sweep_factories.py), refuses a request without a token and changes nothing."""
 
+from collections import Counter
+
 from flask.testing import FlaskClient
 
 from app.core.errors import CSRF_TEXT
@@ -57,4 +59,5 @@ def test_every_state_changing_route_refuses_a_missing_csrf_token(app):
     assert not problems, "\n".join(problems)
     assert exempt == ["privacy.unsubscribe"]
     assert len(refusals) == len(state_changing_rules(app)) - len(exempt)
-    print(f"CSRF sweep: {len(refusals)} state-changing routes refused without a token")  # noqa: T201
+    kinds = Counter(refusals.values())
+    print(f"CSRF sweep: {len(refusals)} state-changing routes refused without a token: {dict(kinds)}")  # noqa: T201
