@@ -191,7 +191,11 @@ def _url_in_language(code: str) -> str:
     if request.endpoint and rule and "lang_code" in rule.arguments and "GET" in (rule.methods or ()):
         args = dict(request.view_args or {})
         if request.method == "GET":
-            args.update(request.args.to_dict(flat=False))
+            # The query string never overrides the path (?kind=... on a /<kind>/ page, ?lang_code=...), nor
+            # reaches url_for's own options (?_external=..., ?_anchor=...): a crafted address is not a 500.
+            query = request.args.to_dict(flat=False)
+            args.update({name: values for name, values in query.items() if name not in args and name[:1] != "_"})
+        args.pop("lang_code", None)
         return url_for(request.endpoint, **args, lang_code=code)
     return url_for("main.home", lang_code=code)
 
