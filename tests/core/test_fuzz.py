@@ -29,7 +29,9 @@ DEEP_JSON = '{"a":' * 1000 + "1" + "}" * 1000
 #: Query values the portal's pages read (page numbers, filters, search terms, a next address).
 QUERY_NAMES = ("page", "q", "test", "kind", "member", "status", "cohort", "about", "type", "next", "role")
 NAME_PATTERN = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"')
-FILE_PATTERN = re.compile(r'<input\b[^>]*type="file"[^>]*\bname="([^"]+)"|<input\b[^>]*\bname="([^"]+)"[^>]*type="file"')
+FILE_PATTERN = re.compile(
+    r'<input\b[^>]*type="file"[^>]*\bname="([^"]+)"|<input\b[^>]*\bname="([^"]+)"[^>]*type="file"'
+)
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 #: Routes that end the member's session when they succeed: the role pass sends them last.
 SESSION_ENDING = {"auth.logout", "privacy.erase_account", "auth.change_password", "auth.change_email"}
