@@ -51,6 +51,7 @@ _register_shared_feedback()
 def _simulation_labels() -> dict:
     """Label helpers for simulation codes, in the page's language."""
     from app.profiles.choices import InterviewType, Mode, Section
+    from app.simulations.meeting import link_for
     from app.simulations.models import InvitationStatus, RequestStatus, SessionStatus
     from app.simulations.services import CRITERION_LABELS
 
@@ -64,6 +65,7 @@ def _simulation_labels() -> dict:
         "invitation_status_label": label_of(InvitationStatus),
         "session_status_label": label_of(SessionStatus),
         "criterion_label": lambda code: str(CRITERION_LABELS.get(code, code)),
+        "meeting_link": link_for,  # a link only for a video session's valid address
         "Section": Section,
     }
 

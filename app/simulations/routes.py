@@ -155,8 +155,7 @@ def invite(public_id: str):
     chosen = set(request.form.getlist("interviewer"))
 
     def ticked(simulation_request):
-        result = services.find_matches(simulation_request)
-        return services.invite(simulation_request, [user.id for _, user in result.matches if user.public_id in chosen])
+        return services.invite_chosen(simulation_request, chosen)
 
     return _invite_and_report(public_id, InviteForm(), ticked)
 

@@ -24,7 +24,7 @@ from app.core.mail import Attachment, absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.profiles.models import AvailabilitySlot, InterviewerProfile
-from app.simulations import match_cache, matching
+from app.simulations import match_cache, matching, meeting
 from app.simulations.calendar import session_ics
 from app.simulations.models import (
     Feedback,
@@ -399,6 +399,16 @@ def invite(request: SimulationRequest, interviewer_ids: list[int]) -> list[Simul
     return invitations
 
 
+def invite_chosen(request: SimulationRequest, public_ids: set[str]) -> list[SimulationInvitation]:
+    """Invite the interviewers the candidate ticked; one that is not proposed (a tampered form) invites nobody."""
+    if request.status != RequestStatus.OPEN:
+        raise SimulationError(_l("This request is no longer looking for an interviewer."))
+    proposed = {user.public_id: user.id for _, user in find_matches(request).matches}
+    if public_ids - proposed.keys():
+        raise SimulationError(_l("Choose among the interviewers proposed on this page: nobody was invited."))
+    return invite(request, [proposed[public_id] for public_id in public_ids])
+
+
 def invite_best(request: SimulationRequest, count: int = AUTO_INVITE_COUNT) -> list[SimulationInvitation]:
     result = find_matches(request)
     return invite(request, [match.user_id for match, _ in result.matches[:count]]) if result.matches else []
@@ -466,9 +476,12 @@ def accept(invitation: SimulationInvitation, window_public_id: str, meeting_deta
     window = next((w for w in request.windows if w.public_id == window_public_id), None)
     if window is None:
         raise SimulationError(_l("Choose one of the candidate's time windows."), "window")
-    details = meeting_details.strip()
+    details = (meeting_details or "").strip()
     if not details:
         raise SimulationError(_meeting_prompt(request.mode), "meeting_details")
+    details = meeting.clean_details(request.mode, details)
+    if details is None:
+        raise SimulationError(_meeting_refusal(request.mode), "meeting_details")
     session = InterviewSession(
         request_id=request.id,
         candidate_id=request.candidate_id,
@@ -511,9 +524,16 @@ def mark_too_late(invitation_id: int) -> None:
 def _meeting_prompt(mode: str):
     return {
         "video": _l("Give the video link for the session."),
-        "phone": _l("Give the phone number the candidate should call, or say that you will call."),
+        "phone": _l("Give the phone number the candidate should call."),
         "in_person": _l("Give the address where you will meet."),
     }.get(mode, _l("This field is required."))
+
+
+def _meeting_refusal(mode: str):
+    """Why these details do not fit the session's mode (a face-to-face address is any text)."""
+    if mode == "phone":
+        return _l("Enter a valid phone number, such as 06 12 34 56 78 or +44 20 7946 0958.")
+    return _l("Give the video link as a full web address without spaces, such as https://meet.example.com/abc.")
 
 
 def expire_invitations(now: datetime | None = None) -> int:
