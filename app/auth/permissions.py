@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -24,9 +24,19 @@ def role_required(*roles: Role) -> Callable:
                 refuse()
             return view(*args, **kwargs)
 
+        wrapped.required_roles = roles  # read by may_open, so that a link is shown only to who may follow it
         return wrapped
 
     return decorator
+
+
+def may_open(user, endpoint: str) -> bool:
+    """Whether `user` passes the role check of the view at `endpoint` (a view without one is open to members)."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    roles = getattr(view, "required_roles", None)
+    return not roles or user.has_role(*roles)
 
 
 def admin_required(view: Callable) -> Callable:

@@ -103,7 +103,9 @@ class FixedParts:
         return self._render("card_head", holding.entry.key, holding.entry, lambda: (holding,))
 
     def card_foot(self, holding: inventory.Holding) -> Markup:
-        return self._render("card_foot", holding.entry.key, holding.entry, lambda: (holding,))
+        # The correction link depends on the member's roles (see inventory._edit_endpoint): one part for each.
+        key = f"{holding.entry.key}:{holding.edit_endpoint or ''}"
+        return self._render("card_foot", key, holding.entry, lambda: (holding,))
 
     def record_count(self, count: int) -> Markup:
         """A card's "3 records": the same few numbers come back on every card and every page."""

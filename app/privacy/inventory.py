@@ -20,6 +20,7 @@ from typing import Any
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from app.auth.permissions import may_open
 from app.core import registry
 from app.core.registry import MEMBER, ErasureAction, PersonalDataEntry
 from app.extensions import db
@@ -198,6 +199,13 @@ def _read_each(entries: list[PersonalDataEntry], user) -> dict[str, tuple[Any, i
     return found
 
 
+def _edit_endpoint(entry: PersonalDataEntry, user) -> str | None:
+    """Where the member corrects this data, if she may open that page (a candidate's profile page is not an
+    interviewer's): the page's own role check decides, so that the dashboard never links to a 403."""
+    endpoint = entry.extra.get("edit_endpoint")
+    return endpoint if endpoint and may_open(user, endpoint) else None
+
+
 def inventory(user) -> Inventory:
     """Every registered kind of data about the member, with its values or count."""
     result = Inventory()
@@ -208,7 +216,7 @@ def inventory(user) -> Inventory:
         holding = Holding(
             entry=entry,
             texts=entry_texts(entry, locale),
-            edit_endpoint=entry.extra.get("edit_endpoint"),
+            edit_endpoint=_edit_endpoint(entry, user),
             from_sponsor=bool(entry.extra.get("provided_by_sponsor")),
         )
         if read[entry.key] is UNREADABLE:

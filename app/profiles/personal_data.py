@@ -18,7 +18,7 @@ from app.profiles.models import (
 )
 
 RECIPIENTS = (
-    _l("Interviewers who accepted your interview requests (the sections you share)"),
+    _l("Interviewers you invite for an interview request, and the one who accepts it (the sections you share)"),
     _l("Employers that assigned you a test (the sections you share), unless you restrict processing"),
 )
 UNTIL_ERASED = _l("As long as your account exists; you can delete it at any time")

@@ -130,7 +130,10 @@ RECIPIENTS = {
         "invited_interviewer",
         "scheduled_interviewer",
     ),
-    "Interviewers who accepted your interview requests (the sections you share)": ("scheduled_interviewer",),
+    "Interviewers you invite for an interview request, and the one who accepts it (the sections you share)": (
+        "invited_interviewer",
+        "scheduled_interviewer",
+    ),
     "Employers that assigned you a test (the sections you share), unless you restrict processing": ("client",),
     "The interviewers you invite": ("invited_interviewer", "scheduled_interviewer"),
     "Your sponsor, as a count only, if it paid": ("sponsor",),
