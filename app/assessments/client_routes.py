@@ -32,6 +32,7 @@ from app.auth.permissions import admin_required, role_required
 from app.core.access_log import AccessedData, AccessReason, record_access
 from app.core.i18n import current_language, url_for_each
 from app.core.input_guard import page_argument
+from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf
 from app.core.timeutil import local_to_utc
 from app.extensions import db, limiter
@@ -151,6 +152,7 @@ def _published_choices(lang: str) -> list[tuple[str, str]]:
 
 @bp.route("/assignments/new", methods=["GET", "POST"])
 @role_required(Role.CLIENT)
+@form_kept_when_limited
 @limiter.limit("60 per hour", methods=["POST"])
 @form_checks_csrf
 def assign():

@@ -44,7 +44,7 @@ def form_kept_when_limited(view: Callable) -> Callable:
     Put it right above the view's limit decorators. When a limit refuses the request, the view runs again
     beneath its limits, with every form's `validate_on_submit` answering False (so nothing is done) and
     carrying the message; the page goes out with status 429 and Retry-After. A view that did not consult a
-    form, or that did not answer with a page, gets the plain 429 page instead.
+    form, or that answered with a redirect or a server error, gets the plain 429 page instead.
     """
     beneath = _beneath_limits(view)
 
@@ -57,7 +57,8 @@ def form_kept_when_limited(view: Callable) -> Callable:
                 raise
             g.rate_limit_breach = {"consulted": False}
             response = make_response(beneath(*args, **kwargs))
-            if not g.rate_limit_breach["consulted"] or response.status_code != 200:
+            shown_again = response.status_code < 300 or 400 <= response.status_code < 500  # a page, not a redirect
+            if not g.rate_limit_breach["consulted"] or not shown_again:
                 raise breach from None
             response.status_code = 429
             response.headers["Retry-After"] = str(retry_after())

@@ -24,6 +24,7 @@ from app.auth.permissions import get_owned_or_404
 from app.core.audit import EventKind
 from app.core.dateformat import DateTimeFormatter
 from app.core.i18n import current_language, url_for_each
+from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter
@@ -274,14 +275,9 @@ def _export_limit():
     return current_app.config["EXPORT_LIMIT"]
 
 
-def _member_key() -> str:
-    """One budget per member, whatever device or address the exports come from."""
-    return f"member:{getattr(current_user, 'id', None) or request.remote_addr}"
-
-
 @bp.route("/privacy/export", methods=["POST"])
 @login_required
-@limiter.limit(_export_limit, key_func=_member_key)
+@limiter.limit(_export_limit)  # per member, whatever device or address (core.ratelimit)
 def export_data():
     """Download everything held about the member as a ZIP (JSON, CSV, uploaded files, README)."""
     if not ActionForm().validate_on_submit():
@@ -312,7 +308,8 @@ def _request_limit():
 
 @bp.route("/privacy/requests/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_request_limit, methods=["POST"], key_func=_member_key)
+@form_kept_when_limited
+@limiter.limit(_request_limit, methods=["POST"])
 @form_checks_csrf
 def new_request():
     """Write to the data-protection contact: a request, a question or a complaint."""

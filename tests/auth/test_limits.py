@@ -135,7 +135,7 @@ def test_a_forged_or_foreign_device_cookie_does_not_lift_the_account_limit(limit
 def give_two_step(app, email) -> pyotp.TOTP:
     secret = pyotp.random_base32()
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == email))
+        user = db.session.scalar(select(User).where(User.email == email)) if email else db.session.scalar(select(User))
         user.totp_secret_encrypted = crypto.encrypt_text(secret)
         user.totp_enabled_dt = utcnow()
         db.session.commit()
@@ -303,3 +303,49 @@ def test_proxy_hops_come_from_the_environment(monkeypatch):
     assert Defaults.PROXY_HOPS == 0
     monkeypatch.setenv("PROXY_HOPS", "2")
     assert settings_from_environment()["PROXY_HOPS"] == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_privacy_request_past_the_limit_keeps_what_was_typed_and_counts_the_member_only(limits_on, request, lang):
+    limits_on["PRIVACY_REQUEST_LIMIT"] = "1 per hour"
+    app = request.getfixturevalue("app")
+    make_user = request.getfixturevalue("make_user")
+    make_user("camille@example.com", locale=lang)
+    make_user("emma@example.com", locale=lang)
+    office = "192.0.2.20"
+    camille, emma = at(app, office), at(app, office)
+    login(camille, "camille@example.com", lang=lang)
+    login(emma, "emma@example.com", lang=lang)
+    url = f"/{lang}/privacy/requests/new"
+
+    def send(browser, message):
+        token = csrf_from(browser.get(url).text)
+        data = {"kind": "question", "subject": "Where is my data?", "message": message, "csrf_token": token}
+        return browser.post(url, data=data)
+
+    assert send(camille, "First question.").status_code == 302
+    refused = send(camille, "A long message I would hate to type again.")
+    assert refused.status_code == 429
+    page = shown(refused)
+    assert TOO_MANY[lang] in page and KEPT[lang] in page
+    assert "A long message I would hate to type again." in page
+    assert send(emma, "Her own question.").status_code == 302  # same address, her own budget
+
+
+def test_a_member_without_e_mail_is_told_by_text_message(limits_on, request):
+    from app.core.sms import SmsMessage
+
+    app = request.getfixturevalue("app")
+    user_id = request.getfixturevalue("make_user")("member@example.com", locale="fr", phone="+33612345678")
+    with app.app_context():
+        db.session.get(User, user_id).email = None
+        db.session.commit()
+    totp = give_two_step(app, None)
+    browser = at(app, "198.51.100.1")
+    login(browser, "+33612345678", lang="fr")
+    token = csrf_from(browser.get("/fr/login/two-step").text)
+    for _ in range(10):
+        browser.post("/fr/login/two-step", data={"code": wrong_code(totp), "csrf_token": token})
+    with app.app_context():
+        [text] = db.session.scalars(select(SmsMessage.body).where(SmsMessage.to_number == "+33612345678"))
+    assert "10" in text
