@@ -47,7 +47,8 @@ class Browser:
             else:
                 self.cookies.pop(name.strip(), None)
         connection.close()
-        return Response(answer.status, dict(answer.getheaders()), text)
+        # Names as Title-Case: HAProxy (BENCH_NODES=2) passes them on in lower case.
+        return Response(answer.status, {name.title(): value for name, value in answer.getheaders()}, text)
 
     def get(self, path: str) -> Response:
         return self.request("GET", path)

@@ -327,6 +327,35 @@ class Server:
         self.log.close()
 
 
+class NodesServer:
+    """BENCH_NODES=2: the same benchmark through HAProxy in front of two nodes (deploy/two_nodes.py), each
+    with half the workers, so that the machine runs as many workers as with one node."""
+
+    def __init__(self, database_url: str, workers: int):
+        from deploy.two_nodes import TwoNodes
+
+        environ = os.environ | {"DATABASE_URL": database_url, "FILE_ENCRYPTION_KEY": FERNET_KEY}
+        for name in ("S3_BUCKET", "STORAGE_BACKEND"):
+            environ.pop(name, None)  # the pages read no upload: each node keeps its own folder
+        shutil.rmtree(OUT / "nodes", ignore_errors=True)
+        self.nodes = TwoNodes(
+            OUT / "nodes",
+            environ=environ,
+            workers=max(1, workers // 2),
+            wsgi_app="bench.wsgi:app",
+            tls=False,
+            stamp_schema=True,
+        )
+        self.port = self.nodes.lb_port
+        self.url = self.nodes.url
+
+    def wait_ready(self) -> None:
+        self.nodes.start()
+
+    def stop(self) -> None:
+        self.nodes.stop()
+
+
 # --- measuring ----------------------------------------------------------------------------------------
 
 
@@ -489,7 +518,13 @@ def report(options, info: dict, database: str, results, mixed, export, purge, vo
         f"- Machine: {info['cpu']}, {info['cores']} cores; load average at the start: {info['load_average']}",
         f"- Python {info['python']}, {database}, {info['wrk']}",
         "- Packages: " + ", ".join(f"{name} {version}" for name, version in info["packages"].items()),
-        f"- Volume: {volume}; gunicorn: {options.workers} sync workers; {options.pairs} pairs of "
+        f"- Volume: {volume}; gunicorn: {options.workers} sync workers"
+        + (
+            f" in all, on two nodes behind HAProxy ({options.workers // 2} each)"
+            if getattr(options, "nodes", 1) == 2
+            else ""
+        )
+        + f"; {options.pairs} pairs of "
         f"{options.seconds:.0f} s runs (ceiling, page) at 4 connections, then one run at 32",
         "",
         *table(results),
@@ -572,7 +607,11 @@ def main(argv=None) -> int:
         return 0
     database = database_version(database_url)
     targets = read_targets(database_url)
-    server = Server(database_url, options.workers)
+    nodes = int(os.environ.get("BENCH_NODES", "1"))
+    if nodes == 2 and not external:
+        raise BenchError("BENCH_NODES=2 needs BENCH_DATABASE_URL (PostgreSQL): two machines share no SQLite file")
+    server = NodesServer(database_url, options.workers) if nodes == 2 else Server(database_url, options.workers)
+    options.nodes = nodes
     failures = []
     results, mixed = [], None
     try:

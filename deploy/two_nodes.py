@@ -91,7 +91,8 @@ def shared_settings(environ: dict) -> dict:
         # so that two portals (or two test runs) sharing one Redis never count or read each other's keys.
         "CACHE_KEY_PREFIX": environ.get("CACHE_KEY_PREFIX") or f"caseinjob:{prefix}:",
         "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX") or f"caseinjob-limits:{prefix}",
-        "STORAGE_BACKEND": "s3",
+        # Uploads in the shared bucket; without one (the benchmark uploads nothing), each node's folder.
+        "STORAGE_BACKEND": "s3" if environ.get("S3_BUCKET") else "local",
         "PROXY_HOPS": "1",
     }
     for name in ("S3_ENDPOINT_URL", "S3_BUCKET", "S3_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -115,6 +116,7 @@ class Node:
     instance: Path
     environment: dict
     workers: int = 2
+    wsgi_app: str = "wsgi:app"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -129,7 +131,7 @@ class Node:
             str(Path(sys.executable).with_name("gunicorn")),
             *("--workers", str(self.workers), "--bind", self.address, "--timeout", "60", "--graceful-timeout", "5"),
             "--no-control-socket",
-            "wsgi:app",
+            self.wsgi_app,
         ]
         env = {**os.environ, **self.environment, "INSTANCE_PATH": str(self.instance)}
         self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
@@ -146,16 +148,28 @@ class TwoNodes:
     """Both nodes and the load balancer; `node_environment` overrides a node's settings (a test gives one of
     them its own way to the database, to cut it off)."""
 
-    def __init__(self, workdir: Path, environ: dict | None = None, node_environment: dict | None = None, workers=2):
+    def __init__(
+        self,
+        workdir: Path,
+        environ: dict | None = None,
+        node_environment: dict | None = None,
+        workers: int = 2,
+        wsgi_app: str = "wsgi:app",
+        tls: bool = True,
+        stamp_schema: bool = False,
+    ):
         self.workdir = Path(workdir)
         self.settings = shared_settings(environ or dict(os.environ))
         overrides = node_environment or {}
         self.nodes = [
-            Node(name, self.workdir / name, {**self.settings, **overrides.get(name, {})}, workers=workers)
+            Node(name, self.workdir / name, {**self.settings, **overrides.get(name, {})}, workers, wsgi_app)
             for name in NODE_NAMES
         ]
         self.lb_port = free_port()
-        self.url = f"https://{LOOPBACK}:{self.lb_port}"
+        #: Without TLS (the benchmark: wrk and its cookies by hand), the same file with a plain bind.
+        self.tls = tls
+        self.stamp_schema = stamp_schema
+        self.url = f"{'https' if tls else 'http'}://{LOOPBACK}:{self.lb_port}"
         self.haproxy: subprocess.Popen | None = None
         self.ca_file: Path | None = None
 
@@ -176,7 +190,7 @@ class TwoNodes:
         }
         self.haproxy_log = (self.workdir / "haproxy.log").open("a")
         self.haproxy = subprocess.Popen(  # noqa: S603
-            ["haproxy", "-db", "-f", str(HAPROXY_CONFIG)],  # noqa: S607 (Debian's, on the PATH)
+            ["haproxy", "-db", "-f", str(self._haproxy_config())],  # noqa: S607 (Debian's, on the PATH)
             env=env,
             stdout=self.haproxy_log,
             stderr=subprocess.STDOUT,
@@ -184,10 +198,23 @@ class TwoNodes:
         self._wait_until_both_serve(wait)
         return self
 
+    def _haproxy_config(self) -> Path:
+        if self.tls:
+            return HAPROXY_CONFIG
+        plain = HAPROXY_CONFIG.read_text()
+        plain = plain.replace(' ssl crt "${LB_CERT}"', "").replace("X-Forwarded-Proto https", "X-Forwarded-Proto http")
+        path = self.workdir / "haproxy-plain.cfg"
+        path.write_text(plain)
+        return path
+
     def migrate(self) -> None:
         env = {**os.environ, **self.settings, "FLASK_APP": "wsgi", "INSTANCE_PATH": str(self.workdir / "migrate")}
         flask = str(Path(sys.executable).with_name("flask"))
-        subprocess.run([flask, "db", "upgrade"], cwd=REPO, env=env, check=True, capture_output=True)  # noqa: S603
+        # A schema built from the models (the benchmark's volume data) is stamped rather than migrated.
+        command = ["db", "stamp", "head"] if self.stamp_schema else ["db", "upgrade"]
+        done = subprocess.run([flask, *command], cwd=REPO, env=env, capture_output=True, text=True)  # noqa: S603
+        if done.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
 
     def node_is_ready(self, node: Node) -> bool:
         try:
@@ -212,7 +239,7 @@ class TwoNodes:
 
     def _balancer_serves_both(self) -> bool:
         seen = set()
-        context = ssl.create_default_context(cafile=str(self.ca_file))
+        context = ssl.create_default_context(cafile=str(self.ca_file)) if self.tls else None
         for _ in range(4):
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=2, context=context) as answer:  # noqa: S310
