@@ -305,7 +305,7 @@ def test_a_cohort_name_with_a_direction_override_is_refused(app, school, lang):
     ("lang", "reason"),
     [
         ("en", "The cell “first_name” contains characters that are not allowed"),
-        ("fr", "La cellule « first_name » contient des caractères interdits"),
+        ("fr", "La cellule «\u00a0first_name\u00a0» contient des caractères interdits"),
     ],
 )
 def test_a_csv_cell_with_control_characters_is_refused_with_the_rows_reason(app, school, lang, reason):
