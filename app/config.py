@@ -81,8 +81,9 @@ class Defaults:
     #: Wrong two-step codes that end a pending sign-in (the member must start over, and is told by e-mail).
     TWO_STEP_CODES_PER_SIGN_IN = 10
     TWO_STEP_LIMIT_PER_ACCOUNT = "20 per hour;50 per day"
-    #: How long a device stays known to the sign-in limits after the member last signed in on it.
-    DEVICE_COOKIE_DURATION = timedelta(days=365)
+    #: How long a browser at an address stays known to the sign-in limits after the member signed in from it
+    #: (read from her sign-in records, which are kept 12 months: no cookie of its own).
+    KNOWN_DEVICE_PERIOD = timedelta(days=90)
     REGISTRATION_LIMIT = "10 per hour"
     #: Reset requests per address, and per target (e-mail address or phone number) whatever the address.
     PASSWORD_RESET_LIMIT = "20 per 15 minutes"
@@ -215,11 +216,11 @@ _STRING_VARIABLES = (
     "UPLOAD_DIR",
     "FILE_ENCRYPTION_KEY",
     "STORAGE_BACKEND",
+    "LOG_FORMAT",
+    "METRICS_ALLOWED_NETWORKS",
     "S3_ENDPOINT_URL",
     "S3_BUCKET",
     "S3_REGION",
-    "LOG_FORMAT",
-    "METRICS_ALLOWED_NETWORKS",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "BASE_URL",

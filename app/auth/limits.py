@@ -7,24 +7,24 @@ and credential-stuffing guidance).
 - Per account and address together: LOGIN_LIMIT_PER_ACCOUNT_AND_IP. A stranger's wrong passwords use up
   the stranger's budget, not the owner's at home.
 - Per account, whatever the address: LOGIN_LIMIT_PER_ACCOUNT, a higher ceiling against many addresses.
-- A device the member signed in on before (a signed cookie set at each successful sign-in) is held back by
-  neither the address nor the account's ceiling; it has a budget of its own for that account.
+- A device the member signed in from before (the same browser at the same address, in her sign-in records)
+  is held back by neither the address nor the account's ceiling; it has a budget of its own for that account.
 - Two-step codes: TWO_STEP_CODES_PER_SIGN_IN wrong codes end a pending sign-in, counted on the server so
   that a copied cookie gets no more tries from another address; TWO_STEP_LIMIT_PER_ACCOUNT across sign-ins.
 - Password reset: per target (the e-mail address or phone number, however it is typed), whatever the address.
 """
 
-from flask import after_this_request, current_app, g, request, session
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+import hashlib
+
+from flask import current_app, g, request, session
+from sqlalchemy import select
 
 from app.auth import services
-from app.auth.models import User, new_token
+from app.auth.models import User
 from app.core import ratelimit
-from app.extensions import limiter
-
-DEVICE_COOKIE = "caseinjob_device"
-#: Accounts a device remembers (a shared family computer); the oldest is forgotten first.
-DEVICE_ACCOUNTS = 5
+from app.core.audit import AuditEvent, EventKind, client_ip, client_user_agent
+from app.core.timeutil import utcnow
+from app.extensions import db, limiter
 
 
 def config_limit(name: str):
@@ -93,50 +93,32 @@ def _login_account() -> str:
     return g.login_account
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="known-device")
-
-
-def _device() -> dict | None:
-    """The signed device cookie: {"d": device id, "u": [accounts' public ids]}, or None."""
-    raw = request.cookies.get(DEVICE_COOKIE)
-    if not raw:
-        return None
-    try:
-        value = _serializer().loads(raw, max_age=current_app.config["DEVICE_COOKIE_DURATION"].total_seconds())
-    except BadSignature:  # SignatureExpired included
-        return None
-    return value if isinstance(value, dict) and isinstance(value.get("u"), list) else None
-
-
 def known_device_for(account: str) -> str | None:
-    """This device's id when the member of `account` (a public id) signed in on it before."""
-    device = _device()
-    return device["d"] if device and account in device["u"] else None
+    """A name for this browser at this address when the member of `account` (a public id) signed in from both
+    before, within KNOWN_DEVICE_PERIOD: read from her sign-in records (kept for security, in the registry), so
+    that no cookie of its own is needed (the policy names two cookies only). None for any other device."""
+    cache = g.setdefault("known_devices", {})
+    if account not in cache:
+        address, browser = client_ip(), client_user_agent()
+        since = utcnow() - current_app.config["KNOWN_DEVICE_PERIOD"]
+        seen = db.session.scalar(
+            select(AuditEvent.id)
+            .join(User, User.id == AuditEvent.user_id)
+            .where(
+                User.public_id == account,
+                AuditEvent.kind == EventKind.LOGIN_SUCCESS,
+                AuditEvent.ip_address == address,
+                AuditEvent.user_agent == browser,
+                AuditEvent.created_dt >= since,
+            )
+            .limit(1)
+        )
+        cache[account] = hashlib.sha256(f"{address}|{browser}".encode()).hexdigest()[:16] if seen else None
+    return cache[account]
 
 
 def _known_device() -> bool:
     return known_device_for(_login_account()) is not None
-
-
-def remember_device(user: User) -> None:
-    """After a successful sign-in: this device is known for her account from now on (refreshed each time)."""
-    device = _device() or {"d": new_token(), "u": []}
-    accounts = [account for account in device["u"] if account != user.public_id][-(DEVICE_ACCOUNTS - 1) :]
-    value = _serializer().dumps({"d": device["d"], "u": [*accounts, user.public_id]})
-    config = current_app.config
-
-    @after_this_request
-    def set_cookie(response):
-        response.set_cookie(
-            DEVICE_COOKIE,
-            value,
-            max_age=int(config["DEVICE_COOKIE_DURATION"].total_seconds()),
-            secure=config["SESSION_COOKIE_SECURE"],
-            httponly=True,
-            samesite="Lax",
-        )
-        return response
 
 
 def _account_and_place_key() -> str:

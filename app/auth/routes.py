@@ -141,7 +141,6 @@ def _sign_in(user: User, *, remember: bool, mfa_verified: bool) -> None:
     services.start_session(user, remember=remember, mfa_verified=mfa_verified)
     db.session.commit()
     login_user(user, remember=remember)
-    limits.remember_device(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -113,20 +113,29 @@ def test_a_known_device_still_signs_in_when_strangers_exhaust_the_account(limits
     assert login(owner, "member@example.com", lang=lang).status_code == 302  # the device she used before
 
 
-def test_a_forged_or_foreign_device_cookie_does_not_lift_the_account_limit(limits_on, request):
+def test_a_device_known_for_another_account_does_not_lift_this_accounts_limit(limits_on, request):
     limits_on["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per hour"
     app = request.getfixturevalue("app")
     make_user = request.getfixturevalue("make_user")
     make_user("member@example.com")
     make_user("other@example.com")
     stranger = at(app, "198.51.100.9")
-    assert login(stranger, "other@example.com").status_code == 302  # a device cookie, but for her own account
+    assert login(stranger, "other@example.com").status_code == 302  # a known device, but for her own account
     AuthActions(stranger).logout()
     for n in range(1, 3):
         assert login(at(app, f"198.51.100.{n}"), "member@example.com", "wrong-password-1").status_code == 401
     assert login(stranger, "member@example.com", "wrong-password-1").status_code == 429
-    stranger.set_cookie("caseinjob_device", "forged.value.here")
-    assert login(stranger, "member@example.com", "wrong-password-1").status_code == 429
+
+
+def test_the_portal_sets_no_cookie_beyond_the_two_the_policy_names(limits_on, request):
+    """Policy §7: a session cookie and a "remember me" cookie, nothing else (known devices come from the
+    member's sign-in records)."""
+    app = request.getfixturevalue("app")
+    request.getfixturevalue("make_user")("member@example.com")
+    owner = at(app, "203.0.113.7")
+    response = AuthActions(owner).login("member@example.com", remember=True)
+    names = {header.split("=", 1)[0] for header in response.headers.getlist("Set-Cookie")}
+    assert names <= {app.config["SESSION_COOKIE_NAME"], app.config["REMEMBER_COOKIE_NAME"]}, names
 
 
 # --- seen 3: two-step codes guessed from many addresses ----------------------------------------------
