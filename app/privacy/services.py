@@ -1,8 +1,10 @@
 """Policy versions and acceptances, and the restriction of processing that every feature must respect.
 
 Other features call:
-- `is_restricted(user)` before using a member's data for anything but storage (matching, showing it to
-  clients or sponsors, marketing), and `unrestricted()` as a filter in their queries;
+- `app.privacy.disclosure.may_disclose(user, recipient)` / `disclosed_to(recipient)` before showing a member's
+  data to anyone else or counting it in an aggregate: restriction, objection to statistics and erasure are
+  decided there, in one place (every `record_access` asks it too); `is_restricted(user)` and `unrestricted()`
+  remain for matching and marketing;
 - `consents.has_consent(user, purpose)` / `consents.consenting()` (see app/privacy/consents.py);
 - `consents.queue_marketing_email(...)` for every e-mail that is not a service message.
 """
