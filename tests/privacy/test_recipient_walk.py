@@ -450,6 +450,8 @@ def test_no_recipient_sees_her_once_she_restricts_objects_or_is_erased(app, make
     assert not wrong, f"{state}:\n" + "\n".join(wrong)
 
 
+@pytest.mark.promise("right-restriction")
+@pytest.mark.promise("right-objection")
 def test_every_get_route_is_walked_or_declared(app):
     """A new page that shows someone's data must join the walk (or say why it shows no other member's data)."""
     walked = {walk.endpoint for walk in WALKS}
@@ -462,6 +464,8 @@ def test_every_get_route_is_walked_or_declared(app):
     assert not declared - endpoints, f"declared routes that no longer exist: {sorted(declared - endpoints)}"
 
 
+@pytest.mark.promise("right-restriction")
+@pytest.mark.promise("right-objection")
 def test_every_recipient_of_the_registry_is_walked_or_declared(app):
     """Each recipient named in a feature's personal_data.py stands for actors of the walk, or says why none."""
     actors = {walk.actor for walk in WALKS}
