@@ -6,7 +6,7 @@
 - Integers from the URL or a form stay within what the database holds (PostgreSQL's integer), and page
   numbers within a bound: past it the page is not found, in a form it is a field error.
 - JSON is parsed with a size and a nesting limit (Python's parser recurses: a few kilobytes of brackets
-  would exhaust the stack), numbers finite and bounded, strings under the text rules above.
+  would exhaust the stack), numbers bounded (NaN and infinities read as null), strings under the text rules above.
 """
 
 import json
@@ -56,7 +56,7 @@ NUMBER_TOO_LARGE = _l("This number is too large.")
 NUMBER_NOT_FINITE = _l("Enter a number.")
 ADDRESS_NOT_ALLOWED = _l("The address contains characters that are not allowed. Check the link and try again.")
 JSON_NOT_VALID = _l("The data sent is not valid JSON.")
-JSON_NUMBER = _l("The JSON holds a number that is too large or not finite.")
+JSON_NUMBER = _l("The JSON holds a number that is too large.")
 JSON_TEXT = _l(
     "The JSON contains characters that are not allowed (control characters, direction overrides or non-characters)."
 )
@@ -218,15 +218,17 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
-def _finite_float(text: str) -> float:
+def _finite_float(text: str) -> float | None:
     value = float(text)
-    if not math.isfinite(value) or abs(value) > JSON_MAX_NUMBER:
+    if not math.isfinite(value):  # 1e999: as JavaScript's JSON.stringify writes a non-finite number, null
+        return None
+    if abs(value) > JSON_MAX_NUMBER:
         raise JSONRefused(JSON_NUMBER)
     return value
 
 
-def _no_constant(name: str):
-    raise JSONRefused(JSON_NUMBER)  # NaN, Infinity: not JSON, though Python's parser takes them
+def _null_constant(name: str) -> None:
+    return None  # NaN, Infinity: not JSON (a browser writes null), though Python's parser and writer take them
 
 
 def _check_strings(value) -> None:
@@ -252,7 +254,7 @@ def parse_json(text: str | bytes, *, max_bytes: int | None = JSON_MAX_BYTES, max
         text = text.decode("utf-8-sig")
     if json_depth_exceeds(text, max_depth):
         raise JSONRefused(_l("The JSON is nested too deeply: at most %(depth)d levels.", depth=max_depth))
-    value = json.loads(text, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_no_constant)
+    value = json.loads(text, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_null_constant)
     _check_strings(value)
     return value
 
