@@ -773,7 +773,6 @@ FACTORIES: dict[str, Factory] = {
     "sponsors.preview_import": _import_batch,
     "sponsors.commit_import": _import_batch,
     "sponsors.delete_cohort": _cohort,
-    "sponsors.resolve_correction": _correction,
     # sponsors: members and invitees
     "sponsors.leave_sponsor": _enrolment_for_member(),
     "sponsors.request_correction": _enrolment_for_member(form={"message": "My grade is M2."}),
