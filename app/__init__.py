@@ -10,7 +10,12 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as config_module
-from app.core.sqlite_writers import QueuedWriterConnection, begin_immediate, configure_sqlite_connection
+from app.core.sqlite_writers import (
+    QueuedWriterConnection,
+    configure_sqlite_connection,
+    forget_pending_savepoints,
+    statement_to_run,
+)
 from app.extensions import cache, db, limiter, login_manager, migrate
 
 
@@ -78,40 +83,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         configure_sqlite_connection(dbapi_connection)
 
 
-#: Statements that need SQLite's write lock (SAVEPOINT: begin_nested, which always precedes a write here).
-_SQLITE_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
-
-
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
-    """SQLite: a request that may write (POST...) takes the write lock as its transaction begins.
-
-    A transaction that reads under a deferred BEGIN and writes later fails at once with "database is
-    locked" when another writer committed in between: busy_timeout cannot help there. BEGIN IMMEDIATE
-    waits for the lock (busy_timeout) instead, and the request's reads and writes are one serializable unit.
-    """
-    if connection.dialect.name == "sqlite" and _request_may_write():
-        begin_immediate(connection.connection.dbapi_connection)
+    """SQLite: nothing is locked yet (see core.sqlite_writers); only savepoints left by an earlier transaction
+    are forgotten."""
+    if connection.dialect.name == "sqlite":
+        forget_pending_savepoints(connection.connection.info)
 
 
-@event.listens_for(Engine, "before_cursor_execute")
-def _sqlite_begin_before_first_write(connection, cursor, statement, parameters, context, executemany) -> None:
-    """SQLite, elsewhere (pages, commands, tests): reads run side by side in autocommit, as pysqlite's own
-    transaction handling does, and BEGIN IMMEDIATE comes right before the first write, holding no read."""
-    if connection.dialect.name != "sqlite":
-        return
-    dbapi_connection = connection.connection.dbapi_connection
-    if not dbapi_connection.in_transaction and statement.lstrip()[:9].upper().startswith(_SQLITE_WRITES):
-        begin_immediate(dbapi_connection)
-
-
-def _request_may_write() -> bool:
-    """A request that may write and takes the lock from its start (not a view marked `locks_late`)."""
-    from flask import current_app, has_request_context, request
-
-    if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
-        return False
-    return not getattr(current_app.view_functions.get(request.endpoint), "locks_late", False)
+@event.listens_for(Engine, "before_cursor_execute", retval=True)
+def _sqlite_lock_at_first_write(connection, cursor, statement, parameters, context, executemany):
+    """SQLite, for every request, command and test alike: reads run side by side in autocommit, and BEGIN
+    IMMEDIATE comes right before the first write (or SELECT ... FOR UPDATE), so that no one holds the write
+    lock across password hashing, rendering or mail, and a read followed by a write never fails at once."""
+    if connection.dialect.name == "sqlite":
+        fairy = connection.connection
+        statement = statement_to_run(fairy.info, fairy.dbapi_connection, statement, context)
+    return statement, parameters
 
 
 def _init_extensions(app: Flask) -> None:

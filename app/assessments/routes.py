@@ -23,7 +23,6 @@ from app.auth.permissions import role_required
 from app.core.i18n import current_language
 from app.core.input_guard import request_json
 from app.core.security import form_checks_csrf
-from app.core.sqlite_writers import locks_late
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter
 
@@ -181,7 +180,6 @@ def _attempt_key() -> str:
 
 
 @bp.route("/attempts/<public_id>/answers", methods=["POST"])
-@locks_late
 @role_required(Role.CANDIDATE)
 @limiter.limit("600 per hour", key_func=_attempt_key)
 def autosave(public_id: str):
@@ -199,7 +197,7 @@ def autosave(public_id: str):
     )
     if item is None:
         abort(404)
-    # The reads above ran beside other writers; from here on the attempt is held, and read again, until the commit.
+    # The reads above took no lock; from here on the attempt is held, and read again, until the commit.
     services.hold_attempt(attempt)
     # Recorded even when the answer is refused: the result then tells that answers waited until the test closed.
     services.record_gap(attempt, payload.get("gap"), sent=payload.get("sent"))

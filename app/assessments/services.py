@@ -22,7 +22,6 @@ from app.assessments.models import (
     localised,
 )
 from app.core.mail import absolute_url, queue_email
-from app.core.sqlite_writers import take_write_lock
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -206,9 +205,8 @@ def close_if_due(attempt: Attempt) -> bool:
 
 
 def hold_attempt(attempt: Attempt) -> None:
-    """Hold the attempt until the commit (SQLite: the write lock, taken now; PostgreSQL: its row) and read it
-    again: a submission committed in the meantime is then seen by the checks that follow."""
-    take_write_lock(db.session)
+    """Lock the attempt until the commit (SELECT ... FOR UPDATE; on SQLite the write lock, core.sqlite_writers)
+    and read it again: a submission committed in the meantime is then seen by the checks that follow."""
     db.session.refresh(attempt, with_for_update=True)
 
 

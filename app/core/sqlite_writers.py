@@ -12,6 +12,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from sqlalchemy.sql.expression import ReleaseSavepointClause, RollbackToSavepointClause, SavepointClause
+
 try:
     import fcntl
 except ImportError:  # not on Windows: there, writers wait in SQLite's busy handler as usual
@@ -120,19 +122,59 @@ def begin_immediate(dbapi_connection) -> None:
         dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
-def locks_late(view):
-    """Mark a view whose request takes SQLite's write lock only when it is about to write (`take_write_lock`),
-    instead of at its first statement as other POSTs do: its reads then run beside the other writers, and the
-    lock is held for the write alone. For small, frequent writes such as the autosave. Goes right under @route."""
-    view.locks_late = True
-    return view
+# --- when the write lock is taken -------------------------------------------------------------------------
+#
+# Reads run in autocommit: each SELECT sees the latest commit and holds no snapshot once it is done, so a read
+# never makes a later write fail. BEGIN IMMEDIATE (queued, above) comes right before the first statement that
+# writes, or that reads with FOR UPDATE (`with_for_update()`: SQLite's compiler drops the clause, so it is
+# recognised from the statement SQLAlchemy compiled); from there until the commit, what the transaction reads
+# stays true, as PostgreSQL's row locks keep it. A write that depends on an earlier read is made conditional
+# (UPDATE ... WHERE, a unique constraint) or re-reads its rows with `with_for_update()` first.
+#
+# A savepoint opened before any write (begin_nested) waits too: SAVEPOINT outside a transaction would start a
+# deferred one, whose reads pin a snapshot that a later write cannot upgrade once another writer has committed
+# ("database is locked" at once, SQLITE_BUSY_SNAPSHOT, which busy_timeout does not retry). So it is kept on
+# the connection and opened after BEGIN IMMEDIATE, at the first write; released or rolled back before any
+# write, it never reached the database. Reads inside it run in autocommit, where a failed one spoils nothing.
+
+#: Raw SQL (text(), DDL) that needs the write lock; compiled INSERT, UPDATE and DELETE are known as such.
+_WRITING_KEYWORDS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+#: Where a connection keeps the savepoints it has not opened yet, (name, SAVEPOINT statement), in its DBAPI
+#: connection's `info`.
+_PENDING_SAVEPOINTS = "sqlite_pending_savepoints"
 
 
-def take_write_lock(session) -> None:
-    """Take the database's write lock now (SQLite; queued), so that what is read next stays true until the
-    commit. Elsewhere nothing: PostgreSQL locks rows (SELECT ... FOR UPDATE)."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        dbapi_connection = connection.connection.dbapi_connection
-        if not dbapi_connection.in_transaction:
-            begin_immediate(dbapi_connection)
+def forget_pending_savepoints(connection_info: dict) -> None:
+    """A new transaction starts with no savepoint waiting (the last one may have ended by an error)."""
+    connection_info.pop(_PENDING_SAVEPOINTS, None)
+
+
+def statement_to_run(connection_info: dict, dbapi_connection, statement: str, context) -> str:
+    """Take the write lock if `statement` needs it and none is held; return what to execute in its place
+    (a comment for a savepoint that waits for the first write)."""
+    if dbapi_connection.in_transaction:
+        return statement
+    element = getattr(context.compiled, "statement", None) if context is not None else None
+    pending = connection_info.setdefault(_PENDING_SAVEPOINTS, [])
+    names = [name for name, _statement in pending]
+    if isinstance(element, SavepointClause):
+        pending.append((element.ident, statement))
+        return f"/* {statement}: opened at the first write */"
+    if isinstance(element, ReleaseSavepointClause | RollbackToSavepointClause) and element.ident in names:
+        del pending[names.index(element.ident) :]
+        return f"/* {statement}: nothing was written */"
+    if _needs_write_lock(statement, context, element):
+        begin_immediate(dbapi_connection)
+        for _name, savepoint in pending:
+            dbapi_connection.execute(savepoint)
+        pending.clear()
+    return statement
+
+
+def _needs_write_lock(statement: str, context, element) -> bool:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return True
+    if getattr(element, "_for_update_arg", None) is not None:  # select(...).with_for_update(), refresh(...)
+        return True
+    return statement.lstrip()[:7].upper().startswith(_WRITING_KEYWORDS)

@@ -11,8 +11,6 @@ Registry entries may add, in `extra`:
 """
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -159,18 +157,6 @@ def _counts(entries: list[PersonalDataEntry], user) -> dict[str, int]:
 UNREADABLE = None
 
 
-@contextmanager
-def _guarded_reads() -> Iterator[None]:
-    """A savepoint where a failed statement aborts the whole transaction (PostgreSQL). None on SQLite: a
-    failed read spoils nothing there, and a savepoint takes the write lock, which put every dashboard
-    view in the queue behind every autosave (p99 of seconds under load)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        yield
-        return
-    with db.session.begin_nested():
-        yield
-
-
 def _read_all(entries: list[PersonalDataEntry], user) -> dict[str, tuple[Any, int | None] | None]:
     """Read every entry inside one savepoint, their counts in one statement; only if one fails, read them
     again one savepoint each (each entry's own count then).
@@ -180,7 +166,7 @@ def _read_all(entries: list[PersonalDataEntry], user) -> dict[str, tuple[Any, in
     Failures are rare, so the common view pays for one savepoint and a failing view for the old way.
     """
     try:
-        with _guarded_reads():
+        with db.session.begin_nested():
             counts = _counts(entries, user)
             return {entry.key: _read(entry, user, counts) for entry in entries}
     except Exception:  # noqa: BLE001 (read again entry by entry below, which logs the one that fails)
@@ -191,7 +177,7 @@ def _read_each(entries: list[PersonalDataEntry], user) -> dict[str, tuple[Any, i
     found: dict[str, tuple[Any, int | None] | None] = {}
     for entry in entries:
         try:
-            with _guarded_reads():
+            with db.session.begin_nested():
                 found[entry.key] = _read(entry, user, {})
         except Exception as error:  # noqa: BLE001 (one feature's failure must not hide the rest of the dashboard)
             logger.error("dashboard: reading %r failed: %r", entry.key, error)

@@ -259,8 +259,7 @@ def accept(public_id: str):
         flash(str(error.message), "info")
         return redirect(url_for("simulations.index"))
     except IntegrityError:
-        # The other acceptance won: the database refuses a second session for the request. (SQLite
-        # runs write requests one after the other with BEGIN IMMEDIATE, so there the loser is too late.)
+        # The other acceptance won: the database refuses a second session for the request.
         db.session.rollback()
         if not services.request_has_session(invitation_id):
             raise

@@ -1,6 +1,7 @@
-"""SQLite transactions: a request that may write holds the write lock from its first statement (BEGIN
-IMMEDIATE); elsewhere reads run in autocommit and the write lock is taken right before the first write, so
-that a read followed by a write never fails at once with "database is locked"; savepoints still nest."""
+"""SQLite transactions: reads run in autocommit, in requests (POST included) as elsewhere, and the write lock
+is taken right before the first write or SELECT ... FOR UPDATE, so that a read followed by a write never fails
+at once with "database is locked"; a savepoint opened before any write waits for the first one; savepoints
+still nest."""
 
 import sqlite3
 
@@ -47,21 +48,75 @@ def test_a_read_then_a_write_after_another_writer_committed_succeeds(sqlite_app,
     other.close()
 
 
-@pytest.mark.parametrize(("method", "holds_write_lock"), [("POST", True), ("GET", False)])
-def test_only_requests_that_may_write_take_the_lock_from_their_first_read(
-    sqlite_app, make_user, method, holds_write_lock
-):
+def other_writer_is_locked_out(other: sqlite3.Connection) -> bool:
+    try:
+        other.execute("UPDATE user_account SET last_name = 'Other'")
+    except sqlite3.OperationalError as error:
+        assert "database is locked" in str(error)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_no_request_takes_the_lock_at_its_first_read(sqlite_app, make_user, method):
     make_user("camille@example.com")
     other = other_connection(sqlite_app)
     with sqlite_app.test_request_context("/en/dashboard", method=method):
         db.session.scalar(select(User.id))
-        assert in_transaction() is holds_write_lock
-        if holds_write_lock:
-            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
-                other.execute("UPDATE user_account SET last_name = 'Other'")
-        else:
-            other.execute("UPDATE user_account SET last_name = 'Other'")
+        assert not in_transaction()
+        assert not other_writer_is_locked_out(other)
+        db.session.execute(update(User).values(first_name="Camille"))  # the first write takes it
+        assert in_transaction()
+        assert other_writer_is_locked_out(other)
         db.session.rollback()
+    assert not other_writer_is_locked_out(other)  # let go with the transaction
+    other.close()
+
+
+@pytest.mark.parametrize("how", ["select", "refresh", "get"])
+def test_select_for_update_takes_the_write_lock_and_reads_the_latest_commit(sqlite_app, make_user, how):
+    """SQLite has no FOR UPDATE: `with_for_update()` takes the write lock instead, as PostgreSQL locks the row."""
+    user_id = make_user("camille@example.com", first_name="Camille")
+    other = other_connection(sqlite_app)
+    with sqlite_app.app_context():
+        user = db.session.get(User, user_id)
+        other.execute("UPDATE user_account SET first_name = 'Camille-Anne'")  # committed after our read
+        if how == "select":
+            db.session.scalar(
+                select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
+            )
+        elif how == "refresh":
+            db.session.refresh(user, with_for_update=True)
+        else:
+            db.session.get(User, user_id, with_for_update=True, populate_existing=True)
+        assert in_transaction()
+        assert user.first_name == "Camille-Anne"
+        assert other_writer_is_locked_out(other)
+        db.session.commit()
+    other.close()
+
+
+def test_a_savepoint_opened_before_any_write_waits_for_the_first_write(sqlite_app, make_user):
+    """Read in a savepoint, another writer commits, then write in it: no "database is locked" (a deferred
+    SAVEPOINT would have pinned a snapshot that the write cannot upgrade), and the savepoint still rolls back
+    alone."""
+    user_id = make_user("camille@example.com", first_name="Camille")
+    other = other_connection(sqlite_app)
+    with sqlite_app.app_context():
+        with db.session.begin_nested():
+            assert db.session.scalar(select(User.first_name).where(User.id == user_id)) == "Camille"
+            assert not in_transaction()
+            assert not other_writer_is_locked_out(other)
+        with pytest.raises(ValueError), db.session.begin_nested():
+            db.session.scalar(select(User.first_name).where(User.id == user_id))
+            other.execute("UPDATE user_account SET last_name = 'Durand'")  # committed between the read and the write
+            db.session.execute(update(User).where(User.id == user_id).values(first_name="Lost"))
+            assert in_transaction()
+            raise ValueError
+        db.session.execute(update(User).where(User.id == user_id).values(email="camille.durand@example.com"))
+        db.session.commit()
+        row = db.session.execute(select(User.first_name, User.last_name, User.email).where(User.id == user_id)).one()
+        assert tuple(row) == ("Camille", "Durand", "camille.durand@example.com")
     other.close()
 
 
