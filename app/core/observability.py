@@ -27,7 +27,9 @@ PROBE_PATHS = ("/healthz", "/readyz", "/metrics")
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 REQUESTS = Counter(
-    "caseinjob_requests", "Requests answered, by endpoint, method and status.", ("endpoint", "method", "status"),
+    "caseinjob_requests",
+    "Requests answered, by endpoint, method and status.",
+    ("endpoint", "method", "status"),
     registry=REGISTRY,
 )
 LATENCY = Histogram(
