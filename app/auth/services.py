@@ -558,6 +558,11 @@ def active_phone_code(user: User, purpose: PhoneCodePurpose) -> PhoneCode | None
 def _redeem_code(user: User | None, purpose: PhoneCodePurpose, typed: str) -> PhoneCode:
     """Spend the member's active code if `typed` is it; a wrong try counts, and the last allowed one spends it."""
     row = active_phone_code(user, purpose) if user is not None else None
+    if row is not None:
+        # Locked and read again: two tries at once must neither both spend it nor count as one wrong try.
+        db.session.refresh(row, with_for_update=True)
+        if row.used_dt is not None:
+            row = None
     typed = "".join((typed or "").split())
     if row is None:
         raise WrongCode()
@@ -805,16 +810,18 @@ def verify_second_factor(user: User, code: str) -> bool:
         return False
     if _totp_matches(crypto.decrypt_text(user.totp_secret_encrypted), code):
         return True
-    recovery = db.session.scalar(
-        select(RecoveryCode).where(
+    # Spent by a conditional write, so that two sign-ins sending the same code at once cannot both use it.
+    spent = db.session.execute(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == crypto.sha256_hex(code.strip().lower()),
             RecoveryCode.used_dt.is_(None),
         )
-    )
-    if recovery is None:
+        .values(used_dt=utcnow())
+    ).rowcount
+    if not spent:
         return False
-    recovery.used_dt = utcnow()
     record_event(EventKind.RECOVERY_CODE_USED, user_id=user.id)
     return True
 

@@ -2,6 +2,7 @@
 does not hold up another candidate's autosave (SQLite: the write lock is taken at the first write, after the
 hash; PostgreSQL: rows are locked, not the database). On both databases."""
 
+import contextlib
 import threading
 import time
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from app.assessments.bank import load_bank
 from app.assessments.models import Answer, Attempt, ItemKind
 from app.auth import services as auth_services
+from app.core.timeutil import utcnow
 from app.extensions import db
 from tests.assessments.conftest import bank_items, signed_in, start
 from tests.conftest import PASSWORD, csrf_from
@@ -72,3 +74,40 @@ def test_an_autosave_commits_while_a_sign_in_checks_its_password(app, make_user,
             select(Answer.value).join(Attempt, Answer.attempt_id == Attempt.id).where(Attempt.public_id == attempt_id)
         )
     assert float(value) == 12
+
+
+def test_a_recovery_code_sent_twice_at_once_is_spent_once(app, make_user, monkeypatch):
+    """Two sign-ins check the same recovery code together: one gets in, the other is refused. Both have read
+    the code unused before either commits (the audit row waits for the other one, up to a second)."""
+    from app.auth.models import RecoveryCode, User
+    from app.core import crypto
+
+    user_id = make_user("camille@example.com")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        user.totp_secret_encrypted = crypto.encrypt_text("JBSWY3DPEHPK3PXP")
+        user.totp_enabled_dt = utcnow()
+        db.session.add(RecoveryCode(user_id=user_id, code_hash=crypto.sha256_hex("abcd1234")))
+        db.session.commit()
+    both_checked = threading.Barrier(2)
+    real_record_event = auth_services.record_event
+
+    def record_event_after_the_other(*args, **kwargs):
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other one waits for this one's lock
+            both_checked.wait(timeout=1)
+        return real_record_event(*args, **kwargs)
+
+    monkeypatch.setattr(auth_services, "record_event", record_event_after_the_other)
+    results = []
+
+    def sign_in():
+        with app.app_context():
+            results.append(auth_services.verify_second_factor(db.session.get(User, user_id), "abcd1234"))
+            db.session.commit()
+
+    threads = [threading.Thread(target=sign_in) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == [False, True]
