@@ -96,6 +96,7 @@ def create_organisation(settings: OrganisationSettings, actor: User) -> Organisa
 
 def update_organisation(organisation: Organisation, settings: OrganisationSettings) -> None:
     """Change the name, language, seats or allowances; seats cannot drop below those taken."""
+    _lock(organisation)  # an acceptance taking a seat meanwhile waits for this commit, or is counted here
     used = seats_used(organisation)
     if settings.seats < used:
         raise SponsorError(
