@@ -22,8 +22,11 @@ run: $(VENV)/.installed translations-compile ## Serve the portal on http://127.0
 	@echo "Portal: http://$(HOST):$(PORT)/  (demo password: tulip-harbour-47)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# Two processes (pytest-xdist), one per core; a file's tests stay together (the two-node test starts its nodes once).
+PYTEST_WORKERS ?= 2
+
 test: $(VENV)/.installed translations-compile $(TOOLS_STAMP) ## The whole suite (e2e tests skip without chromium unless CI=true)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test-e2e: $(VENV)/.installed translations-compile $(TOOLS_STAMP)
 	$(BIN)/pytest tests/e2e

@@ -1,5 +1,6 @@
 """Fixtures: an app per test database (SQLite, or PostgreSQL from TEST_DATABASE_URL), members, mail."""
 
+import functools
 import html
 import os
 import re
@@ -44,7 +45,29 @@ def pytest_sessionstart(session) -> None:
 
 def database_url(tmp_path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    return normalise_database_url(url) if url else f"sqlite:///{tmp_path / 'test.sqlite'}"
+    if not url:
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    return _database_of_this_worker(normalise_database_url(url))
+
+
+@functools.cache
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist (`-n 2`), each worker has a database of its own on the same server
+    (`test_gw0`, `test_gw1`), created when missing: the tests drop and create every table."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(url)
+    name = f"{server.database}_{worker}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture
