@@ -126,6 +126,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.applications import bp as applications_bp
     from app.assessments import bp as assessments_bp
     from app.auth import bp as auth_bp
     from app.main import bp as main_bp
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         simulations_bp,
         privacy_bp,
         admin_bp,
+        applications_bp,
         sponsors_bp,
         assessments_bp,
     ):
@@ -171,6 +173,7 @@ def _register_cli(app: Flask) -> None:
 
 def _register_personal_data() -> None:
     """Import every feature's personal_data module, each of which registers its entries once."""
+    from app.applications import personal_data as _applications  # noqa: F401
     from app.assessments import personal_data as _assessments  # noqa: F401
     from app.auth import personal_data as _auth  # noqa: F401
     from app.core import personal_data as _core  # noqa: F401

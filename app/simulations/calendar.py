@@ -1,6 +1,7 @@
 """Calendar invitations (.ics, RFC 5545) for interview sessions, built with the icalendar package."""
 
 from datetime import UTC
+from urllib.parse import urlencode
 
 from icalendar import Calendar, Event, vText
 
@@ -28,3 +29,35 @@ def session_ics(
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
+OUTLOOK_CALENDAR = "https://outlook.live.com/calendar/0/deeplink/compose"
+
+
+def google_calendar_link(*, start, end, title: str, details: str, location: str) -> str:
+    """An "add to Google Calendar" address: the browser opens it, the portal calls no one."""
+    moment = "%Y%m%dT%H%M%SZ"
+    query = {
+        "action": "TEMPLATE",
+        "text": title,
+        "dates": f"{start.strftime(moment)}/{end.strftime(moment)}",  # UTC: Google shows the reader's zone
+        "details": details,
+        "location": location,
+    }
+    return f"{GOOGLE_CALENDAR}?{urlencode(query)}"
+
+
+def outlook_calendar_link(*, start, end, title: str, details: str, location: str) -> str:
+    """An "add to Outlook" address (Outlook on the web's compose deep link)."""
+    moment = "%Y-%m-%dT%H:%M:%SZ"
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": title,
+        "startdt": start.strftime(moment),
+        "enddt": end.strftime(moment),
+        "body": details,
+        "location": location,
+    }
+    return f"{OUTLOOK_CALENDAR}?{urlencode(query)}"

@@ -152,3 +152,12 @@ class RatingForm(FlaskForm):
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), at_most(2000)])
     share_with_sponsor = BooleanField(_l("Share this feedback with my school or employer"))
     submit = SubmitField(_l("Send my rating"))
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(
+        _l("Your message"),
+        validators=[required(), at_most(2000)],  # messages.MAX_LENGTH
+        description=_l("Only the other person of this session reads it. They receive an e-mail telling them."),
+    )
+    submit = SubmitField(_l("Send the message"))

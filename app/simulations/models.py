@@ -199,3 +199,20 @@ class Feedback(db.Model):
     is_shared_with_sponsor: Mapped[bool] = mapped_column(default=False)
 
     session: Mapped[InterviewSession] = relationship(back_populates="feedback")
+
+
+class SessionMessage(db.Model):
+    """A message between the candidate and the interviewer of a session; only the two of them read it."""
+
+    __tablename__ = "session_message"
+    __table_args__ = (Index("ix_session_message_session_created", "session_id", "created_dt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id", ondelete="CASCADE"))
+    #: Erasing the author deletes her messages (the registry's entry does, the cascade backs it up).
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])

@@ -6,7 +6,13 @@ from sqlalchemy.orm import selectinload
 
 from app.core.registry import ErasureAction, LegalBasis, PersonalDataEntry, register
 from app.extensions import db
-from app.simulations.models import Feedback, InterviewSession, SimulationInvitation, SimulationRequest
+from app.simulations.models import (
+    Feedback,
+    InterviewSession,
+    SessionMessage,
+    SimulationInvitation,
+    SimulationRequest,
+)
 
 
 def _iso(value):
@@ -176,3 +182,52 @@ register(
 
 # Feedback rows belong to a session: they are exported and erased with it (above).
 _ = Feedback
+
+
+def export_messages(user) -> list[dict]:
+    """The messages of the member's sessions: hers and the other party's answers to her (the thread is hers too)."""
+    rows = db.session.execute(
+        select(SessionMessage, InterviewSession.public_id)
+        .join(InterviewSession, SessionMessage.session_id == InterviewSession.id)
+        .where(or_(InterviewSession.candidate_id == user.id, InterviewSession.interviewer_id == user.id))
+        .order_by(SessionMessage.created_dt, SessionMessage.id)
+    )
+    return [
+        {
+            "session": session_public_id,
+            "written": _iso(message.created_dt),
+            "from": "you" if message.author_id == user.id else "the other party",
+            "text": message.body,
+        }
+        for message, session_public_id in rows
+    ]
+
+
+def erase_messages(user) -> int:
+    """The messages she wrote are deleted; the other party's own messages stay in their thread, under no name
+    of hers (the session no longer links to an erased interviewer, an erased candidate's sessions go whole)."""
+    return db.session.execute(delete(SessionMessage).where(SessionMessage.author_id == user.id)).rowcount
+
+
+register(
+    PersonalDataEntry(
+        key="session_messages",
+        category=_l("Messages you exchanged with the other party of a mock interview"),
+        purpose=_l("Preparing and arranging the session with the other party"),
+        legal_basis=LegalBasis.CONTRACT,
+        recipients=(_l("The other party of each session"),),
+        retention=_l("As long as your account exists"),
+        tables=("session_message",),
+        erasure_note=_l(
+            "The messages you wrote are deleted; the other party keeps the messages they wrote, without your name."
+        ),
+        export=export_messages,
+        erase=erase_messages,
+        count_query=lambda user: (
+            select(func.count(SessionMessage.id))
+            .join(InterviewSession, SessionMessage.session_id == InterviewSession.id)
+            .where(or_(InterviewSession.candidate_id == user.id, InterviewSession.interviewer_id == user.id))
+        ),
+        order=43,
+    )
+)

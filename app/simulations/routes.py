@@ -1,6 +1,6 @@
 """Simulation pages: the candidate's requests and matches, the interviewer's invitations, the sessions."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,7 @@ from app.core.security import form_checks_csrf
 from app.extensions import db, limiter
 from app.profiles import services as profile_services
 from app.profiles.models import EducationEntry, ExperienceEntry
-from app.simulations import bp, services
+from app.simulations import bp, messages, planning, services
 from app.simulations.explain import SUGGESTIONS, reasons_text
 from app.simulations.forms import (
     AcceptForm,
@@ -22,6 +22,7 @@ from app.simulations.forms import (
     DeclineForm,
     InviteBestForm,
     InviteForm,
+    MessageForm,
     NoShowForm,
     RatingForm,
     RequestForm,
@@ -30,6 +31,9 @@ from app.simulations.forms import (
 )
 from app.simulations.models import InvitationStatus, RequestStatus, SessionStatus
 from app.simulations.services import CRITERIA, SimulationError
+
+#: Messages a member may send in an hour, over all her sessions: a conversation, not a flood of e-mails.
+MESSAGE_LIMIT = "30 per hour"
 
 
 def _apply_error(form, error: SimulationError) -> None:
@@ -319,6 +323,9 @@ def _render_session(session, status=200, **forms):
         cancel_form=forms.get("cancel_form") or CancelSessionForm(),
         reschedule_form=forms.get("reschedule_form") or RescheduleForm(),
         no_show_form=NoShowForm(),
+        message_form=forms.get("message_form") or MessageForm(),
+        thread=messages.thread(session),
+        calendar_links=planning.calendar_links(session, current_user),
         now=services.utcnow(),
         SessionStatus=SessionStatus,
     ), status
@@ -331,7 +338,35 @@ def session(public_id: str):
     return _render_session(_own_session_or_404(public_id))
 
 
-def _session_action(public_id: str, form_class, action, form_key: str, success):
+@bp.route("/sessions/<public_id>/calendar.ics")
+@login_required
+def session_calendar(public_id: str):
+    """The session as a calendar file, in the reader's language (times in UTC: calendars show their zone)."""
+    session = _own_session_or_404(public_id)
+    response = make_response(planning.ics_for(session, current_user))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = "attachment; filename=interview.ics"
+    return response
+
+
+@bp.route("/sessions/<public_id>/messages", methods=["POST"])
+@login_required
+@form_kept_when_limited
+@limiter.limit(MESSAGE_LIMIT, methods=["POST"])  # per member
+@form_checks_csrf
+def post_message(public_id: str):
+    """Write to the other party of the session; they are told by e-mail."""
+    return _session_action(
+        public_id,
+        MessageForm,
+        lambda s, f: messages.post_message(s, current_user, f.body.data),
+        "message_form",
+        lambda: _("Your message is sent."),
+        anchor="messages",
+    )
+
+
+def _session_action(public_id: str, form_class, action, form_key: str, success, anchor: str | None = None):
     session = _own_session_or_404(public_id)
     form = form_class()
     if form.validate_on_submit():
@@ -343,7 +378,7 @@ def _session_action(public_id: str, form_class, action, form_key: str, success):
         else:
             db.session.commit()
             flash(success(), "success")
-            return redirect(url_for("simulations.session", public_id=public_id))
+            return redirect(url_for("simulations.session", public_id=public_id, _anchor=anchor))
     return _render_session(_own_session_or_404(public_id), status=400, **{form_key: form})
 
 

@@ -1,0 +1,80 @@
+"""Application forms; the choices are the profiles' own vocabularies, so an accepted application fits a profile."""
+
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.auth.forms import at_most, required
+from app.profiles.choices import SPOKEN_LANGUAGES, CompanyType, Sector, language_name
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (the forms macro's `checkboxes` renders it in a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _languages():
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return [SelectChoice(code, language_name(code, locale)) for code in SPOKEN_LANGUAGES]
+
+
+def _at_least_one(form, field) -> None:
+    if not field.data:
+        raise ValidationError(str(_l("Tick at least one.")))
+
+
+class InterviewerApplicationForm(FlaskForm):
+    experience = TextAreaField(
+        _l("Your experience"),
+        validators=[required(), at_most(3000)],
+        description=_l("Your career, the interviews you have run or taken part in, and for which companies."),
+    )
+    sectors = CheckboxesField(_l("Sectors you know"), choices=Sector.choices, validators=[_at_least_one])
+    company_types = CheckboxesField(
+        _l("Kinds of company you know"), choices=CompanyType.choices, validators=[_at_least_one]
+    )
+    languages = CheckboxesField(_l("Languages you interview in"), choices=_languages, validators=[_at_least_one])
+    submit = SubmitField(_l("Send my application"))
+
+
+class ClientApplicationForm(FlaskForm):
+    organisation = StringField(_l("Your organisation's name"), validators=[required(), at_most(200)])
+    website = StringField(
+        _l("Its website"),
+        validators=[required(), at_most(300)],
+        description=_l("For example https://www.example.com"),
+    )
+    motivation = TextAreaField(
+        _l("Why you want to assess candidates on the portal"),
+        validators=[required(), at_most(2000)],
+        description=_l("The positions you recruit for, and how you will use the results."),
+    )
+    submit = SubmitField(_l("Send my application"))
+
+    def validate_website(self, field) -> None:
+        text = (field.data or "").strip()
+        try:
+            parts = urlsplit(text)
+            host = parts.hostname or ""
+        except ValueError:
+            host, parts = "", None
+        if parts is None or parts.scheme not in ("http", "https") or "." not in host.strip(".") or " " in text:
+            raise ValidationError(str(_l("Give the full address of the website, such as https://www.example.com.")))
+
+
+class AcceptApplicationForm(FlaskForm):
+    submit = SubmitField(_l("Accept and grant the role"))
+
+
+class RefuseApplicationForm(FlaskForm):
+    reason = TextAreaField(_l("Why you refuse (the applicant will read it)"), validators=[required(), at_most(1000)])
+    submit = SubmitField(_l("Refuse"))
