@@ -49,6 +49,7 @@ import pyotp
 from flask import Flask, url_for
 from sqlalchemy import select
 
+from app.applications import services as application_services
 from app.assessments import assignments as assessment_assignments
 from app.assessments import services as assessment_services
 from app.assessments.bank import import_test
@@ -843,6 +844,34 @@ FACTORIES.update(
         "privacy.admin_holds": signed_in(ADMIN, form={"reason": "Litigation"}),
         "privacy.lift_hold": _admin_on_row(_legal_hold),
         "sponsors.refuse_correction": lambda m: _with_form(_correction(m), {"reason": "The school's records say M1."}),
+    }
+)
+
+
+def _role_application(m: Maker, owner: User):
+    return application_services.apply_as_client(
+        owner, organisation="Sweep SAS", website="https://sweep.example.com", motivation="We recruit analysts."
+    )
+
+
+INTERVIEWER_APPLICATION = {
+    "experience": "Ten years in strategy consulting.",
+    "sectors": "consulting",
+    "company_types": "consulting_firm",
+    "languages": "fr",
+}
+FACTORIES.update(
+    {
+        "simulations.session_calendar": _session(),
+        "simulations.post_message": _session(form={"body": "Shall we meet five minutes early?"}),
+        "applications.apply_interviewer": signed_in(CANDIDATE, form=INTERVIEWER_APPLICATION),
+        "applications.apply_client": signed_in(
+            CANDIDATE,
+            form={"organisation": "Sweep SAS", "website": "https://sweep.example.com", "motivation": "Analysts."},
+        ),
+        "applications.review": _admin_on_row(_role_application),
+        "applications.accept": _admin_on_row(_role_application),
+        "applications.refuse": _admin_on_row(_role_application, form={"reason": "We could not verify the company."}),
     }
 )
 

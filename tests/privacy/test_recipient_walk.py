@@ -247,6 +247,13 @@ NOT_ANOTHER_MEMBERS_DATA = {
     "readyz": "service health, no member",
     "metrics": "service counters, no member",
     "privacy.admin_holds": "administrators: kept (legal holds)",
+    "simulations.session_calendar": "the session's time and place for one of its two parties (object checked: "
+    "tests/simulations/test_session_messages.py); it names no one",
+    "applications.index": "own applications",
+    "applications.apply_interviewer": "own form",
+    "applications.apply_client": "own form",
+    "applications.review_queue": "administrators: kept, they decide the applications",
+    "applications.review": "administrators: kept",
 }
 
 
