@@ -49,6 +49,13 @@ def held_keys(user: User) -> set[str]:
     return {key for hold in holds for key in hold.scope} | {HOLDS_ENTRY}
 
 
+def keys_held_for_anyone() -> set[str]:
+    """The registry entries some active hold keeps: the retention purge leaves them alone meanwhile (entries
+    purge in bulk, by date; holding back one category for a while is safer than deleting what a claim needs)."""
+    scopes = db.session.scalars(select(LegalHold.scope).where(LegalHold.lifted_dt.is_(None)))
+    return {key for scope in scopes for key in scope}
+
+
 def scope_categories(hold: LegalHold) -> list[str]:
     """The categories a hold keeps, as the member reads them (in the current language)."""
     return [str(entry.category) for key in hold.scope if (entry := registry.find(key)) is not None]

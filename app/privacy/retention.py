@@ -33,6 +33,8 @@ class PurgeReport:
     counts: dict[str, int] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     retried: tuple[int, int] = (0, 0)
+    #: Entries left alone because an active legal hold keeps them.
+    held: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -75,8 +77,12 @@ def purge(now: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
         else:
             report.failed[UNVERIFIED_ACCOUNTS] = "erasure failed"
     report.counts[UNVERIFIED_ACCOUNTS] = erased
+    held = holds.keys_held_for_anyone()
     for entry in registry.entries():
         if entry.purge is None:
+            continue
+        if entry.key in held:
+            report.held.append(entry.key)
             continue
         try:
             if dry_run:
@@ -110,6 +116,8 @@ def purge_command(dry_run: bool) -> None:
     done, failing = report.retried
     if done or failing:
         click.echo(f"erasures retried: {done} completed, {failing} still failing")
+    for key in report.held:
+        click.echo(f"{key}: kept while a legal hold covers it")
     for key, error in report.failed.items():
         click.echo(f"{key}: FAILED ({error}), will be retried", err=True)
     click.echo(f"total: {report.total}")

@@ -163,3 +163,27 @@ def test_only_admins_with_two_step_place_or_lift_holds(app, member, admin):
     assert refused.status_code == 403
     assert rows(app, LegalHold)[0].is_active
     assert lift(admin, "0" * 32).status_code == 404
+
+
+@pytest.mark.promise("retention-legal-obligation")
+def test_the_retention_purge_leaves_held_data_alone_until_the_hold_ends(app, member, admin, runner):
+    from app.core.audit import EventKind, record_event
+
+    with app.app_context():
+        event = record_event(EventKind.LOGIN_SUCCESS, user_id=member.user_id)
+        event.created_dt = utcnow() - timedelta(days=400)  # past the 12 months of sign-in records
+        db.session.commit()
+    assert place_hold(admin, scope=("security_events",)).status_code == 302
+    [hold] = rows(app, LegalHold)
+
+    held = runner.invoke(args=["privacy", "purge"])
+    assert "security_events: kept while a legal hold covers it" in held.output
+    old = (AuditEvent.user_id == member.user_id, AuditEvent.created_dt < utcnow() - timedelta(days=365))
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent.id).where(*old)) is not None
+
+    lift(admin, hold.public_id)
+    released = runner.invoke(args=["privacy", "purge"])
+    assert "security_events: deleted or anonymised" in released.output
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent.id).where(*old)) is None
