@@ -128,7 +128,7 @@ def _render_review(application, *, refuse_form=None, accept_form=None, status=20
         company_type_labels=[
             CompanyType(code).label for code in application.company_types if code in CompanyType._value2member_map_
         ],
-        language_names=[language_name(code, locale) for code in application.languages],
+        spoken_language_labels=[language_name(code, locale) for code in application.languages],
     ), status
 
 

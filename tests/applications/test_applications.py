@@ -2,6 +2,7 @@
 verification accepts (the role is granted, an interviewer's profile starts with her answers) or refuses with a
 reason; the applicant is told by e-mail in her language. Applications are exported and erased with her."""
 
+import html
 import io
 import json
 import re
@@ -69,6 +70,11 @@ def _user(app, email=APPLICANT) -> User:
         return user
 
 
+def error_of(response, name: str) -> str:
+    """The error shown next to the field `name`, as the reader reads it."""
+    return html.unescape(response.text.split(f'id="{name}-error"')[1].split("</p>")[0])
+
+
 def _decide(admin, application, action, data=None):
     url = f"/en/admin/applications/{application.public_id}"
     page = admin.get(url)
@@ -126,7 +132,7 @@ def test_a_refusal_needs_a_reason_and_sends_it_in_the_applicants_language(app, m
 
     response = _decide(admin, application, "refuse", {"reason": "  "})
     assert response.status_code == 400
-    assert "This field is required." in response.text.split('id="reason-error"')[1].split("</p>")[0]
+    assert "This field is required." in error_of(response, "reason")
     assert _applications(app)[0].status == "pending" and outbox(app, APPLICANT) == []
 
     reason = "Nous n'avons pas pu vérifier que vous travaillez pour cette entreprise."
@@ -150,7 +156,7 @@ def test_a_bad_interviewer_application_is_refused_next_to_each_field_and_kept(ap
     page = response.text
     tick = "Tick at least one." if lang == "en" else in_french(app, "Tick at least one.")
     for name in ("sectors", "company_types", "languages"):
-        assert tick in page.split(f'id="{name}-error"')[1].split("</p>")[0], name
+        assert tick in error_of(response, name), name
     assert "Huit ans chez un cabinet" in page  # what was typed is kept
     response = _post(applicant, f"/{lang}/apply/interviewer", {**INTERVIEWER_FORM, "experience": "a\x00b"})
     assert response.status_code == 400 and 'id="experience-error"' in response.text
@@ -166,7 +172,7 @@ def test_a_client_application_needs_a_real_website(app, applicant, lang, website
     assert response.status_code == 400
     message = "Give the full address of the website, such as https://www.example.com."
     expected = message if lang == "en" else in_french(app, message)
-    assert expected in response.text.split('id="website-error"')[1].split("</p>")[0]
+    assert expected in error_of(response, "website")
     assert "Lumière Recrutement" in response.text and "junior analysts" in response.text
     assert _applications(app) == []
 

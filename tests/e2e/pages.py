@@ -132,6 +132,9 @@ PAGES = [
     ("client", "assignment", "/{lang}/tests/assignments/{assignment}"),
     ("client", "candidate search", "/{lang}/tests/candidates/"),
     ("client", "account", "/{lang}/account"),
+    ("client", "my applications", "/{lang}/apply/"),
+    ("client", "apply to be an interviewer", "/{lang}/apply/interviewer"),
+    ("candidate", "apply to be a client", "/{lang}/apply/client"),
     # --- test author ---
     ("test_author", "dashboard", "/{lang}/dashboard"),
     ("test_author", "authoring", "/{lang}/tests/authoring/"),
@@ -168,6 +171,8 @@ PAGES = [
     ("admin", "records of processing", "/{lang}/privacy/admin/records"),
     ("admin", "policies", "/{lang}/privacy/admin/policies"),
     ("admin", "promises", "/{lang}/privacy/admin/promises"),
+    ("admin", "role applications", "/{lang}/admin/applications/"),
+    ("admin", "role application", "/{lang}/admin/applications/{role_application}"),
 ]
 
 
@@ -214,8 +219,23 @@ def seed_site(app, make_user) -> dict:
         ids |= _authoring(member["test_author"])
         ids |= _sponsor(member["candidate"], member["sponsor_admin"], member["admin"])
         ids |= _privacy(member["candidate"], db.session.get(User, leaving_id))
+        ids |= _role_application(member["client"])
         db.session.commit()
         return ids
+
+
+def _role_application(client: User) -> dict:
+    """The client asks to become an interviewer too: the administrators' queue has one to review."""
+    from app.applications import services as applications
+
+    application = applications.apply_as_interviewer(
+        client,
+        experience="Ten years of recruiting analysts; I sat on many interview panels.",
+        sectors=["banking_finance"],
+        company_types=["bank_finance"],
+        languages=["en", "fr"],
+    )
+    return {"role_application": application.public_id}
 
 
 def _two_step(admin: User) -> str:
