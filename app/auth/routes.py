@@ -24,6 +24,7 @@ from app.auth.forms import (
     TwoStepForm,
     clean,
 )
+from app.auth.member import SignedInMember
 from app.auth.models import EndReason, User, new_token
 from app.core.audit import EventKind, record_event
 from app.core.i18n import current_language
@@ -37,7 +38,7 @@ TWO_STEP_WINDOW = timedelta(minutes=5)
 
 
 @login_manager.user_loader
-def load_user(token: str) -> User | None:
+def load_user(token: str) -> SignedInMember | None:
     return services.load_session(token)
 
 

@@ -4,7 +4,6 @@ Services flush but never commit, and never touch `request` or `flash`; they rais
 whose lazy messages the views show next to the field.
 """
 
-import functools
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -16,9 +15,9 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Select, bindparam, func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select, update
 
+from app.auth.member import SignedInMember, keep_riders, session_statement
 from app.auth.models import (
     EndReason,
     PhoneCode,
@@ -308,47 +307,50 @@ def start_session(user: User, *, remember: bool, mfa_verified: bool) -> UserSess
     return user_session
 
 
-@functools.cache
-def _session_by_token() -> Select:
-    """One query for the session, its member and their roles; built once, as it runs on every signed-in request."""
-    return (
-        select(UserSession)
-        .where(UserSession.token_hash == bindparam("token_hash"))
-        .options(joinedload(UserSession.user).joinedload(User.roles))
-    )
+def load_session(token: str) -> SignedInMember | None:
+    """The member of an open, unexpired session with this token, or None (and the session ends).
 
-
-def load_session(token: str) -> User | None:
-    """The member of an open, unexpired session with this token, or None (and the session ends)."""
-    user_session = (
-        db.session.execute(_session_by_token(), {"token_hash": crypto.sha256_hex(token)}).unique().scalar_one_or_none()
-    )
-    if user_session is None or not user_session.is_open:
+    One Core statement reads the session, the member and their roles, and what other features read with
+    them (app.auth.member.read_with_session); writes, when due, are single UPDATEs by primary key.
+    """
+    rows = db.session.connection().execute(session_statement(), {"token_hash": crypto.sha256_hex(token)}).all()
+    if not rows:
+        return None
+    found = rows[0]
+    keep_riders(found)
+    if found.ended_dt is not None:
         return None
     now = utcnow()
     idle_limit = current_app.config["SESSION_IDLE_TIMEOUT"]
-    idle_too_long = not user_session.is_remembered and now - user_session.last_seen_dt > idle_limit
-    if now >= user_session.expires_dt or idle_too_long:
-        _end(user_session, EndReason.EXPIRED)
+    idle_too_long = not found.is_remembered and now - found.last_seen_dt > idle_limit
+    if now >= found.expires_dt or idle_too_long:
+        _end_by_id(found.session_id, EndReason.EXPIRED, now)
         db.session.commit()
         return None
-    user = user_session.user
-    if not user.is_active:
+    if found.is_suspended:
         return None
-    if now - user_session.last_seen_dt > _touch_interval(user_session):
-        user_session.last_seen_dt = now
+    if now - found.last_seen_dt > _touch_interval(found.session_id):
+        db.session.execute(
+            update(UserSession).where(UserSession.id == found.session_id).values(last_seen_dt=now),
+            execution_options={"synchronize_session": False},
+        )
         db.session.commit()
-    user_session.token = token
-    user.current_session = user_session
-    return user
+    return SignedInMember.from_rows(rows, token)
 
 
-def _touch_interval(user_session: UserSession) -> timedelta:
+def _end_by_id(session_id: int, reason: EndReason, now) -> None:
+    db.session.execute(
+        update(UserSession).where(UserSession.id == session_id).values(ended_dt=now, end_reason=reason.value),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _touch_interval(session_id: int) -> timedelta:
     """How long a session's last activity may be off before it is written again: the setting, plus up to half
     of it, spread over sessions. A class that signs in together for a test then does not write all its
     sessions in the same second, every minute, queueing its own pages behind those writes."""
     interval = current_app.config["SESSION_TOUCH_INTERVAL"]
-    return interval + interval * (user_session.id % 16) / 32
+    return interval + interval * (session_id % 16) / 32
 
 
 def _end(user_session: UserSession, reason: EndReason) -> None:

@@ -9,12 +9,14 @@ Other features call:
 - `consents.queue_marketing_email(...)` for every e-mail that is not a service message.
 """
 
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app.auth.member import forget_rider, read_rider, read_with_session
 from app.auth.models import User
 from app.core.audit import EventKind, client_ip, record_event
 from app.core.mail import absolute_url, queue_email
@@ -47,35 +49,81 @@ def ensure_shipped_versions() -> int:
 
 #: Where a request keeps the policy versions it read (request.environ lives exactly as long as the request).
 _VERSIONS_KEY = "caseinjob.policy_versions"
+#: Where an app keeps the versions between requests: (key, versions), in app.extensions.
+_PROCESS_CACHE = "caseinjob.policy_versions"
 #: The session's note that its member accepted the material version in force ("user id:version").
 _ACCEPTED_KEY = "policy_accepted"
 
 
-#: Built once: every signed-in request runs it.
-_ALL_VERSIONS = select(PolicyVersion).order_by(PolicyVersion.effective_date, PolicyVersion.id)
+@dataclass(frozen=True)
+class PublishedVersion:
+    """A policy version as the pages and the acceptance check read it: a plain copy of its row, kept by the
+    process between requests (an ORM object would belong to one request's session)."""
+
+    id: int
+    version: str
+    effective_date: date
+    is_material: bool
+    template: str
+    summary_en: str
+    summary_fr: str
+    published_dt: datetime
+    notice_sent_dt: datetime | None
+
+    def summary(self, locale: str) -> str:
+        return self.summary_fr if locale == "fr" else self.summary_en
 
 
-def _versions() -> list[PolicyVersion]:
-    """Every version, oldest first: a handful of rows, read once per request rather than by each of the
-    two or three questions every signed-in page asks (acceptance needed? change coming? version in force?)."""
+_versions_table = PolicyVersion.__table__
+#: Read when the key below changes (Core: the rows are copied, never changed).
+_ALL_VERSIONS = select(*(_versions_table.c[field.name] for field in fields(PublishedVersion))).order_by(
+    _versions_table.c.effective_date, _versions_table.c.id
+)
+#: Changes whenever a version is added (through any worker, on any node), removed, or the latest date moved
+#: (an id that a rolled-back publication had taken comes back with another published_dt): read by every
+#: request that asks about versions, rather than every version. A signed-in request reads it in the
+#: session's own statement.
+_VERSIONS_KEY_QUERY = select(
+    func.sum(_versions_table.c.id),  # any version added or removed
+    func.max(_versions_table.c.effective_date),
+    func.max(_versions_table.c.published_dt),
+)
+read_with_session("policy_versions", _VERSIONS_KEY_QUERY)
+
+
+def _versions() -> list[PublishedVersion]:
+    """Every version, oldest first: read once per process and again when their key in the database changes;
+    asked once per request (the two or three questions every signed-in page asks share the answer)."""
     store = request.environ if has_request_context() else {}
     if _VERSIONS_KEY not in store:
-        store[_VERSIONS_KEY] = list(db.session.scalars(_ALL_VERSIONS))
+        store[_VERSIONS_KEY] = _versions_of_this_process()
     return store[_VERSIONS_KEY]
 
 
+def _versions_of_this_process() -> list[PublishedVersion]:
+    connection = db.session.connection()
+    key = read_rider("policy_versions") or tuple(connection.execute(_VERSIONS_KEY_QUERY).one())
+    cached = current_app.extensions.get(_PROCESS_CACHE)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    versions = [PublishedVersion(*row) for row in connection.execute(_ALL_VERSIONS)]
+    current_app.extensions[_PROCESS_CACHE] = (key, versions)
+    return versions
+
+
 def _forget_versions() -> None:
+    forget_rider("policy_versions")
     if has_request_context():
         request.environ.pop(_VERSIONS_KEY, None)
 
 
-def current_policy() -> PolicyVersion:
+def current_policy() -> PublishedVersion | None:
     """The version in force today: the latest whose effective date has come."""
     today = utcnow().date()
     return next((version for version in reversed(_versions()) if version.effective_date <= today), None)
 
 
-def upcoming_material_change() -> PolicyVersion | None:
+def upcoming_material_change() -> PublishedVersion | None:
     """A published material version that has not taken effect yet (members see a banner until it does)."""
     today = utcnow().date()
     return next((v for v in _versions() if v.effective_date > today and v.is_material), None)
@@ -89,7 +137,7 @@ def find_version(version: str) -> PolicyVersion | None:
     return db.session.scalar(select(PolicyVersion).where(PolicyVersion.version == version))
 
 
-def record_acceptance(user, version: PolicyVersion) -> PolicyAcceptance:
+def record_acceptance(user, version: PolicyVersion | PublishedVersion) -> PolicyAcceptance:
     """The member accepted this version now, from this IP address."""
     existing = db.session.scalar(
         select(PolicyAcceptance).where(
@@ -103,7 +151,7 @@ def record_acceptance(user, version: PolicyVersion) -> PolicyAcceptance:
     return acceptance
 
 
-def acceptance_required(user) -> PolicyVersion | None:
+def acceptance_required(user) -> PublishedVersion | None:
     """The material version in force that this member must review and accept before going on, if any.
 
     A member who joined after it took effect accepted it when registering; one who joined before must accept
