@@ -42,3 +42,16 @@ def _register_profile_grounds() -> None:
 from app.assessments import authoring_routes, client_routes, routes, statistics_routes  # noqa: E402,F401
 
 _register_profile_grounds()
+
+
+def _register_next_steps() -> None:
+    """The home page lists tests to take, clients' assignments and results, authors' drafts and statistics."""
+    from app.assessments import next_steps
+    from app.core.next_steps import register_next_steps
+
+    register_next_steps("candidate", next_steps.candidate_steps, order=20)
+    register_next_steps("client", next_steps.client_steps, order=10)
+    register_next_steps("test_author", next_steps.author_steps, order=10)
+
+
+_register_next_steps()

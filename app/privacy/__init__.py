@@ -45,3 +45,14 @@ from app.privacy.disclosure import register_access_check  # noqa: E402
 
 # Every view of another member's data (core.access_log.record_access) asks the restriction and erasure rules.
 register_access_check()
+
+
+def _register_next_steps() -> None:
+    """The home page shows operators the privacy requests and contests by due date and the erasures to retry."""
+    from app.core.next_steps import register_next_steps
+    from app.privacy.next_steps import admin_steps
+
+    register_next_steps("admin", admin_steps, order=10)
+
+
+_register_next_steps()

@@ -27,4 +27,15 @@ def _profile_labels() -> dict:
     }
 
 
+def _register_next_steps() -> None:
+    """The home page shows how complete a candidate's profile is, and what an interviewer still has to fill in."""
+    from app.core.next_steps import register_next_steps
+    from app.profiles import next_steps
+
+    register_next_steps("candidate", next_steps.candidate_steps, order=90)
+    register_next_steps("interviewer", next_steps.interviewer_steps, order=90)
+
+
+_register_next_steps()
+
 from app.profiles import routes  # noqa: E402,F401  (registers the views on bp)

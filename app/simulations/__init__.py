@@ -47,6 +47,18 @@ def _register_shared_feedback() -> None:
 _register_shared_feedback()
 
 
+def _register_next_steps() -> None:
+    """The home page lists interviews to come, invitations to answer, feedback to write and to read."""
+    from app.core.next_steps import register_next_steps
+    from app.simulations import next_steps
+
+    register_next_steps("candidate", next_steps.candidate_steps, order=10)
+    register_next_steps("interviewer", next_steps.interviewer_steps, order=10)
+
+
+_register_next_steps()
+
+
 @bp.app_context_processor
 def _simulation_labels() -> dict:
     """Label helpers for simulation codes, in the page's language."""

@@ -16,4 +16,15 @@ def _register_correction_closing() -> None:
 
 _register_correction_closing()
 
+
+def _register_next_steps() -> None:
+    """The home page shows a sponsor admin the seats used, invitations pending and corrections to answer."""
+    from app.core.next_steps import register_next_steps
+    from app.sponsors.next_steps import sponsor_admin_steps
+
+    register_next_steps("sponsor_admin", sponsor_admin_steps, order=10)
+
+
+_register_next_steps()
+
 from app.sponsors import routes  # noqa: E402,F401  (registers the views on bp)

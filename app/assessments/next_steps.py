@@ -1,0 +1,204 @@
+"""What candidates, clients and test authors have to do next about tests, for the home page (registered in
+app/assessments/__init__.py with core.next_steps). A fixed number of queries per member."""
+
+from datetime import timedelta
+
+from flask import url_for
+from flask_babel import format_date, gettext, ngettext
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from app.assessments import statistics
+from app.assessments.assignments import _belongs_to, _client_visible, client_label
+from app.assessments.models import Assignment, AssignmentStatus, Attempt, Test, localised
+from app.assessments.services import in_statistics_attempts
+from app.core.i18n import current_language
+from app.core.next_steps import NextStep
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+SHOWN = 3
+#: A test due within this is marked urgent; a result made available within RECENT is "new".
+URGENT_WITHIN = timedelta(days=2)
+RECENT = timedelta(days=14)
+
+
+def _title(test: Test) -> str:
+    return localised(test.title, current_language())
+
+
+def candidate_steps(member) -> list[NextStep]:
+    """Tests to take, earliest due first, and practice tests left open."""
+    now = utcnow()
+    steps = []
+    to_take = list(
+        db.session.scalars(
+            select(Assignment)
+            .options(joinedload(Assignment.test), joinedload(Assignment.client))
+            .where(
+                _belongs_to(member),
+                Assignment.status != AssignmentStatus.COMPLETED.value,
+                Assignment.due_dt > now,
+            )
+            .order_by(Assignment.due_dt)
+            .limit(SHOWN)
+        )
+    )
+    for assignment in to_take:
+        verb = (
+            gettext(
+                "Finish “%(test)s” for %(client)s", test=_title(assignment.test), client=client_label(assignment.client)
+            )
+            if assignment.status == AssignmentStatus.STARTED.value
+            else gettext(
+                "Take “%(test)s” for %(client)s", test=_title(assignment.test), client=client_label(assignment.client)
+            )
+        )
+        steps.append(
+            NextStep(
+                verb,
+                url_for("assessments.assigned", public_id=assignment.public_id),
+                detail=gettext("Due on %(date)s", date=format_date(assignment.due_dt, "long")),
+                due=assignment.due_dt,
+                is_urgent=assignment.due_dt - now < URGENT_WITHIN,
+            )
+        )
+    open_practice = list(
+        db.session.scalars(
+            select(Attempt)
+            .options(joinedload(Attempt.test))
+            .where(
+                Attempt.candidate_id == member.id,
+                Attempt.assignment_id.is_(None),
+                Attempt.submitted_dt.is_(None),
+                Attempt.deadline_dt > now,
+            )
+            .order_by(Attempt.deadline_dt)
+            .limit(SHOWN)
+        )
+    )
+    for attempt in open_practice:
+        steps.append(
+            NextStep(
+                gettext("Finish your practice test “%(test)s”", test=_title(attempt.test)),
+                url_for("assessments.take", public_id=attempt.public_id),
+                detail=gettext("Time is up on %(date)s", date=format_date(attempt.deadline_dt, "long")),
+                due=attempt.deadline_dt,
+            )
+        )
+    if not to_take and not open_practice:
+        steps.append(
+            NextStep(
+                gettext("Take a practice test"),
+                url_for("assessments.index"),
+                detail=gettext("Aptitude, personality and skills tests, with your result at once."),
+            )
+        )
+    return steps
+
+
+def client_steps(member) -> list[NextStep]:
+    """Assignments by status, and the results made available lately, one click from each."""
+    now = utcnow()
+    counts = dict(
+        db.session.execute(
+            select(Assignment.status, func.count(Assignment.id))
+            .where(_client_visible(member))
+            .group_by(Assignment.status)
+        ).all()
+    )
+    new_results = list(
+        db.session.scalars(
+            select(Assignment)
+            .options(joinedload(Assignment.test), joinedload(Assignment.candidate))
+            .where(_client_visible(member), Assignment.result_shared_dt >= now - RECENT)
+            .order_by(Assignment.result_shared_dt.desc())
+            .limit(SHOWN)
+        )
+    )
+    steps = []
+    for assignment in new_results:
+        who = assignment.candidate
+        name = f"{who.first_name} {who.last_name}" if who else assignment.email
+        steps.append(
+            NextStep(
+                gettext("Read %(name)s's result on “%(test)s”", name=name, test=_title(assignment.test)),
+                url_for("assessments.client_assignment", public_id=assignment.public_id),
+                detail=gettext("Available since %(date)s", date=format_date(assignment.result_shared_dt, "long")),
+            )
+        )
+    waiting = counts.get(AssignmentStatus.ASSIGNED.value, 0)
+    started = counts.get(AssignmentStatus.STARTED.value, 0)
+    completed = counts.get(AssignmentStatus.COMPLETED.value, 0)
+    listing = url_for("assessments.client_assignments")
+    if waiting:
+        steps.append(
+            NextStep(
+                ngettext("%(num)d assignment not started yet", "%(num)d assignments not started yet", waiting),
+                listing,
+                count=waiting,
+                is_status=True,
+            )
+        )
+    if started:
+        steps.append(
+            NextStep(
+                ngettext("%(num)d test in progress", "%(num)d tests in progress", started),
+                listing,
+                count=started,
+                is_status=True,
+            )
+        )
+    if completed:
+        steps.append(
+            NextStep(
+                ngettext("%(num)d result available", "%(num)d results available", completed),
+                listing,
+                count=completed,
+                is_status=True,
+            )
+        )
+    steps.append(
+        NextStep(
+            gettext("Assign a test to candidates"),
+            url_for("assessments.assign"),
+            detail=gettext("They receive an e-mail with the due date; you see their result once they finish."),
+        )
+    )
+    return steps
+
+
+def author_steps(member) -> list[NextStep]:
+    """Drafts to finish, and published tests with enough attempts for their item statistics."""
+    tests = list(db.session.scalars(select(Test).where(Test.author_id == member.id).order_by(Test.created_dt.desc())))
+    published_ids = [test.id for test in tests if test.published_dt is not None]
+    attempts = dict(
+        db.session.execute(
+            select(Attempt.test_id, func.count(Attempt.id))
+            .where(Attempt.test_id.in_(published_ids), Attempt.submitted_dt.is_not(None), in_statistics_attempts())
+            .group_by(Attempt.test_id)
+        ).all()
+        if published_ids
+        else []
+    )
+    steps = []
+    for test in [test for test in tests if test.published_dt is None][:SHOWN]:
+        steps.append(
+            NextStep(
+                gettext("Finish and publish your draft “%(test)s”", test=_title(test)),
+                url_for("assessments.edit_test", public_id=test.public_id),
+                detail=gettext("Started on %(date)s", date=format_date(test.created_dt, "long")),
+            )
+        )
+    ready = [test for test in tests if attempts.get(test.id, 0) >= statistics.MIN_ATTEMPTS]
+    for test in ready[:SHOWN]:
+        steps.append(
+            NextStep(
+                gettext("Read the item statistics of “%(test)s”", test=_title(test)),
+                url_for("assessments.statistics", public_id=test.public_id),
+                detail=ngettext("%(num)d attempt to learn from", "%(num)d attempts to learn from", attempts[test.id]),
+            )
+        )
+    if not steps:
+        steps.append(NextStep(gettext("Write a new test"), url_for("assessments.create_test")))
+    return steps

@@ -1,0 +1,83 @@
+"""What candidates and interviewers have to do next about their profiles, for the home page (registered in
+app/profiles/__init__.py with core.next_steps). A fixed number of queries."""
+
+from flask import url_for
+from flask_babel import gettext, ngettext
+from sqlalchemy import func, select
+
+from app.core.next_steps import NextStep
+from app.extensions import db
+from app.profiles import services
+from app.profiles.models import AvailabilitySlot, InterviewerProfile
+
+
+def candidate_steps(member) -> list[NextStep]:
+    """Profile completeness, with the next thing to add (a GET creates no profile row)."""
+    if services.find_candidate_profile(member.id) is None:
+        percent, missing = (
+            0,
+            [gettext("Choose the sectors and kinds of company you aim at: matching relies on them most.")],
+        )
+    else:
+        completeness = services.completeness(member)
+        percent, missing = completeness.percent, [str(text) for text in completeness.missing]
+    if not missing:
+        return [
+            NextStep(
+                gettext("Your profile is complete"),
+                url_for("profiles.profile"),
+                detail=gettext("Keep it up to date before each interview."),
+                is_status=True,
+            )
+        ]
+    return [
+        NextStep(
+            gettext("Your profile is %(percent)d%% complete", percent=percent),
+            url_for("profiles.profile"),
+            detail=missing[0],
+            is_status=True,
+        )
+    ]
+
+
+def interviewer_steps(member) -> list[NextStep]:
+    """An interviewer without a profile or weekly slots is proposed to nobody: say so first."""
+    profile = db.session.scalar(select(InterviewerProfile).where(InterviewerProfile.user_id == member.id))
+    slots = db.session.scalar(select(func.count(AvailabilitySlot.id)).where(AvailabilitySlot.user_id == member.id))
+    if profile is None or not profile.interview_types or not profile.languages:
+        return [
+            NextStep(
+                gettext("Fill in your interviewer profile"),
+                url_for("profiles.interviewer_profile"),
+                detail=gettext("Candidates are matched with you by your expertise, modes and languages."),
+                is_urgent=True,
+            )
+        ]
+    if not slots:
+        return [
+            NextStep(
+                gettext("Say when you are available"),
+                url_for("profiles.interviewer_profile"),
+                detail=gettext("Without weekly slots, no candidate is proposed to you."),
+                is_urgent=True,
+            )
+        ]
+    if not profile.is_accepting:
+        return [
+            NextStep(
+                gettext("You are not accepting new requests"),
+                url_for("profiles.interviewer_profile"),
+                detail=gettext("Turn it back on when you have time for interviews."),
+                is_status=True,
+            )
+        ]
+    return [
+        NextStep(
+            ngettext("Your availability: %(num)d weekly slot", "Your availability: %(num)d weekly slots", slots),
+            url_for("profiles.interviewer_profile"),
+            detail=ngettext(
+                "Up to %(num)d interview a week", "Up to %(num)d interviews a week", profile.weekly_capacity
+            ),
+            is_status=True,
+        )
+    ]

@@ -1,0 +1,241 @@
+"""What candidates and interviewers have to do next about their mock interviews, for the home page
+(registered in app/simulations/__init__.py with core.next_steps). A fixed number of queries per member."""
+
+from datetime import timedelta
+
+from flask import url_for
+from flask_babel import format_date, format_time, gettext, ngettext
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.auth.models import User
+from app.core.next_steps import Link, NextStep
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.profiles.choices import InterviewType
+from app.simulations.meeting import link_for
+from app.simulations.models import (
+    Feedback,
+    InterviewSession,
+    InvitationStatus,
+    RequestStatus,
+    SessionStatus,
+    SimulationInvitation,
+    SimulationRequest,
+)
+
+#: How many of each kind the home page lists one by one; past that, one step says how many more.
+SHOWN = 3
+#: An invitation expiring within this is marked urgent.
+URGENT_WITHIN = timedelta(hours=24)
+
+
+def moment(value, member) -> str:
+    """ "Tuesday 14 April 2026 at 18:00 (Europe/Paris)": the member's language and time zone, the zone named."""
+    return gettext(
+        "%(date)s at %(time)s (%(zone)s time)",
+        date=format_date(value, "full"),
+        time=format_time(value, "short"),
+        zone=member.timezone,
+    )
+
+
+def _type_label(code: str) -> str:
+    return InterviewType(code).label if code in InterviewType._value2member_map_ else code
+
+
+def _name(user: User | None) -> str:
+    return f"{user.first_name} {user.last_name}" if user else gettext("a former member")
+
+
+def _session_links(session: InterviewSession) -> tuple[Link, ...]:
+    links = []
+    join = link_for(session.request.mode, session.meeting_details)
+    if join:
+        links.append(Link(gettext("Join the video call"), join))
+    calendar = url_for("simulations.session_calendar", public_id=session.public_id)
+    links.append(Link(gettext("Add to my calendar (.ics)"), calendar, is_download=True))
+    return tuple(links)
+
+
+def _upcoming(member, *, as_interviewer: bool) -> list[InterviewSession]:
+    mine = InterviewSession.interviewer_id if as_interviewer else InterviewSession.candidate_id
+    return list(
+        db.session.scalars(
+            select(InterviewSession)
+            .options(
+                joinedload(InterviewSession.request),
+                joinedload(InterviewSession.candidate if as_interviewer else InterviewSession.interviewer),
+            )
+            .where(
+                mine == member.id,
+                InterviewSession.status == SessionStatus.SCHEDULED.value,
+                InterviewSession.end_dt > utcnow(),
+            )
+            .order_by(InterviewSession.start_dt)
+            .limit(SHOWN)
+        )
+    )
+
+
+def candidate_steps(member) -> list[NextStep]:
+    """The next interview with its link and calendar file, feedback to read and rate, requests still open."""
+    steps = []
+    upcoming = _upcoming(member, as_interviewer=False)
+    for session in upcoming:
+        steps.append(
+            NextStep(
+                gettext(
+                    "Mock interview with %(name)s: %(type)s",
+                    type=_type_label(session.request.interview_type),
+                    name=_name(session.interviewer),
+                ),
+                url_for("simulations.session", public_id=session.public_id),
+                detail=moment(session.start_dt, member),
+                due=session.start_dt,
+                is_urgent=session.start_dt - utcnow() < URGENT_WITHIN,
+                links=_session_links(session),
+            )
+        )
+    to_read = list(
+        db.session.scalars(
+            select(InterviewSession)
+            .join(Feedback, Feedback.session_id == InterviewSession.id)
+            .options(joinedload(InterviewSession.interviewer))
+            .where(
+                InterviewSession.candidate_id == member.id,
+                Feedback.submitted_dt.is_not(None),
+                Feedback.rated_dt.is_(None),
+            )
+            .order_by(Feedback.submitted_dt.desc())
+            .limit(SHOWN)
+        )
+    )
+    for session in to_read:
+        steps.append(
+            NextStep(
+                gettext("Read %(name)s's feedback and rate the session", name=_name(session.interviewer)),
+                url_for("simulations.session", public_id=session.public_id, _anchor="feedback-title"),
+                detail=gettext("Interview of %(date)s", date=format_date(session.start_dt, "long")),
+            )
+        )
+    open_requests = list(
+        db.session.execute(
+            select(SimulationRequest, SimulationInvitation.id)
+            .outerjoin(
+                SimulationInvitation,
+                (SimulationInvitation.request_id == SimulationRequest.id)
+                & (SimulationInvitation.status == InvitationStatus.PENDING.value),
+            )
+            .where(SimulationRequest.candidate_id == member.id, SimulationRequest.status == RequestStatus.OPEN.value)
+            .order_by(SimulationRequest.created_dt.desc())
+            .limit(20)
+        )
+    )
+    waiting: dict[int, list] = {}
+    for request, invitation_id in open_requests:
+        entry = waiting.setdefault(request.id, [request, 0])
+        entry[1] += invitation_id is not None
+    for request, invited in list(waiting.values())[:SHOWN]:
+        kind = _type_label(request.interview_type)
+        if invited:
+            text = gettext("Your request (%(type)s) is waiting for an interviewer's answer", type=kind)
+            detail = ngettext("%(num)d interviewer invited", "%(num)d interviewers invited", invited)
+        else:
+            text = gettext("Invite interviewers for your request (%(type)s)", type=kind)
+            detail = gettext("Nobody is invited yet: choose among the interviewers proposed.")
+        steps.append(NextStep(text, url_for("simulations.request_page", public_id=request.public_id), detail=detail))
+    if not upcoming and not waiting:
+        steps.append(
+            NextStep(
+                gettext("Ask for a mock interview"),
+                url_for("simulations.new_request"),
+                detail=gettext("Give a few time windows: we propose the interviewers who suit your goal."),
+            )
+        )
+    return steps
+
+
+def interviewer_steps(member) -> list[NextStep]:
+    """Invitations to answer before they expire, sessions to come, feedback to write."""
+    from app.privacy.disclosure import Recipient, disclosed_to
+
+    now = utcnow()
+    steps = []
+    invitations = list(
+        db.session.scalars(
+            select(SimulationInvitation)
+            .join(SimulationRequest, SimulationRequest.id == SimulationInvitation.request_id)
+            .options(joinedload(SimulationInvitation.request).joinedload(SimulationRequest.candidate))
+            .where(
+                SimulationInvitation.interviewer_id == member.id,
+                SimulationInvitation.status == InvitationStatus.PENDING.value,
+                SimulationInvitation.expires_dt > now,
+                disclosed_to(Recipient.INTERVIEWER, SimulationRequest.candidate_id),
+            )
+            .order_by(SimulationInvitation.expires_dt)
+            .limit(SHOWN + 1)
+        )
+    )
+    for invitation in invitations[:SHOWN]:
+        request = invitation.request
+        steps.append(
+            NextStep(
+                gettext(
+                    "Answer %(name)s's request: %(type)s",
+                    name=request.candidate.first_name,
+                    type=_type_label(request.interview_type),
+                ),
+                url_for("simulations.invitation", public_id=invitation.public_id),
+                detail=gettext(
+                    "Expires on %(date)s at %(time)s",
+                    date=format_date(invitation.expires_dt, "long"),
+                    time=format_time(invitation.expires_dt, "short"),
+                ),
+                due=invitation.expires_dt,
+                is_urgent=invitation.expires_dt - now < URGENT_WITHIN,
+            )
+        )
+    if len(invitations) > SHOWN:
+        steps.append(NextStep(gettext("See every invitation waiting for your answer"), url_for("simulations.index")))
+    for session in _upcoming(member, as_interviewer=True):
+        steps.append(
+            NextStep(
+                gettext(
+                    "Interview %(name)s: %(type)s",
+                    name=_name(session.candidate),
+                    type=_type_label(session.request.interview_type),
+                ),
+                url_for("simulations.session", public_id=session.public_id),
+                detail=moment(session.start_dt, member),
+                due=session.start_dt,
+                is_urgent=session.start_dt - now < URGENT_WITHIN,
+                links=_session_links(session),
+            )
+        )
+    to_write = list(
+        db.session.scalars(
+            select(InterviewSession)
+            .outerjoin(Feedback, Feedback.session_id == InterviewSession.id)
+            .options(joinedload(InterviewSession.candidate))
+            .where(
+                InterviewSession.interviewer_id == member.id,
+                InterviewSession.status == SessionStatus.SCHEDULED.value,
+                InterviewSession.start_dt <= now,
+                Feedback.submitted_dt.is_(None),
+            )
+            .order_by(InterviewSession.start_dt)
+            .limit(SHOWN)
+        )
+    )
+    for session in to_write:
+        steps.append(
+            NextStep(
+                gettext("Write your feedback for %(name)s", name=_name(session.candidate)),
+                url_for("simulations.session", public_id=session.public_id, _anchor="write-title"),
+                detail=gettext("Interview of %(date)s", date=format_date(session.start_dt, "long")),
+                due=session.end_dt + timedelta(days=1),
+                is_urgent=now - session.end_dt > timedelta(days=1),
+            )
+        )
+    return steps
