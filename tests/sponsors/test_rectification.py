@@ -3,6 +3,8 @@ told, in her language, which field changed from what to what) or refuses with a 
 contact may answer it too. The privacy dashboard shows the request answered, with the date and the outcome."""
 
 import html
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
@@ -90,7 +92,7 @@ def test_sponsor_corrects_the_data_and_the_member_is_told_in_french_what_changed
     assert f"/fr/privacy/requests/{request.public_id}" in message.body_text
 
     # The dashboard shows it answered, with the date and the outcome, in French and in English.
-    today = utcnow().date()
+    today = utcnow().replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris")).date()  # the member's time zone
     french_date = format_date(today, "long", locale="fr")
     dashboard = shown(member.get("/fr/privacy/dashboard"))
     row = dashboard.split('id="requests"')[1]
