@@ -39,23 +39,25 @@ LIGHT_COLUMNS = (
     "is_processing_restricted",
 )
 
-#: One statement for the session, its member and their roles (one row per role; one row with no role for a
-#: member who holds none). Core, not the ORM: the rows are read once and never change in the request.
+#: One statement for an open session, its member and their roles (one row per role; one row with no role for
+#: a member who holds none). Core, not the ORM: the rows are read once and never change in the request.
+#: Rows are read by position: the session's columns, LIGHT_COLUMNS, the role, then the riders' values.
 _SESSION_BY_TOKEN = (
     select(
         _sessions.c.id.label("session_id"),
         _sessions.c.last_seen_dt,
         _sessions.c.expires_dt,
         _sessions.c.is_remembered,
-        _sessions.c.ended_dt,
         *(_members.c[name] for name in LIGHT_COLUMNS),
         _roles.c.role,
     )
     .select_from(_sessions)
     .join(_members, _members.c.id == _sessions.c.user_id)
     .outerjoin(_roles, _roles.c.user_id == _members.c.id)
-    .where(_sessions.c.token_hash == bindparam("token_hash"))
+    .where(_sessions.c.token_hash == bindparam("token_hash"), _sessions.c.ended_dt.is_(None))
 )
+_MEMBER_START = 4
+_ROLE = _MEMBER_START + len(LIGHT_COLUMNS)
 
 #: One-row selects that other features read in the session's own statement (name -> select), see
 #: read_with_session.
@@ -70,6 +72,7 @@ def read_with_session(name: str, one_row: Select) -> None:
     by the process is stale costs a join there rather than a statement of its own on every page."""
     _RIDERS[name] = one_row
     session_statement.cache_clear()
+    _rider_positions.cache_clear()
 
 
 @functools.cache
@@ -82,13 +85,19 @@ def session_statement() -> Select:
     return statement
 
 
+@functools.cache
+def _rider_positions() -> tuple[tuple[str, int, int], ...]:
+    positions, start = [], _ROLE + 1
+    for name, one_row in _RIDERS.items():
+        end = start + len(one_row.selected_columns)
+        positions.append((name, start, end))
+        start = end
+    return tuple(positions)
+
+
 def keep_riders(row) -> None:
     """Keep, for this request, what the riders read in the session's statement."""
-    values = row._mapping
-    request.environ[RIDERS_KEY] = {
-        name: tuple(values[f"{name}_{index}"] for index in range(len(one_row.selected_columns)))
-        for name, one_row in _RIDERS.items()
-    }
+    request.environ[RIDERS_KEY] = {name: tuple(row[start:end]) for name, start, end in _rider_positions()}
 
 
 def read_rider(name: str) -> tuple | None:
@@ -138,9 +147,11 @@ class SignedInMember:
 
     @classmethod
     def from_rows(cls, rows, token: str) -> "SignedInMember":
-        first = rows[0]._mapping
-        roles = frozenset(row.role for row in rows if row.role is not None)
-        return cls({name: first[name] for name in LIGHT_COLUMNS}, roles, first["session_id"], token)
+        """The member of the session statement's rows (see _SESSION_BY_TOKEN for their layout)."""
+        first = rows[0]
+        values = dict(zip(LIGHT_COLUMNS, first[_MEMBER_START:_ROLE], strict=True))
+        roles = frozenset(row[_ROLE] for row in rows if row[_ROLE] is not None)
+        return cls(values, roles, first[0], token)
 
     # --- Flask-Login ---------------------------------------------------------------------------------
 

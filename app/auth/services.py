@@ -308,7 +308,7 @@ def start_session(user: User, *, remember: bool, mfa_verified: bool) -> UserSess
 
 
 def load_session(token: str) -> SignedInMember | None:
-    """The member of an open, unexpired session with this token, or None (and the session ends).
+    """The member of an open, unexpired session with this token, or None (and an expired session ends).
 
     One Core statement reads the session, the member and their roles, and what other features read with
     them (app.auth.member.read_with_session); writes, when due, are single UPDATEs by primary key.
@@ -318,8 +318,6 @@ def load_session(token: str) -> SignedInMember | None:
         return None
     found = rows[0]
     keep_riders(found)
-    if found.ended_dt is not None:
-        return None
     now = utcnow()
     idle_limit = current_app.config["SESSION_IDLE_TIMEOUT"]
     idle_too_long = not found.is_remembered and now - found.last_seen_dt > idle_limit

@@ -57,17 +57,26 @@ def _check_csrf_without_form() -> None:
     csrf.protect()
 
 
+#: Headers every answer carries unless its view set its own.
+_DEFAULT_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+)
+
+
 def _set_security_headers(response):
     headers = response.headers
-    is_download = "attachment" in headers.get("Content-Disposition", "")
-    headers.setdefault("Content-Security-Policy", DOWNLOAD_POLICY if is_download else CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-    if current_app.config["HSTS_SECONDS"]:
-        headers.setdefault("Strict-Transport-Security", f"max-age={current_app.config['HSTS_SECONDS']}")
+    # Names looked up once: Headers.setdefault scans the list, and raises and catches a KeyError, per header.
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers iterates over pairs)
+    is_download = "content-disposition" in present and "attachment" in headers["Content-Disposition"]
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", DOWNLOAD_POLICY if is_download else CONTENT_SECURITY_POLICY)
+    headers.extend([(name, value) for name, value in _DEFAULT_HEADERS if name.lower() not in present])
+    if current_app.config["HSTS_SECONDS"] and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", f"max-age={current_app.config['HSTS_SECONDS']}")
     if is_download or _signed_in():
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"

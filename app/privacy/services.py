@@ -101,12 +101,13 @@ def _versions() -> list[PublishedVersion]:
 
 
 def _versions_of_this_process() -> list[PublishedVersion]:
-    connection = db.session.connection()
-    key = read_rider("policy_versions") or tuple(connection.execute(_VERSIONS_KEY_QUERY).one())
+    key = read_rider("policy_versions")
+    if key is None:  # no session read it with its own statement
+        key = tuple(db.session.connection().execute(_VERSIONS_KEY_QUERY).one())
     cached = current_app.extensions.get(_PROCESS_CACHE)
     if cached is not None and cached[0] == key:
         return cached[1]
-    versions = [PublishedVersion(*row) for row in connection.execute(_ALL_VERSIONS)]
+    versions = [PublishedVersion(*row) for row in db.session.connection().execute(_ALL_VERSIONS)]
     current_app.extensions[_PROCESS_CACHE] = (key, versions)
     return versions
 
