@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from app.auth.models import Role, User
-from app.demo import DEMO_MEMBERS, DEMO_PASSWORD
+from app.demo import DEMO_MEMBERS, DEMO_PASSWORD, DEMO_STUDENTS
 from app.extensions import db
 from tests.conftest import AuthActions
 
@@ -27,12 +27,12 @@ def test_create_admin_refuses_a_weak_password_or_bad_address(app, runner):
 
 def test_demo_load_creates_every_role_once(app, runner):
     result = runner.invoke(args=["demo", "load", "--if-empty"])
-    assert f"{len(DEMO_MEMBERS)} demo member(s) created" in result.output
+    assert f"{len(DEMO_MEMBERS) + len(DEMO_STUDENTS)} demo member(s) created" in result.output
     again = runner.invoke(args=["demo", "load", "--if-empty"])
     assert "already has members" in again.output
     with app.app_context():
         users = list(db.session.scalars(select(User)))
-        assert len(users) == len(DEMO_MEMBERS)
+        assert len(users) == len(DEMO_MEMBERS) + len(DEMO_STUDENTS)
         assert set().union(*(user.role_set for user in users)) == set(Role)
         assert {user.locale for user in users} == {"fr", "en"}
     response = AuthActions(app.test_client()).login("camille.dupont@demo.caseinjob.fr", DEMO_PASSWORD, lang="fr")

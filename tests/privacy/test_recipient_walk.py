@@ -169,6 +169,8 @@ NOT_ANOTHER_MEMBERS_DATA = {
     "root.pick_language": "redirects by language",
     "main.home": "public page",
     "main.dashboard": "the member's own page",
+    "main.help_index": "public help page",
+    "main.help_page": "public help page, one per role",
     "auth.account": "own account",
     "auth.change_email": "own account",
     "auth.change_password": "own account",
