@@ -129,3 +129,26 @@ def test_an_unknown_or_ended_session_is_no_member(floor_app, make_user):
         services.end_other_sessions(db.session.get(User, user_id), services.EndReason.LOGOUT)
         db.session.commit()
         assert services.load_session(token) is None
+
+
+def test_the_session_cookie_follows_key_rotation_and_a_foreign_signature_is_refused(app, app_config, make_user):
+    """The cookie's signer is built once per secret key: a key moved to SECRET_KEY_FALLBACKS still reads the
+    cookies it signed, and a cookie signed with any other key signs no one in."""
+    from app import create_app
+
+    make_user("member@example.com")
+    app.config["SECRET_KEY"] = "the key of last month, long enough to sign cookies"
+    client = signed_in(app)
+    assert client.get("/en/dashboard").status_code == 200
+    rotated = create_app(app_config | {"SECRET_KEY": "this month's key", "SECRET_KEY_FALLBACKS": [app.secret_key]})
+    stranger = create_app(app_config | {"SECRET_KEY": "someone else's key, as long as the others"})
+    try:
+        cookie = client.get_cookie("caseinjob_session").value
+        for other, expected in ((rotated, 200), (stranger, 302)):
+            browser = other.test_client()
+            browser.set_cookie("caseinjob_session", cookie)
+            assert browser.get("/en/dashboard").status_code == expected
+    finally:
+        for other in (rotated, stranger):
+            with other.app_context():
+                db.engine.dispose()
