@@ -40,7 +40,7 @@ def admin_steps(member) -> list[NextStep]:
         due_text = format_date(item.due_date, "long")
         steps.append(
             NextStep(
-                gettext("%(kind)s: %(name)s", kind=item.kind_label, name=name),
+                gettext("%(name)s asks: %(kind)s", kind=item.kind_label, name=name),
                 url_for("privacy.admin_request", public_id=item.public_id),
                 detail=(
                     gettext("Overdue since %(date)s", date=due_text)

@@ -82,8 +82,8 @@ def test_each_role_sees_its_own_work_with_due_dates(demo):
     assert "Finish and publish your draft “Situational judgement”" in elise
     assert "Read the item statistics of “Applied logic”" in elise
     admin = texts_of(demo, "admin@demo.caseinjob.fr", "en")
-    assert admin[0] == "Access to my data: Emma Wilson"  # the nearest due date first
-    assert "Contest of a test score: Camille Dupont" in admin
+    assert admin[0] == "Emma Wilson asks: Access to my data"  # the nearest due date first
+    assert "Camille Dupont asks: Contest of a test score" in admin
 
 
 def test_the_home_page_speaks_the_members_language_and_time_zone(demo):

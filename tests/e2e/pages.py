@@ -64,8 +64,11 @@ PAGES = [
     ("anonymous", "unsubscribe", "/{lang}/unsubscribe/{unsubscribe_token}"),
     ("anonymous", "erasure status", "/{lang}/privacy/erasure/{erasure_job}"),
     ("anonymous", "sponsor invitation", "/{lang}/sponsors/join/{sponsor_token}"),
+    ("anonymous", "help", "/{lang}/help/"),
+    *[("anonymous", f"help for {role.value}", f"/{{lang}}/help/{role.value}") for role in Role],
     # --- candidate ---
     ("candidate", "dashboard", "/{lang}/dashboard"),
+    ("candidate", "help", "/{lang}/help/candidate"),
     ("candidate", "profile", "/{lang}/profile"),
     ("candidate", "profile goals", "/{lang}/profile/goals"),
     ("candidate", "profile visibility", "/{lang}/profile/visibility"),
