@@ -12,6 +12,7 @@ from app.assessments import statistics
 from app.assessments.assignments import _belongs_to, _client_visible, client_label
 from app.assessments.models import Assignment, AssignmentStatus, Attempt, Test, localised
 from app.assessments.services import in_statistics_attempts
+from app.auth.models import User
 from app.core.i18n import current_language
 from app.core.next_steps import NextStep
 from app.core.timeutil import utcnow
@@ -34,7 +35,7 @@ def candidate_steps(member) -> list[NextStep]:
     to_take = list(
         db.session.scalars(
             select(Assignment)
-            .options(joinedload(Assignment.test), joinedload(Assignment.client))
+            .options(joinedload(Assignment.test), joinedload(Assignment.client).lazyload(User.roles))
             .where(
                 _belongs_to(member),
                 Assignment.status != AssignmentStatus.COMPLETED.value,
@@ -110,7 +111,7 @@ def client_steps(member) -> list[NextStep]:
     new_results = list(
         db.session.scalars(
             select(Assignment)
-            .options(joinedload(Assignment.test), joinedload(Assignment.candidate))
+            .options(joinedload(Assignment.test), joinedload(Assignment.candidate).lazyload(User.roles))
             .where(_client_visible(member), Assignment.result_shared_dt >= now - RECENT)
             .order_by(Assignment.result_shared_dt.desc())
             .limit(SHOWN)

@@ -9,6 +9,7 @@ from flask_babel import format_date, gettext, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from app.auth.models import User
 from app.core.next_steps import NextStep
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -26,7 +27,7 @@ def admin_steps(member) -> list[NextStep]:
     requests = list(
         db.session.scalars(
             select(PrivacyRequest)
-            .options(joinedload(PrivacyRequest.user))
+            .options(joinedload(PrivacyRequest.user).lazyload(User.roles))
             .where(is_open)
             .order_by(PrivacyRequest.due_date, PrivacyRequest.id)
             .limit(SHOWN)

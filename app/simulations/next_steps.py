@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import format_date, format_time, gettext, ngettext
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.auth.models import User
 from app.core.next_steps import Link, NextStep
@@ -64,8 +64,10 @@ def _upcoming(member, *, as_interviewer: bool) -> list[InterviewSession]:
         db.session.scalars(
             select(InterviewSession)
             .options(
-                joinedload(InterviewSession.request),
-                joinedload(InterviewSession.candidate if as_interviewer else InterviewSession.interviewer),
+                joinedload(InterviewSession.request).lazyload(SimulationRequest.windows),
+                joinedload(InterviewSession.candidate if as_interviewer else InterviewSession.interviewer).lazyload(
+                    User.roles
+                ),
             )
             .where(
                 mine == member.id,
@@ -101,7 +103,7 @@ def candidate_steps(member) -> list[NextStep]:
         db.session.scalars(
             select(InterviewSession)
             .join(Feedback, Feedback.session_id == InterviewSession.id)
-            .options(joinedload(InterviewSession.interviewer))
+            .options(joinedload(InterviewSession.interviewer).lazyload(User.roles))
             .where(
                 InterviewSession.candidate_id == member.id,
                 Feedback.submitted_dt.is_not(None),
@@ -127,6 +129,7 @@ def candidate_steps(member) -> list[NextStep]:
                 (SimulationInvitation.request_id == SimulationRequest.id)
                 & (SimulationInvitation.status == InvitationStatus.PENDING.value),
             )
+            .options(lazyload(SimulationRequest.windows))
             .where(SimulationRequest.candidate_id == member.id, SimulationRequest.status == RequestStatus.OPEN.value)
             .order_by(SimulationRequest.created_dt.desc())
             .limit(20)
@@ -166,7 +169,10 @@ def interviewer_steps(member) -> list[NextStep]:
         db.session.scalars(
             select(SimulationInvitation)
             .join(SimulationRequest, SimulationRequest.id == SimulationInvitation.request_id)
-            .options(joinedload(SimulationInvitation.request).joinedload(SimulationRequest.candidate))
+            .options(
+                joinedload(SimulationInvitation.request).lazyload(SimulationRequest.windows),
+                joinedload(SimulationInvitation.request).joinedload(SimulationRequest.candidate).lazyload(User.roles),
+            )
             .where(
                 SimulationInvitation.interviewer_id == member.id,
                 SimulationInvitation.status == InvitationStatus.PENDING.value,
@@ -217,7 +223,7 @@ def interviewer_steps(member) -> list[NextStep]:
         db.session.scalars(
             select(InterviewSession)
             .outerjoin(Feedback, Feedback.session_id == InterviewSession.id)
-            .options(joinedload(InterviewSession.candidate))
+            .options(joinedload(InterviewSession.candidate).lazyload(User.roles))
             .where(
                 InterviewSession.interviewer_id == member.id,
                 InterviewSession.status == SessionStatus.SCHEDULED.value,

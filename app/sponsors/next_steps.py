@@ -7,6 +7,7 @@ from flask_babel import format_date, gettext, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from app.auth.models import User
 from app.core.next_steps import NextStep
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -65,7 +66,7 @@ def sponsor_admin_steps(member) -> list[NextStep]:
     corrections = list(
         db.session.scalars(
             select(CorrectionRequest)
-            .options(joinedload(CorrectionRequest.enrolment).joinedload(Enrolment.user))
+            .options(joinedload(CorrectionRequest.enrolment).joinedload(Enrolment.user).lazyload(User.roles))
             .where(CorrectionRequest.organisation_id.in_(ids), CorrectionRequest.status == CorrectionStatus.OPEN.value)
             .order_by(CorrectionRequest.created_dt)
             .limit(SHOWN * len(ids))

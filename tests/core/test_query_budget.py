@@ -318,6 +318,103 @@ def privacy_policy(app, make_user, bank_ids) -> Scenario:
     return Scenario(lambda: client.get("/en/privacy"), add_rows)
 
 
+def interviewer_home(app, make_user, bank_ids) -> Scenario:
+    """Invitations, sessions to come and feedback to write, among many past interviews."""
+    make_user("interviewer@example.com", roles=[Role.INTERVIEWER])
+    client = signed_in(app, "interviewer@example.com")
+
+    def add_rows(count: int) -> None:
+        def fill(rows: Generator) -> None:
+            if len(rows.interviewers) < 4:
+                add_interviewers(rows, 3)
+            me = member("interviewer@example.com")
+            rows.interviewers = [me, *[other for other in rows.interviewers if other.id != me.id][:3]]
+            candidates = [rows.new_member((Role.CANDIDATE,)) for _ in range(max(1, count // 10))]
+            for number in range(count):
+                rows.make_simulation(candidates[number % len(candidates)])
+
+        insert_rows(app, fill)
+
+    return Scenario(lambda: client.get("/en/dashboard"), add_rows)
+
+
+def sponsor_admin_home(app, make_user, bank_ids) -> Scenario:
+    """Seats, invitations and corrections of an organisation with many members."""
+    from app.sponsors.models import Cohort, Organisation, SponsorAdmin
+
+    make_user("sponsor@example.com", roles=[Role.SPONSOR_ADMIN])
+    client = signed_in(app, "sponsor@example.com")
+
+    def add_rows(count: int) -> None:
+        def fill(rows: Generator) -> None:
+            me = member("sponsor@example.com")
+            organisation_id = db.session.scalar(
+                select(SponsorAdmin.organisation_id).where(SponsorAdmin.user_id == me.id)
+            )
+            if organisation_id is None:
+                rows.make_organisations(1)
+                organisation_id = rows.organisations[0][0]
+                rows.rows.add(SponsorAdmin, organisation_id=organisation_id, user_id=me.id, added_dt=utcnow())
+                rows.rows.flush()
+            cohorts = list(db.session.scalars(select(Cohort.id).where(Cohort.organisation_id == organisation_id)))
+            rows.organisations = [(organisation_id, cohorts)]
+            db.session.execute(update(Organisation).values(seats=10 * LARGE))
+            for _ in range(count):
+                rows.enrol(rows.new_member((Role.CANDIDATE,)))
+
+        insert_rows(app, fill)
+
+    return Scenario(lambda: client.get("/en/dashboard"), add_rows)
+
+
+def client_home(app, make_user, bank_ids) -> Scenario:
+    scenario = client_results_list(app, make_user, bank_ids)
+    client = signed_in(app, "client@example.com")
+    return Scenario(lambda: client.get("/en/dashboard"), scenario.add_rows)
+
+
+def author_home(app, make_user, bank_ids) -> Scenario:
+    """An author whose tests have many attempts: the statistics are ready, the page costs the same."""
+    make_user("author@example.com", roles=[Role.TEST_AUTHOR])
+    client = signed_in(app, "author@example.com")
+    with app.app_context():
+        author_id = db.session.scalar(select(User.id).where(User.email == "author@example.com"))
+        db.session.execute(update(AssessmentTest).values(author_id=author_id))
+        db.session.commit()
+    return Scenario(lambda: client.get("/en/dashboard"), lambda count: others_take_the_test(app, count))
+
+
+def admin_home(app, make_user, bank_ids) -> Scenario:
+    """Many privacy requests in the queue: the home page lists the most urgent and counts the rest."""
+    from datetime import date
+
+    from app.privacy.models import PrivacyRequest
+    from tests.auth.test_two_step import sign_in_admin_with_two_step
+
+    client = sign_in_admin_with_two_step(app, make_user)
+
+    def add_rows(count: int) -> None:
+        def fill(rows: Generator) -> None:
+            asking = [rows.new_member((Role.CANDIDATE,)) for _ in range(max(1, count // 10))]
+            for number in range(count):
+                rows.rows.add(
+                    PrivacyRequest,
+                    user_id=asking[number % len(asking)].id,
+                    kind="question",
+                    subject=f"Question {number}",
+                    message="Quelles données ?",
+                    received_dt=utcnow(),
+                    due_date=date.today() + timedelta(days=number % 30),
+                    extension_reason="",
+                    status="received",
+                    outcome="",
+                )
+
+        insert_rows(app, fill)
+
+    return Scenario(lambda: client.get("/en/dashboard"), add_rows)
+
+
 PAGES = {
     "candidate dashboard": candidate_dashboard,
     "test item page": item_page,
@@ -326,6 +423,11 @@ PAGES = {
     "client results list": client_results_list,
     "privacy dashboard": privacy_dashboard,
     "privacy policy": privacy_policy,
+    "interviewer home page": interviewer_home,
+    "sponsor admin home page": sponsor_admin_home,
+    "client home page": client_home,
+    "test author home page": author_home,
+    "admin home page": admin_home,
 }
 
 
