@@ -248,11 +248,12 @@ def build_pages(signed_in, client: Browser) -> list[Page]:
     ]
     return [
         Page("signed-in hello-world", "floor", each(lambda c: "/bench/hello-member")),
-        Page("candidate dashboard", "read", each(lambda c: f"/{c['locale']}/dashboard")),
+        Page("candidate home page", "read", each(lambda c: f"/{c['locale']}/dashboard")),
         Page("test item page", "read", each(lambda c: f"/{c['locale']}/tests/attempts/{c['attempt']}")),
         Page("autosave POST", "write", autosaves),
         Page("matching results", "read", each(lambda c: f"/{c['locale']}/simulations/requests/{c['request']}")),
         Page("client results list", "read", [{"path": "/en/tests/assignments/", "cookie": client.cookie_header}]),
+        Page("client home page", "read", [{"path": "/en/dashboard", "cookie": client.cookie_header}]),
         Page("privacy dashboard", "read", each(lambda c: f"/{c['locale']}/privacy/dashboard")),
         Page("privacy policy", "read", [{"path": "/fr/privacy"}, {"path": "/en/privacy"}]),
     ]

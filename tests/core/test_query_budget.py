@@ -416,7 +416,7 @@ def admin_home(app, make_user, bank_ids) -> Scenario:
 
 
 PAGES = {
-    "candidate dashboard": candidate_dashboard,
+    "candidate home page": candidate_dashboard,
     "test item page": item_page,
     "autosave POST": autosave_post,
     "matching results": matching_results,
