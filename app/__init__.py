@@ -103,7 +103,7 @@ def _sqlite_lock_at_first_write(connection, cursor, statement, parameters, conte
 
 
 def _init_extensions(app: Flask) -> None:
-    from app.core import errors, forms, health, i18n, observability, security
+    from app.core import charts, errors, forms, health, i18n, observability, security, values
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -122,6 +122,8 @@ def _init_extensions(app: Flask) -> None:
     forms.drop_needless_ids()
     observability.init_app(app)
     health.init_app(app)
+    values.init_app(app)
+    charts.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

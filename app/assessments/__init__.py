@@ -11,6 +11,7 @@ def _assessment_labels() -> dict:
     """Helpers for test content (stored per language) and codes, in the page's language."""
     from flask_babel import format_decimal
 
+    from app.assessments import result_charts
     from app.assessments.models import AssignmentStatus, TestKind, localised
     from app.assessments.scoring import trait_level
     from app.core.i18n import current_language
@@ -26,6 +27,8 @@ def _assessment_labels() -> dict:
             AssignmentStatus(code).label if code in AssignmentStatus._value2member_map_ else code
         ),
         "number": lambda value: format_decimal(value, format="#,##0.##"),
+        "score_chart": result_charts.score_chart,
+        "trait_chart": result_charts.trait_chart,
     }
 
 

@@ -2,7 +2,8 @@
 scoring and the result e-mail. Services flush, never commit; views commit once."""
 
 import math
-from dataclasses import dataclass
+import statistics
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -410,6 +411,16 @@ class ResultView:
     trait_percentiles: dict[str, float | None]
     answered: int
     total: int
+    #: The norm group's scores (other results of this test version), for the chart: empty below MIN_NORM_GROUP.
+    norm_scores: list[float] = field(default_factory=list)
+    #: Per trait, the norm group's lower quartile, median and upper quartile; absent below MIN_NORM_GROUP.
+    trait_norms: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+
+
+def _quartiles(values: list[float]) -> tuple[float, float, float]:
+    """Lower quartile, median and upper quartile (the middle half of a group lies between the first and last)."""
+    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, median, q3
 
 
 def describe_result(attempt: Attempt, result: Result) -> ResultView:
@@ -417,10 +428,15 @@ def describe_result(attempt: Attempt, result: Result) -> ResultView:
     others = select(Result).where(Result.test_id == result.test_id, Result.id != result.id, in_statistics_results())
     percentile = None
     trait_percentiles: dict[str, float | None] = {}
+    trait_norms: dict[str, tuple[float, float, float]] = {}
+    norm_scores: list[float] = []
     if attempt.test.kind == TestKind.PERSONALITY:
         prior = [row.trait_scores for row in db.session.scalars(others)]
         for trait, value in result.trait_scores.items():
-            trait_percentiles[trait] = scoring.percentile(value, [p[trait] for p in prior if trait in p])
+            group = [p[trait] for p in prior if trait in p]
+            trait_percentiles[trait] = scoring.percentile(value, group)
+            if len(group) >= scoring.MIN_NORM_GROUP:
+                trait_norms[trait] = _quartiles(group)
     else:
         prior_scores = db.session.scalars(
             select(Result.raw_score).where(
@@ -428,12 +444,16 @@ def describe_result(attempt: Attempt, result: Result) -> ResultView:
             )
         ).all()
         percentile = scoring.percentile(result.raw_score, prior_scores)
+        if len(prior_scores) >= scoring.MIN_NORM_GROUP:
+            norm_scores = list(prior_scores)
     return ResultView(
         result=result,
         percentile=percentile,
         trait_percentiles=trait_percentiles,
         answered=len(saved_answers(attempt)),
         total=len(attempt.test.items),
+        norm_scores=norm_scores,
+        trait_norms=trait_norms,
     )
 
 

@@ -6,7 +6,7 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.assessments import bp, routes, services, statistics
+from app.assessments import bp, result_charts, routes, services, statistics
 from app.assessments.feedback import FeedbackError, RateTestForm, feedback_of, rate_test
 from app.assessments.models import ItemKind, TestFeedback, localised
 from app.auth.models import Role
@@ -42,6 +42,8 @@ def _render_statistics(test):
         min_ratings=statistics.MIN_RATINGS,
         trait_name=lambda trait: (test.traits.get(trait) or {}).get(lang, trait),
         bar_label=_bar_labeller(lang),
+        item_charts=result_charts.item_charts,
+        answers_chart=result_charts.answers_chart,
         ItemKind=ItemKind,
     )
 

@@ -7,8 +7,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 
-from app.auth.models import PhoneCode, RecoveryCode, UserSession
+from app.auth.models import PhoneCode, RecoveryCode, Role, UserSession
 from app.core.registry import LegalBasis, PersonalDataEntry, register
+from app.core.values import labels_of
 from app.extensions import db
 
 
@@ -52,6 +53,7 @@ register(
         order=10,
         extra={
             "edit_endpoint": "auth.account",
+            "words": {"roles": labels_of(Role)},  # how the dashboard writes them (app.core.values)
             "labels": {
                 "first_name": _l("First name"),
                 "last_name": _l("Last name"),

@@ -1,5 +1,6 @@
 """The privacy dashboard and the member's rights: consents, objections, restriction, export, requests, erasure."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -27,6 +28,7 @@ from app.core.i18n import current_language, url_for_each
 from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf
 from app.core.timeutil import utcnow
+from app.core.values import ValueWriter, device_name
 from app.extensions import db, limiter
 from app.privacy import bp, consents, erasure, export, holds, inventory, requests, services
 from app.privacy.forms import (
@@ -103,6 +105,9 @@ class FixedParts:
     def card_head(self, holding: inventory.Holding) -> Markup:
         return self._render("card_head", holding.entry.key, holding.entry, lambda: (holding,))
 
+    def card_facts(self, holding: inventory.Holding) -> Markup:
+        return self._render("card_facts", holding.entry.key, holding.entry, lambda: (holding,))
+
     def card_foot(self, holding: inventory.Holding) -> Markup:
         # The correction link depends on the member's roles (see inventory._edit_endpoint): one part for each.
         key = f"{holding.entry.key}:{holding.edit_endpoint or ''}"
@@ -135,23 +140,64 @@ class FixedParts:
         return cached[1]
 
 
+#: How many of the latest views of the member's data the summary names.
+RECENT_VIEWS = 3
+
+
+@dataclass
+class Summary:
+    """The top of the dashboard, in a few lines: what we hold, who saw it lately, open requests, choices in force."""
+
+    kinds: int
+    records: int
+    recent_views: list[dict]
+    open_requests: list
+    consents: list[str]
+    objections: list[str]
+    restricted: bool
+
+
+def _summary(held: inventory.Inventory, consent_states: dict, objections: list, member_requests: list) -> Summary:
+    holdings = [*held.holdings, *held.sponsor_holdings]
+    filled = [holding for holding in holdings if holding.count or holding.values or holding.records]
+    views = sorted(held.access_log or [], key=lambda row: str(row.get("when") or ""), reverse=True)
+    return Summary(
+        kinds=len(filled),
+        records=sum(holding.count or 0 for holding in filled),
+        recent_views=views[:RECENT_VIEWS],
+        open_requests=[item for item in member_requests if item.is_open],
+        consents=[purpose.label for purpose, state in consent_states.items() if state and state.is_granted],
+        objections=[objection.topic_label for objection in objections if objection.is_active],
+        restricted=bool(current_user.is_processing_restricted),
+    )
+
+
 def _render_dashboard(*, objection_form=None, status: int = 200):
     """The dashboard; `objection_form` when one comes back with errors."""
     user = current_user
+    held = inventory.inventory(user)
+    consent_states = consents.consent_states(user)
+    objections = consents.objections_of(user)
+    member_requests = requests.requests_of(user)
     return (
         render_template(
             "privacy/dashboard.html",
-            inventory=inventory.inventory(user),
+            inventory=held,
+            summary=_summary(held, consent_states, objections, member_requests),
             legal_holds=holds.member_view(user),
             parts=FixedParts(),
-            consent_states=consents.consent_states(user),
+            consent_states=consent_states,
             # The page lists the latest choices; the export holds them all. One more tells whether there are more.
             consent_history=consents.consent_history(user, limit=CONSENT_HISTORY_SHOWN + 1),
             consent_history_shown=CONSENT_HISTORY_SHOWN,
-            objections=consents.objections_of(user),
-            requests=requests.requests_of(user),
+            objections=objections,
+            requests=member_requests,
             open_sessions=auth_services.open_sessions(user),
             objection_form=objection_form,
+            # Folded sections: the one whose form came back with errors is open.
+            open_section="objections" if objection_form is not None else None,
+            write_value=ValueWriter(),
+            device_name=_once_per_value(device_name),
             # Every form's hidden tag is its CSRF token, the same for the whole session: rendered once.
             csrf_input_tag=get_template_attribute("macros/forms.html", "csrf_input")(),
             ConsentPurpose=ConsentPurpose,

@@ -73,6 +73,8 @@ class Holding:
     texts: EntryTexts
     #: For an entry that exports one record: its fields and values; else None.
     values: list[tuple[str, Any]] | None = None
+    #: For an entry with labels that exports a list: its first records (each a list of fields and values).
+    records: list[list[tuple[str, Any]]] | None = None
     count: int | None = None
     edit_endpoint: str | None = None
     from_sponsor: bool = False
@@ -93,12 +95,8 @@ class Inventory:
     client_shares: list[dict] = field(default_factory=list)
 
 
-def _display(value) -> Any:
-    if isinstance(value, list | tuple | set):
-        return ", ".join(str(item) for item in value) if value else None
-    if isinstance(value, bool):
-        return value
-    return value
+#: How many records of a listed entry its card shows (the export holds them all).
+RECORDS_SHOWN = 20
 
 
 def _parse_when(value):
@@ -211,7 +209,9 @@ def inventory(user) -> Inventory:
         else:
             exported, count = read[entry.key]
         if isinstance(exported, dict):
-            holding.values = [(key, _display(value)) for key, value in exported.items()]
+            holding.values = list(exported.items())
+        elif isinstance(exported, list) and "labels" in entry.extra:
+            holding.records = [list(row.items()) for row in exported[:RECORDS_SHOWN] if isinstance(row, dict)]
         if count is not None:
             holding.count = count
         elif isinstance(exported, list):

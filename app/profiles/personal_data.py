@@ -1,12 +1,16 @@
 """Personal data that profiles store: the candidate profile and its entries, the interviewer profile and
 availability, and the uploaded photo and CV (encrypted files)."""
 
+from babel.dates import get_day_names
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from app.core import storage
 from app.core.registry import LegalBasis, PersonalDataEntry, register
+from app.core.values import labels_of, language_name, record_labels
 from app.extensions import db
+from app.profiles.choices import CompanyType, InterviewType, LanguageLevel, Mode, Section, Sector, Visibility
 from app.profiles.models import (
     AvailabilitySlot,
     CandidateProfile,
@@ -43,6 +47,12 @@ def _month(value):
     return value.strftime("%Y-%m") if value else None
 
 
+def _spoken(rows: list[dict]) -> list[str]:
+    """The languages as the dashboard writes them: "English, Advanced (C1)"."""
+    level = labels_of(LanguageLevel)
+    return [f"{language_name(row['language'])}, {level(row['level'])}" for row in rows]
+
+
 def export_candidate_profile(user) -> dict:
     profile = db.session.scalar(select(CandidateProfile).where(CandidateProfile.user_id == user.id))
     if profile is None:
@@ -72,6 +82,13 @@ register(
         order=20,
         extra={
             "edit_endpoint": "profiles.profile",
+            # How the dashboard writes the stored codes (app.core.values).
+            "words": {
+                "target_sectors": labels_of(Sector),
+                "target_company_types": labels_of(CompanyType),
+                "visibility": record_labels(Section, Visibility),
+                "languages": _spoken,
+            },
             "labels": {
                 "headline": _l("Headline"),
                 "skills": _l("Skills"),
@@ -180,7 +197,11 @@ def erase_uploads(user) -> int:
 register(
     PersonalDataEntry(
         key="uploads",
-        extra={"edit_endpoint": "profiles.profile"},
+        # With labels, the dashboard lists the files: their name, size and when they came.
+        extra={
+            "edit_endpoint": "profiles.profile",
+            "labels": {"name": _l("File"), "size": _l("Size"), "uploaded": _l("Uploaded")},
+        },
         category=_l("Your photo and CV (stored encrypted)"),
         purpose=_l("Letting your interviewer prepare; showing your photo to the people you work with"),
         legal_basis=LegalBasis.CONSENT,
@@ -194,6 +215,12 @@ register(
         order=23,
     )
 )
+
+
+def _weekly(slots: list[dict]) -> list[str]:
+    """The weekly availability as the dashboard writes it: "Tuesday, 18:00–22:00" in the reader's language."""
+    days = get_day_names("wide", locale=get_locale())
+    return [f"{days[slot['weekday']].capitalize()}, {slot['from']}–{slot['to']}" for slot in slots]
 
 
 def export_interviewer_profile(user) -> dict:
@@ -237,6 +264,13 @@ register(
         order=30,
         extra={
             "edit_endpoint": "profiles.interviewer_profile",
+            "words": {
+                "sectors": labels_of(Sector),
+                "company_types": labels_of(CompanyType),
+                "interview_types": labels_of(InterviewType),
+                "modes": labels_of(Mode),
+                "availability": _weekly,
+            },
             "labels": {
                 "bio": _l("About you"),
                 "current_employer": _l("Current employer"),

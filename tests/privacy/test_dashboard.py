@@ -65,7 +65,7 @@ def test_dashboard_without_access_log_says_nobody_viewed(member):
 
 def test_dashboard_shows_my_sign_ins_with_ip_and_device(member):
     text = shown(member.get("/en/privacy/dashboard"))
-    section = text.split('id="sessions"')[1].split("</section>")[0]
+    section = text.split('id="sessions"')[1].split("</details>")[0]
     assert "Signed in" in section and "127.0.0.1" in section and "Werkzeug" in section
 
 

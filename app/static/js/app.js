@@ -379,3 +379,23 @@ function setUpAutosave(form) {
     },
   };
 }
+
+// --- Folded sections -------------------------------------------------------------------------------------
+// A link (or a redirect after a form) to a section folded in a <details> opens it, and every folded section
+// around it, so that the reader lands on what the link promised. Without JavaScript the sections open by hand.
+function openFoldedTarget() {
+  const id = decodeURIComponent(window.location.hash.slice(1));
+  let node = id ? document.getElementById(id) : null;
+  const target = node;
+  while (node) {
+    if (node.tagName === "DETAILS") {
+      node.open = true;
+    }
+    node = node.parentElement;
+  }
+  if (target) {
+    target.scrollIntoView();
+  }
+}
+document.addEventListener("DOMContentLoaded", openFoldedTarget);
+window.addEventListener("hashchange", openFoldedTarget);
