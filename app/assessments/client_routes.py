@@ -90,6 +90,8 @@ class ListLine(NamedTuple):
     status: str
     has_extra_time: bool
     result: str
+    #: The percentage of the points, drawn as a compact bar beside the result (None: nothing to draw).
+    percentage: float | None = None
 
 
 def _list_lines(rows: list[assignments.ListedAssignment], tests) -> list[ListLine]:
@@ -108,9 +110,16 @@ def _list_lines(rows: list[assignments.ListedAssignment], tests) -> list[ListLin
             status=status_labels.get(row.status, row.status),
             has_extra_time=row.has_accommodation,
             result=result(row),
+            percentage=_drawn_percentage(row),
         )
         for row in rows
     ]
+
+
+def _drawn_percentage(row: assignments.ListedAssignment) -> float | None:
+    if row.status != AssignmentStatus.COMPLETED or row.is_personality:
+        return None
+    return row.percentage or 0
 
 
 def _due_date_formatter():

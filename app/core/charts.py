@@ -318,10 +318,15 @@ def lines(
     height = 240
     series = [(name, list(values)) for name, values in series]
     known = [value for _, values in series for value in values if value is not None]
-    high = max([*known, low + 1]) if high is None else high
-    ticks = _ticks(low, high, 4)
-    top_value = max(high, ticks[-1] if ticks else high)
-    left, right = MARGIN_LEFT + 36, WIDTH - MARGIN_RIGHT - 8
+    if high is None:
+        # The axis ends on a round value at or above the highest point: every point lies below a labelled line.
+        high = max([*known, low + 1])
+        step = _nice_step(high - low, 4)
+        top_value = low + math.ceil((high - low) / step) * step
+        ticks = _ticks(low, top_value, 4)
+    else:  # a fixed scale (scores from 0 to 5) keeps its ends
+        top_value, ticks = high, _ticks(low, high, 5)
+    left, right = MARGIN_LEFT + 36, WIDTH - MARGIN_RIGHT - 36  # room for the last period's label
     top, baseline = MARGIN_TOP, height - MARGIN_BOTTOM
     step = (right - left) / max(len(categories) - 1, 1)
 

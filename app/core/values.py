@@ -32,10 +32,20 @@ PRODUCT = re.compile(r"[^/\s;()]*")
 
 
 def init_app(app) -> None:
-    """Template filters: `code|language_name`, `code|country_name`, `user_agent|device_name`, `bytes|file_size`."""
+    """Template filters: `code|language_name`, `code|country_name`, `user_agent|device_name`, `bytes|file_size`,
+    `date|month_name`."""
     app.jinja_env.filters.update(
-        language_name=language_name, country_name=country_name, device_name=device_name, file_size=file_size
+        language_name=language_name,
+        country_name=country_name,
+        device_name=device_name,
+        file_size=file_size,
+        month_name=month_name,
     )
+
+
+def month_name(day: dt.date) -> str:
+    """A month as a chart's axis writes it: "Jul 2026" / "juil. 2026"."""
+    return dates.format_skeleton("yMMM", day, locale=_locale())
 
 
 def _locale() -> Locale:

@@ -1,12 +1,14 @@
 """Simulation pages: the candidate's requests and matches, the interviewer's invitations, the sessions."""
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role
 from app.auth.permissions import admin_required, role_required
+from app.core import charts
 from app.core.access_log import AccessReason, may_access
 from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf
@@ -306,6 +308,17 @@ def _own_session_or_404(public_id: str):
     return session
 
 
+def _feedback_trend(session) -> charts.Lines | None:
+    """The feedback scores across the candidate's sessions (from 2 on), a line per criterion, 0 to 5."""
+    sessions = services.feedback_over_sessions(session, current_user)
+    if len(sessions) < 2:
+        return None
+    criteria = list(dict.fromkeys(criterion for _, scores in sessions for criterion in scores))
+    label = services.CRITERION_LABELS
+    series = [(str(label.get(code, code)), [scores.get(code) for _, scores in sessions]) for code in criteria]
+    return charts.lines([format_date(start, "medium") for start, _ in sessions], series, 0, 5)
+
+
 def _render_session(session, status=200, **forms):
     is_interviewer = current_user.id == session.interviewer_id
     criteria = CRITERIA.get(session.request.interview_type, ())
@@ -325,6 +338,7 @@ def _render_session(session, status=200, **forms):
         no_show_form=NoShowForm(),
         message_form=forms.get("message_form") or MessageForm(),
         thread=messages.thread(session),
+        feedback_trend=_feedback_trend(session) if session.feedback and session.feedback.submitted_dt else None,
         calendar_links=planning.calendar_links(session, current_user),
         now=services.utcnow(),
         SessionStatus=SessionStatus,

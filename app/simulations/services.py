@@ -898,3 +898,23 @@ def feedback_shared_with_sponsors(user_ids: list[int]) -> list:
             )
         )
     return items
+
+
+#: How many of the latest sessions the feedback chart follows.
+FEEDBACK_TREND_SESSIONS = 10
+
+
+def feedback_over_sessions(session: InterviewSession, viewer) -> list[tuple[datetime, dict]]:
+    """The feedback scores of the candidate's finished sessions, oldest first, as (start, scores), in one query.
+
+    The candidate sees all of hers; an interviewer only those of the sessions he ran with her (his own feedback)."""
+    query = (
+        select(InterviewSession.start_dt, Feedback.scores)
+        .join(Feedback, Feedback.session_id == InterviewSession.id)
+        .where(InterviewSession.candidate_id == session.candidate_id, Feedback.submitted_dt.is_not(None))
+        .order_by(InterviewSession.start_dt.desc())
+        .limit(FEEDBACK_TREND_SESSIONS)
+    )
+    if viewer.id != session.candidate_id:
+        query = query.where(InterviewSession.interviewer_id == viewer.id)
+    return [(start, scores or {}) for start, scores in db.session.execute(query)][::-1]

@@ -12,12 +12,14 @@ members are pooled; if the pool itself has fewer than MIN_GROUP members, it is h
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.auth.models import User
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.sponsors.models import Cohort, Enrolment, Organisation, Usage, UsageKind
 
@@ -86,6 +88,43 @@ class Figures:
     #: Members left out of every figure because the groups they are in are too small.
     hidden_members: int = 0
     total: FigureRow | None = None
+    #: The first day of each of the last MONTHS months, oldest first, and per shown group (its label) the
+    #: work paid for by the allowance in each of them (simulations and practice tests together).
+    months: list[date] = field(default_factory=list)
+    monthly: list[tuple[str, list[int]]] = field(default_factory=list)
+
+
+#: How many months the activity chart covers, this one included.
+MONTHS = 6
+
+
+def _month_starts(today: date, months: int = MONTHS) -> list[date]:
+    """The first day of this month and of the `months - 1` before it, oldest first."""
+    starts, year, month = [], today.year, today.month
+    for _ in range(months):
+        starts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+def _monthly(organisation: Organisation, groups: list[tuple[str, list[int]]], today: date) -> tuple[list, list]:
+    """Per group, the allowance's work of each of the last MONTHS months: one query whatever the groups."""
+    months = _month_starts(today)
+    group_of = {user_id: index for index, (_, user_ids) in enumerate(groups) for user_id in user_ids}
+    counts = [[0] * len(months) for _ in groups]
+    if group_of:
+        rows = db.session.execute(
+            select(Usage.user_id, Usage.created_dt).where(
+                Usage.organisation_id == organisation.id,
+                Usage.created_dt >= datetime.combine(months[0], time()),
+                Usage.user_id.in_(list(group_of)),
+            )
+        )
+        for user_id, created in rows:
+            month = date(created.year, created.month, 1)
+            if month in months:
+                counts[group_of[user_id]][months.index(month)] += 1
+    return months, [(label, row) for (label, _), row in zip(groups, counts, strict=True)]
 
 
 def cohort_figures(organisation: Organisation) -> Figures:
@@ -123,6 +162,7 @@ def cohort_figures(organisation: Organisation) -> Figures:
 
     result = Figures(metrics=chosen)
     pool: list[int] = []
+    groups_of_row: dict[str, list[int]] = {}
     named = [(cohort_id, name) for cohort_id, name in cohorts] + [(None, str(_l("No cohort")))]
     for cohort_id, name in named:
         user_ids = groups.get(cohort_id, [])
@@ -130,16 +170,21 @@ def cohort_figures(organisation: Organisation) -> Figures:
             continue
         if len(user_ids) >= MIN_GROUP:
             result.rows.append(row(name, user_ids))
+            groups_of_row[name] = user_ids
         else:
             pool.extend(user_ids)
     if pool:
         pooled = row(str(_l("Smaller cohorts together")), pool, is_pool=True)
+        groups_of_row[pooled.label] = pool
         result.rows.append(pooled)
         if pooled.values is None:
             result.hidden_members = len(pool)
     total_ids = all_ids if not result.hidden_members else []
     result.total = row(str(_l("All members")), total_ids, is_total=True)
     result.total.members = len(all_ids)
+    # Over time: only the groups the table shows, each with the members it counts (never a hidden one).
+    shown = [(item.label, groups_of_row[item.label]) for item in result.rows if item.values is not None]
+    result.months, result.monthly = _monthly(organisation, shown, utcnow().date())
     return result
 
 

@@ -31,7 +31,16 @@ from app.profiles import services as profiles
 from app.profiles.models import AvailabilitySlot, EducationEntry, ExperienceEntry, InterviewerProfile
 from app.simulations import services as simulations
 from app.sponsors import services as sponsors
-from app.sponsors.models import Cohort, Enrolment, ImportBatch, Invitation, InvitationRole, Organisation
+from app.sponsors.models import (
+    Cohort,
+    Enrolment,
+    ImportBatch,
+    Invitation,
+    InvitationRole,
+    Organisation,
+    Usage,
+    UsageKind,
+)
 from tests.conftest import link_in
 
 LANGUAGES = ("en", "fr")
@@ -133,6 +142,7 @@ PAGES = [
     ("client", "assignments", "/{lang}/tests/assignments/"),
     ("client", "assign a test", "/{lang}/tests/assignments/new"),
     ("client", "assignment", "/{lang}/tests/assignments/{assignment}"),
+    ("client", "assignment with its result", "/{lang}/tests/assignments/{completed_assignment}"),
     ("client", "candidate search", "/{lang}/tests/candidates/"),
     ("client", "account", "/{lang}/account"),
     ("client", "my applications", "/{lang}/apply/"),
@@ -218,7 +228,9 @@ def seed_site(app, make_user) -> dict:
         ids |= _profile(member["candidate"])
         ids |= _simulations(member["candidate"], member["interviewer"])
         ids |= _assessments(member["candidate"])
-        ids |= _assignment(member["client"], member["candidate"], ids["test_sql_basics"])
+        ids |= _assignment(
+            member["client"], member["candidate"], ids["test_sql_basics"], ids["test_numerical_reasoning"]
+        )
         ids |= _authoring(member["test_author"])
         ids |= _sponsor(member["candidate"], member["sponsor_admin"], member["admin"])
         ids |= _privacy(member["candidate"], db.session.get(User, leaving_id))
@@ -327,6 +339,12 @@ def _simulations(candidate: User, interviewer: User) -> dict:
             strengths="Clear structure", improvements="Sharpen the maths", recommendations="One case a day",
             resources="Case in Point",
         )  # fmt: skip
+    earlier = _session(candidate, interviewer, days_ago=9)  # the feedback chart follows the scores over sessions
+    with db.session.no_autoflush:
+        simulations.submit_feedback(
+            earlier, scores={"structure": 2, "analysis": 2, "communication": 4, "business_sense": 1},
+            strengths="Good energy", improvements="Structure first", recommendations="", resources="",
+        )  # fmt: skip
     pending_request = _request(candidate)
     (invitation,) = simulations.invite(pending_request, [interviewer.id])
     db.session.flush()
@@ -339,11 +357,50 @@ def _simulations(candidate: User, interviewer: User) -> dict:
     }
 
 
+#: Tests whose pages draw charts of a norm group (the result's distribution or trait profile, item statistics):
+#: they get NORM_GROUP other takers, as many as the portal needs before it shows any aggregate.
+CHARTED_TESTS = ("numerical-reasoning", "five-trait-personality", "sql-basics")
+NORM_GROUP = 32
+
+
+def _answer(item, number: int):
+    """Taker `number`'s answer to `item`: some takers get most right, others few, and some items are harder."""
+    if item.type == "agreement":
+        return 1 + (number * 3 + item.position * (number % 3 + 1)) % 5
+    is_right = (number * 13 + item.position * 7) % 10 < 2 + number % 7
+    if item.type == "numeric":
+        return float(item.key) + (0 if is_right else 7)
+    options = len(item.options or []) or 1
+    right = list(item.key or [0])
+    choice = right if is_right else [(right[0] + 1 + number % max(options - 1, 1)) % options]
+    return choice if item.type == "multiple" else choice[0]
+
+
+def _take(user: User, test, number: int) -> None:
+    attempt, _ = assessments.start_practice(user, test)
+    for item in test.items:
+        assessments.save_answer(attempt, item, _answer(item, number))
+    assessments.submit(attempt)
+
+
+def _norm_group(test) -> None:
+    for number in range(NORM_GROUP):
+        email = f"norm{number}-{test.slug}@example.com"
+        taker = User(email=email, first_name="Norm", last_name=f"Taker{number}", password_hash="-", locale="en")
+        db.session.add(taker)
+        db.session.flush()
+        _take(taker, test, number)
+
+
 def _assessments(candidate: User) -> dict:
     ids = {}
     for test in load_bank():
         db.session.flush()
+        if test.slug in CHARTED_TESTS:
+            _norm_group(test)
         done, _ = assessments.start_practice(candidate, test)
+        for item in test.items:
+            assessments.save_answer(done, item, _answer(item, 4))
         assessments.submit(done)
         taking, _ = assessments.start_practice(candidate, test)
         slug = test.slug.replace("-", "_")
@@ -352,11 +409,19 @@ def _assessments(candidate: User) -> dict:
     return ids
 
 
-def _assignment(client: User, candidate: User, test_public_id: str) -> dict:
+def _assignment(client: User, candidate: User, test_public_id: str, completed_test_public_id: str) -> dict:
+    """A test assigned and not yet taken, and one taken: its result (with the norm group's chart) is the client's."""
     test = assessments.find_published_test(test_public_id)
     assignments.assign(client, test, [candidate.email], utcnow() + timedelta(days=10))
     (row,) = db.session.scalars(select(Assignment).where(Assignment.client_id == client.id))
-    return {"assignment": row.public_id}
+    taken = assessments.find_published_test(completed_test_public_id)
+    assignments.assign(client, taken, [candidate.email], utcnow() + timedelta(days=10))
+    done = db.session.scalar(select(Assignment).where(Assignment.client_id == client.id, Assignment.id != row.id))
+    attempt = assignments.start_assigned(candidate, done)
+    for item in taken.items:
+        assessments.save_answer(attempt, item, _answer(item, 5))
+    assessments.submit(attempt)
+    return {"assignment": row.public_id, "completed_assignment": done.public_id}
 
 
 def _authoring(author: User) -> dict:
@@ -377,8 +442,8 @@ def _authoring(author: User) -> dict:
 
 def _sponsor(candidate: User, sponsor_admin: User, admin: User) -> dict:
     organisation = Organisation(
-        name="École Centrale", kind="school", seats=10, default_locale="fr", simulation_allowance=10,
-        practice_test_allowance=10,
+        name="École Centrale", kind="school", seats=20, default_locale="fr", simulation_allowance=100,
+        practice_test_allowance=100,
     )  # fmt: skip
     db.session.add(organisation)
     db.session.flush()
@@ -397,6 +462,7 @@ def _sponsor(candidate: User, sponsor_admin: User, admin: User) -> dict:
     db.session.add(enrolment)
     db.session.flush()
     sponsors.request_correction(enrolment, "My grade is M2, not M1.")
+    _cohort_activity(organisation, cohort)
     people = [sponsors.MemberData(email="nina@example.com", first_name="Nina", last_name="Roux", cohort_id=cohort.id)]
     sponsors.create_member_invitations(organisation, people, sponsor_admin)
     db.session.add(
@@ -426,6 +492,37 @@ def _sponsor(candidate: User, sponsor_admin: User, admin: User) -> dict:
         "import_batch": batch.public_id,
         "sponsor_token": SPONSOR_INVITATION_TOKEN,
     }
+
+
+def _cohort_activity(organisation: Organisation, cohort: Cohort) -> None:
+    """Two cohorts large enough for the sponsor's figures (5 members at least), with work paid for each month."""
+    later = Cohort(organisation_id=organisation.id, name="Promo 2027")
+    db.session.add(later)
+    db.session.flush()
+    now = utcnow()
+    for number in range(12):
+        group = cohort if number < 6 else later
+        student = User(
+            email=f"student{number}@example.com", first_name="Student", last_name=f"Number{number}",
+            password_hash="-", locale="fr",
+        )  # fmt: skip
+        db.session.add(student)
+        db.session.flush()
+        member = Enrolment(
+            organisation_id=organisation.id, user_id=student.id, cohort_id=group.id, first_name="Student",
+            last_name=f"Number{number}",
+        )  # fmt: skip
+        db.session.add(member)
+        db.session.flush()
+        for months_ago in range(6):
+            for _ in range((number + months_ago * (2 if group is cohort else 1)) % 4):
+                kind = UsageKind.SIMULATION if (number + months_ago) % 2 else UsageKind.PRACTICE_TEST
+                db.session.add(
+                    Usage(
+                        organisation_id=organisation.id, enrolment_id=member.id, user_id=student.id, kind=kind.value,
+                        created_dt=now - timedelta(days=30 * months_ago, minutes=5),
+                    )  # fmt: skip
+                )
 
 
 def _privacy(candidate: User, leaving: User) -> dict:
