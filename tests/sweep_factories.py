@@ -617,6 +617,10 @@ def _policy_version(m: Maker) -> Built:
     return Built({"version": "2.0"}, None, access="public")
 
 
+def _help_page(m: Maker) -> Built:
+    return Built({"role": "candidate"}, None, access="public")
+
+
 def _first_section(test) -> dict:
     return {"public_id": test.public_id, "section_id": test.sections[0].id}
 
@@ -708,6 +712,7 @@ FACTORIES: dict[str, Factory] = {
     "privacy.erasure_status": _erasure_receipt,
     "privacy.unsubscribe": _unsubscribe_link,
     "privacy.policy_version": _policy_version,
+    "main.help_page": _help_page,
     "privacy.admin_policies": signed_in(ADMIN),
     "privacy.admin_request": _admin_on_row(_privacy_request, form={"status": "in_progress", "extend_months": "0"}),
     "privacy.review_objection": _admin_on_row(_objection, form={"decision": "uphold"}),
