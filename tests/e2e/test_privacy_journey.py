@@ -58,6 +58,7 @@ def make_member_who_accepted_only_version_1(app, make_user) -> tuple[int, Policy
         db.session.add(PolicyAcceptance(user_id=user_id, policy_version_id=v1.id, accepted_dt=joined))
         db.session.commit()
         assert privacy_services.acceptance_required(user) is not None, "the member should have to accept 2.0"
+        db.session.refresh(v2)  # loaded again after the commit, so that the test reads it once detached
         db.session.expunge(v2)
         return user_id, v2
 
