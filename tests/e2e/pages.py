@@ -519,7 +519,10 @@ def _cohort_activity(organisation: Organisation, cohort: Cohort) -> None:
                 kind = UsageKind.SIMULATION if (number + months_ago) % 2 else UsageKind.PRACTICE_TEST
                 db.session.add(
                     Usage(
-                        organisation_id=organisation.id, enrolment_id=member.id, user_id=student.id, kind=kind.value,
+                        organisation_id=organisation.id,
+                        enrolment_id=member.id,
+                        user_id=student.id,
+                        kind=kind.value,
                         created_dt=now - timedelta(days=30 * months_ago, minutes=5),
                     )  # fmt: skip
                 )
@@ -564,3 +567,11 @@ def require_tool(path: Path, *, needs_java: bool = False) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"the quality checks must run in CI, but {problem}")
     pytest.skip(problem)
+
+
+def open_section(page, section_id: str):
+    """A folded section of the privacy dashboard (`<details id=...>`), opened if it is not already."""
+    section = page.locator(f"details#{section_id}")
+    if section.get_attribute("open") is None:
+        section.locator("summary").click()
+    return section

@@ -20,6 +20,7 @@ from app.privacy import services as privacy_services
 from app.privacy.models import ConsentEvent, ConsentPurpose, PolicyAcceptance, PolicyVersion
 from tests.conftest import PASSWORD
 from tests.e2e.catalog import translation as fr
+from tests.e2e.pages import open_section
 
 SCREENS = Path(__file__).resolve().parent / "artifacts" / "screens"
 
@@ -168,7 +169,7 @@ def test_member_accepts_policy_withdraws_consent_exports_and_erases(live_server,
     expect(page).to_have_url(f"{base}/fr/privacy/dashboard")
     expect_lang(page)
     expect(page.locator("h1")).to_have_text(fr("My privacy"))
-    consents = page.locator("section#consents")
+    consents = open_section(page, "consents")
     marketing_label = fr("News and offers by e-mail")
     marketing = consents.get_by_label(marketing_label, exact=True)
     expect(marketing).not_to_be_checked()
@@ -210,7 +211,7 @@ def test_member_accepts_policy_withdraws_consent_exports_and_erases(live_server,
     page.screenshot(path=str(SCREENS / "privacy-dashboard-fr.png"), full_page=True)
 
     # 4. The member downloads their data: a ZIP with their account in JSON and a README.
-    export = page.locator("section#export")
+    export = open_section(page, "export")
     with page.expect_download() as download_info:
         export.get_by_role("button", name=fr("Download my data"), exact=True).click()
     download = download_info.value
@@ -240,7 +241,7 @@ def test_member_accepts_policy_withdraws_consent_exports_and_erases(live_server,
     expect(page).to_have_url(f"{base}/fr/privacy/dashboard#consents")  # the download did not leave the page
 
     # 5. Erasure: the password is asked for; a wrong one is refused and the account stays.
-    page.locator("section#erase").get_by_role("link", name=fr("Close my account and erase my data"), exact=True).click()
+    open_section(page, "erase").get_by_role("link", name=fr("Close my account and erase my data"), exact=True).click()
     expect(page).to_have_url(f"{base}/fr/privacy/erase")
     expect_lang(page)
     expect(page.locator("h1")).to_have_text(fr("Close my account"))

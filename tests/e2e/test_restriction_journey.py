@@ -20,6 +20,7 @@ from app.extensions import db
 from tests.assessments.populate import make_test, submitted_attempt, take_many
 from tests.conftest import PASSWORD
 from tests.e2e.catalog import translation as fr
+from tests.e2e.pages import open_section
 from tests.sponsors.conftest import add_admin, enrol, make_organisation
 
 ALL_RIGHT = {0: "1", 1: ["0", "2"], 2: "92"}
@@ -84,7 +85,7 @@ def test_candidate_restricts_in_french_and_the_client_can_no_longer_open_her_res
     candidate = new_page(locale="fr-FR")
     sign_in(candidate, base, "camille.restreinte@example.com", "fr")
     candidate.goto(f"{base}/fr/privacy/dashboard#restriction")
-    restriction = candidate.locator("section#restriction")
+    restriction = open_section(candidate, "restriction")
     restriction.get_by_role("button", name=fr("Restrict processing"), exact=True).click()
     restricted_since = fr("Processing of your data is restricted since %(date)s: we only store it.").split("%(date)s")[
         0
@@ -141,6 +142,7 @@ def test_candidate_objects_to_statistics_in_english_and_figures_stop_counting_he
     emma = new_page(locale="en-GB")
     sign_in(emma, base, "emma.objects@example.com", "en")
     emma.goto(f"{base}/en/privacy/dashboard")
+    open_section(emma, "objections")
     emma.get_by_label("What do you object to?", exact=True).select_option("statistics")
     emma.get_by_label("Your grounds (not needed for direct marketing)", exact=True).fill(
         "I do not want my results compared with anyone's."
