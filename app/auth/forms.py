@@ -1,5 +1,6 @@
 """Account forms. Each check is a validate_<field> that turns a service's AuthError into a field error."""
 
+from functools import lru_cache
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
@@ -185,9 +186,54 @@ class ChangeUsernameForm(FlaskForm):
         _normalised(field, services.normalise_username)
 
 
-def timezone_choices() -> list[SelectChoice]:
-    names = sorted(name for name in available_timezones() if "/" in name and not name.startswith("Etc/"))
-    return [SelectChoice(name, name.replace("_", " ")) for name in names]
+#: The regions of the time-zone database, as the select groups them.
+REGIONS = {
+    "Europe": _l("Europe"),
+    "America": _l("Americas"),
+    "Africa": _l("Africa"),
+    "Asia": _l("Asia"),
+    "Australia": _l("Australia"),
+    "Pacific": _l("Pacific"),
+    "Atlantic": _l("Atlantic"),
+    "Indian": _l("Indian Ocean"),
+    "Antarctica": _l("Antarctica"),
+    "Arctic": _l("Arctic"),
+}
+#: A member's likely time zone when she has none yet: that of the portal's language.
+LIKELY_ZONE = {"fr": "Europe/Paris", "en": "Europe/London"}
+
+
+@lru_cache(maxsize=8)
+def _zones_by_region(locale: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """Every zone of each region as (identifier, place in `locale`), by place: computed once per language."""
+    from babel import Locale
+
+    from app.core.values import timezone_name
+
+    reader = Locale.parse(locale)
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for name in available_timezones():
+        region = name.split("/", 1)[0]
+        if region in REGIONS and "/" in name:
+            grouped.setdefault(region, []).append((name, timezone_name(name, reader)))
+    return tuple((region, tuple(sorted(grouped.get(region, ()), key=lambda zone: zone[1]))) for region in REGIONS)
+
+
+def timezone_choices() -> dict[str, list[SelectChoice]]:
+    """Time zones grouped by region, each named by its place ("France (Paris)"), the member's likely zone first."""
+    from flask_babel import get_locale
+    from flask_login import current_user
+
+    locale = str(get_locale() or "en")
+    likely = getattr(current_user, "timezone", None) or LIKELY_ZONE.get(locale[:2], "Europe/Paris")
+    groups: dict[str, list[SelectChoice]] = {}
+    for region, zones in _zones_by_region(locale):
+        for name, place in zones:
+            if name == likely:
+                groups = {str(_l("Your time zone")): [SelectChoice(name, place)], **groups}
+            else:
+                groups.setdefault(str(REGIONS[region]), []).append(SelectChoice(name, place))
+    return groups
 
 
 class AccountForm(FlaskForm):

@@ -101,3 +101,23 @@ def test_every_registry_entrys_export_is_written_for_people_by_type(app, everyth
                     ]
     assert written > 100, "the member filled too little for this test to mean anything"
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "first_group", "place", "region"),
+    [
+        ("en", "Your time zone", "France (Paris)", "Americas"),
+        ("fr", "Votre fuseau horaire", "France (Paris)", "Amériques"),
+    ],
+)
+def test_the_time_zone_select_groups_places_by_region_with_hers_first(sign_in, lang, first_group, place, region):
+    member = sign_in("zoe@example.com")
+    page = member.get(f"/{lang}/account").text
+    select = page.split('id="timezone"', 1)[1].split("</select>", 1)[0]
+    groups = re.findall(r'<optgroup label="([^"]+)"', select)
+    assert groups[0] == first_group and region in groups
+    first = re.search(r'<option[^>]*value="([^"]+)"[^>]*>([^<]+)</option>', select)
+    assert first.groups() == ("Europe/Paris", place)
+    assert select.count(" selected") == 1  # hers, once: the region's list no longer repeats it
+    assert re.search(r'value="America/New_York"[^>]*>[^<]*\(New York\)</option>', select)  # a place, not an identifier
+    assert ">America/New_York<" not in select and "Europe/Paris<" not in select
