@@ -12,4 +12,5 @@ def _use_cookie_session(state) -> None:
 
     state.app.session_interface = SessionInterface()
 
+
 from app.auth import identifier_routes, routes  # noqa: E402,F401  (register the views on bp)
