@@ -137,32 +137,24 @@ def _address_key() -> str:
     return f"address:{request.remote_addr}"
 
 
-def sign_in_limits(view):
-    """The limits of the sign-in form (see the module's docstring), with the form kept when one refuses."""
-    for limit in (
-        limiter.limit(
-            config_limit("LOGIN_LIMIT_PER_IP"),
-            methods=["POST"],
-            key_func=_address_key,
-            deduct_when=_failed,
-            exempt_when=_known_device,
-        ),
-        limiter.limit(
-            config_limit("LOGIN_LIMIT_PER_ACCOUNT_AND_IP"),
-            methods=["POST"],
-            key_func=_account_and_place_key,
-            deduct_when=_failed,
-        ),
-        limiter.limit(
-            config_limit("LOGIN_LIMIT_PER_ACCOUNT"),
-            methods=["POST"],
-            key_func=_account_key,
-            deduct_when=_failed,
-            exempt_when=_known_device,
-        ),
-    ):
-        view = limit(view)
+def _failures_limited(view, *limits: tuple[str, object, object]):
+    """Apply (setting, key, exemption) limits to a form's POSTs, counting failed attempts only, with the form
+    kept when one refuses."""
+    for setting, key_func, exempt_when in limits:
+        view = limiter.limit(
+            config_limit(setting), methods=["POST"], key_func=key_func, deduct_when=_failed, exempt_when=exempt_when
+        )(view)
     return ratelimit.form_kept_when_limited(view)
+
+
+def sign_in_limits(view):
+    """The limits of the sign-in form (see the module's docstring)."""
+    return _failures_limited(
+        view,
+        ("LOGIN_LIMIT_PER_IP", _address_key, _known_device),
+        ("LOGIN_LIMIT_PER_ACCOUNT_AND_IP", _account_and_place_key, None),
+        ("LOGIN_LIMIT_PER_ACCOUNT", _account_key, _known_device),
+    )
 
 
 # --- two-step codes ----------------------------------------------------------------------------------
@@ -185,24 +177,11 @@ def _two_step_exempt() -> bool:
 
 def two_step_limits(view):
     """Wrong codes per address and per account (the cap per pending sign-in is `take_code_attempt`)."""
-    for limit in (
-        limiter.limit(
-            config_limit("LOGIN_LIMIT_PER_IP"),
-            methods=["POST"],
-            key_func=_address_key,
-            deduct_when=_failed,
-            exempt_when=_two_step_exempt,
-        ),
-        limiter.limit(
-            config_limit("TWO_STEP_LIMIT_PER_ACCOUNT"),
-            methods=["POST"],
-            key_func=_two_step_key,
-            deduct_when=_failed,
-            exempt_when=_two_step_exempt,
-        ),
-    ):
-        view = limit(view)
-    return ratelimit.form_kept_when_limited(view)
+    return _failures_limited(
+        view,
+        ("LOGIN_LIMIT_PER_IP", _address_key, _two_step_exempt),
+        ("TWO_STEP_LIMIT_PER_ACCOUNT", _two_step_key, _two_step_exempt),
+    )
 
 
 def _codes_allowed() -> int:
