@@ -92,6 +92,10 @@ def app(app_config):
     with app.app_context():
         db.session.remove()
         db.drop_all()
+        # A test that migrated leaves the stamp behind; on a shared server database the next
+        # test's `flask db upgrade` would then believe the empty schema is at head.
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         db.engine.dispose()
 
 
