@@ -388,6 +388,7 @@ def load_demo_history() -> None:
     _demo_ratings(published)
     _demo_interviews(users)
     _demo_privacy(users, school)
+    _demo_failed_mail(users)
     db.session.flush()
 
 
@@ -734,6 +735,25 @@ def _demo_privacy(users: dict, school) -> None:
         admin=admin,
     )
     erasure.start_erasure(leaver)
+
+
+def _demo_failed_mail(users: dict) -> None:
+    """A reminder that Emma's mail server refused at every attempt: the admin's home page asks to send it again."""
+    from app.core.mail import OutboxMessage, OutboxStatus
+
+    emma = users[EMMA]
+    db.session.add(
+        OutboxMessage(
+            user_id=emma.id,
+            to_address=emma.email,
+            subject="Reminder: your mock interview tomorrow",
+            body_text="Hello Emma,\n\nYour mock interview is tomorrow.",
+            body_html="<p>Hello Emma,</p><p>Your mock interview is tomorrow.</p>",
+            status=OutboxStatus.FAILED,
+            attempts=5,
+            last_error="SMTPRecipientsRefused: 452 4.2.2 mailbox full",
+        )
+    )
 
 
 @demo_cli.command("load")

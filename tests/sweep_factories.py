@@ -370,6 +370,26 @@ def _admin_on_member(**extra):
     return make
 
 
+def _failed_mail(m: Maker) -> Built:
+    """An e-mail to a member, given up after every attempt: only an administrator may send it again."""
+    from app.core.mail import OutboxMessage, OutboxStatus
+
+    target = m.member(CANDIDATE)
+    message = OutboxMessage(
+        user_id=target.id,
+        to_address=target.email,
+        subject="Welcome",
+        body_text="Hello",
+        body_html="<p>Hello</p>",
+        status=OutboxStatus.FAILED,
+        attempts=5,
+        last_error="SMTPServerDisconnected: gone",
+    )
+    db.session.add(message)
+    db.session.flush()
+    return Built({"message_id": message.id}, m.member(ADMIN).id, (ADMIN,), open_to=frozenset({ADMIN}))
+
+
 def _draft(values: Callable, form: dict | None = None, query: str = "") -> Factory:
     """A route on a draft test (or its section or item) of a test author."""
 
@@ -647,6 +667,9 @@ FACTORIES: dict[str, Factory] = {
     "admin.remove_role": _admin_on_member(values={"role": "candidate"}),
     "admin.suspend": _admin_on_member(form={"reason": "Spam"}),
     "admin.reinstate": _admin_on_member(),
+    "admin.failed_mail": signed_in(ADMIN),
+    "admin.send_mail_again": _failed_mail,
+    "admin.send_all_mail_again": signed_in(ADMIN),
     # assessments: candidates
     "assessments.accommodation": signed_in(CANDIDATE, form={"factor": "1.5"}),
     "assessments.instructions": _published_test,

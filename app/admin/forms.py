@@ -42,3 +42,11 @@ class SearchForm(FlaskForm):
         csrf = False  # a search changes nothing
 
     q = StringField(_l("Name, e-mail, phone or username"), validators=[Length(max=200)])
+
+
+class SendAgainForm(FlaskForm):
+    submit = SubmitField(_l("Send again"))
+
+
+class SendAllAgainForm(FlaskForm):
+    submit = SubmitField(_l("Send every failed e-mail again"))

@@ -2,11 +2,20 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.admin import bp, services
-from app.admin.forms import ReinstateForm, RemoveRoleForm, RoleForm, SearchForm, SuspendForm
+from app.admin.forms import (
+    ReinstateForm,
+    RemoveRoleForm,
+    RoleForm,
+    SearchForm,
+    SendAgainForm,
+    SendAllAgainForm,
+    SuspendForm,
+)
 from app.auth import services as auth_services
 from app.auth.models import Role, User
 from app.auth.permissions import admin_required
@@ -145,3 +154,40 @@ def audit_log():
         member=member,
         people=services.members_by_id({i for i in ids if i}),
     )
+
+
+@bp.route("/mail")
+@admin_required
+def failed_mail():
+    """E-mails given up after every attempt, with the last error, to send again once the cause is fixed."""
+    page = services.failed_mail(page=page_argument())
+    return render_template(
+        "admin/mail.html",
+        page=page,
+        people=services.members_by_id({message.user_id for message in page.items if message.user_id}),
+        send_again_form=SendAgainForm(),
+        send_all_form=SendAllAgainForm(),
+    )
+
+
+@bp.route("/mail/<int:message_id>/send-again", methods=["POST"])
+@admin_required
+def send_mail_again(message_id: int):
+    if SendAgainForm().validate_on_submit():
+        if not services.send_failed_mail_again(message_id):
+            abort(404)
+        db.session.commit()
+        flash(_("The e-mail is back in the queue."), "success")
+    return redirect(url_for("admin.failed_mail"))
+
+
+@bp.route("/mail/send-again", methods=["POST"])
+@admin_required
+def send_all_mail_again():
+    if SendAllAgainForm().validate_on_submit():
+        count = services.send_failed_mail_again()
+        db.session.commit()
+        flash(
+            ngettext("%(num)d e-mail is back in the queue.", "%(num)d e-mails are back in the queue.", count), "success"
+        )
+    return redirect(url_for("admin.failed_mail"))

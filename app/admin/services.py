@@ -1,9 +1,11 @@
 """Queries for the operator pages."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, update
 
 from app.auth.models import User
 from app.core.audit import AuditEvent
+from app.core.mail import OutboxMessage, OutboxStatus
+from app.core.timeutil import utcnow
 from app.extensions import db
 
 PAGE_SIZE = 50
@@ -40,3 +42,28 @@ def members_by_id(ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def failed_mail(page: int = 1):
+    """E-mails given up after every attempt, newest first: the operator fixes the cause and sends them again."""
+    statement = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        .order_by(OutboxMessage.created_dt.desc(), OutboxMessage.id.desc())
+    )
+    return db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def count_failed_mail() -> int:
+    return db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.FAILED))
+
+
+def send_failed_mail_again(message_id: int | None = None) -> int:
+    """Put one failed e-mail (or all of them) back in the queue, with its attempts reset; how many."""
+    statement = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+    if message_id is not None:
+        statement = statement.where(OutboxMessage.id == message_id)
+    result = db.session.execute(
+        statement.values(status=OutboxStatus.PENDING, attempts=0, next_attempt_dt=utcnow(), claimed_dt=None)
+    )
+    return result.rowcount

@@ -84,6 +84,7 @@ def test_each_role_sees_its_own_work_with_due_dates(demo):
     admin = texts_of(demo, "admin@demo.caseinjob.fr", "en")
     assert admin[0] == "Emma Wilson asks: Access to my data"  # the nearest due date first
     assert "Camille Dupont asks: Contest of a test score" in admin
+    assert "1 e-mail could not be sent" in admin  # Emma's reminder, refused by her mail server
 
 
 def test_the_home_page_speaks_the_members_language_and_time_zone(demo):

@@ -187,6 +187,7 @@ NOT_ANOTHER_MEMBERS_DATA = {
     "admin.members": "administrators: kept while restricted (dashboard), to answer requests and legal claims",
     "admin.audit_log": "administrators: kept (security records)",
     "admin.member": "administrators: kept",
+    "admin.failed_mail": "administrators: kept, e-mails still owed to members (their address and subject)",
     "assessments.admin_accommodation": "administrators: kept",
     "privacy.admin_objections": "administrators: kept, they review objections",
     "privacy.admin_policies": "policy versions, no member",
