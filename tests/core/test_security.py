@@ -57,6 +57,7 @@ CANDIDATE, INTERVIEWER, SPONSOR, ADMIN = Role.CANDIDATE, Role.INTERVIEWER, Role.
 ROLE_PAGES = {
     "/en/admin/": {ADMIN},
     "/en/admin/audit": {ADMIN},
+    "/en/admin/mail": {ADMIN},
     "/en/admin/applications/": {ADMIN},
     "/en/profile": {CANDIDATE},
     "/en/profile/goals": {CANDIDATE},
