@@ -1,7 +1,6 @@
 """Forms of the simulations pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -17,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from app.auth.forms import at_most, required
+from app.core.forms import PortalForm
 from app.profiles.choices import CompanyType, InterviewType, Mode, Sector
 from app.simulations.services import CRITERION_LABELS, MAX_WINDOWS
 
@@ -28,7 +28,7 @@ def _any(choices_function, any_label):
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 
 
-class WindowForm(FlaskForm):
+class WindowForm(PortalForm):
     class Meta:
         csrf = False  # part of the request form, which carries the token
 
@@ -42,7 +42,7 @@ class WindowForm(FlaskForm):
             raise ValidationError(str(_l("The end must be after the start.")))
 
 
-class RequestForm(FlaskForm):
+class RequestForm(PortalForm):
     interview_type = SelectField(_l("Type of interview"), choices=InterviewType.choices)
     mode = RadioField(_l("How"), choices=Mode.choices, default="video")
     city = StringField(_l("City (for face to face)"), validators=[Optional(), at_most(120)])
@@ -69,20 +69,20 @@ class RequestForm(FlaskForm):
         return [(entry.start.data, entry.end.data) for entry in self.windows if entry.start.data and entry.end.data]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PortalForm):
     submit = SubmitField(_l("Invite the interviewers I ticked"))
 
 
-class InviteBestForm(FlaskForm):
+class InviteBestForm(PortalForm):
     submit = SubmitField(_l("Invite the best three for me"))
 
 
-class CancelRequestForm(FlaskForm):
+class CancelRequestForm(PortalForm):
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), at_most(500)])
     submit = SubmitField(_l("Cancel my request"))
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(PortalForm):
     window = RadioField(
         _l("Choose one of the candidate's windows"),
         validators=[InputRequired(message=_l("Choose one of the candidate's time windows."))],
@@ -91,19 +91,19 @@ class AcceptForm(FlaskForm):
     submit = SubmitField(_l("Accept"))
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(PortalForm):
     reason = StringField(_l("Reason (optional, the candidate does not see it)"), validators=[Optional(), at_most(500)])
     submit = SubmitField(_l("Decline"))
 
 
-class CancelSessionForm(FlaskForm):
+class CancelSessionForm(PortalForm):
     reason = StringField(  # an id of its own: the reschedule form is on the same page
         _l("Why you cancel (the other person will read it)"), validators=[required(), at_most(500)], id="cancel_reason"
     )
     submit = SubmitField(_l("Cancel the session"))
 
 
-class RescheduleForm(FlaskForm):
+class RescheduleForm(PortalForm):
     start = DateTimeLocalField(
         _l("New start time (in your time zone)"), validators=[InputRequired(message=_l("This field is required."))]
     )
@@ -113,7 +113,7 @@ class RescheduleForm(FlaskForm):
     submit = SubmitField(_l("Move the session"))
 
 
-class NoShowForm(FlaskForm):
+class NoShowForm(PortalForm):
     submit = SubmitField(_l("Report that the other person did not come"))
 
 
@@ -123,7 +123,7 @@ SCORE_CHOICES = [SelectChoice(str(value), str(value)) for value in range(1, 6)]
 def feedback_form_class(criteria: tuple[str, ...]):
     """A feedback form with a 1–5 score for each criterion of this interview type."""
 
-    class FeedbackForm(FlaskForm):
+    class FeedbackForm(PortalForm):
         strengths = TextAreaField(_l("Strengths"), validators=[required(), at_most(3000)])
         improvements = TextAreaField(_l("Areas to improve"), validators=[required(), at_most(3000)])
         recommendations = TextAreaField(_l("Recommendations"), validators=[Optional(), at_most(3000)])
@@ -143,7 +143,7 @@ def feedback_form_class(criteria: tuple[str, ...]):
     return FeedbackForm
 
 
-class RatingForm(FlaskForm):
+class RatingForm(PortalForm):
     rating = RadioField(
         _l("Your rating of the session"),
         choices=SCORE_CHOICES,
@@ -154,7 +154,7 @@ class RatingForm(FlaskForm):
     submit = SubmitField(_l("Send my rating"))
 
 
-class MessageForm(FlaskForm):
+class MessageForm(PortalForm):
     body = TextAreaField(
         _l("Your message"),
         validators=[required(), at_most(2000)],  # messages.MAX_LENGTH

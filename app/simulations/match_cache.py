@@ -2,10 +2,11 @@
 
 Ranking reads every interviewer who could take a request (thousands at volume) and scores each: far too
 much for every view of the request page. The result is kept in the cache (`app.extensions.cache`) under a
-key made of the request, the interviewers it already invited, and a *generation* that changes whenever a
-commit touches what matching reads: interviewer profiles, their weekly slots, their roles, interview sessions
-(the week's load), or a member's suspension, restriction or time zone. `MATCHING_CACHE_SECONDS` bounds what
-no commit announces (changes made by bulk statements, the load window moving with the clock).
+key made of the request, a fingerprint of the candidate's profile, the interviewers it already invited, and a
+*generation* that changes whenever a commit touches what matching reads of the interviewers: their profiles,
+weekly slots, roles, interview sessions (the week's load), or a member's suspension, restriction or time zone.
+`MATCHING_CACHE_SECONDS` bounds what no commit announces (changes made by bulk statements, the load window
+moving with the clock).
 """
 
 import time
@@ -28,9 +29,12 @@ USER_COLUMNS = ("is_suspended", "is_processing_restricted", "timezone")
 _CHANGED = "matching_pool_changed"
 
 
-def cached(request_id: int, invited: set[int], compute: Callable[[], object]) -> object:
-    """The value `compute()` gave for this request and these invitations, unless the pool changed since."""
-    key = f"matching:{request_id}:{generation()}:{','.join(map(str, sorted(invited)))}"
+def cached(request_id: int, invited: set[int], compute: Callable[[], object], variant: str = "-") -> object:
+    """The value `compute()` gave for this request and these invitations, unless the pool changed since.
+
+    `variant` names the rest of what the value depends on (the candidate's profile, as a fingerprint): a new
+    profile makes a new key, so that one candidate's edits leave every other ranking in the cache."""
+    key = f"matching:{request_id}:{variant}:{generation()}:{','.join(map(str, sorted(invited)))}"
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -5,6 +5,7 @@ hand-made data sets. The service layer loads the data and turns the reasons into
 """
 
 import functools
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,12 @@ WEIGHT_COMPANY_TYPE = 20
 WEIGHT_EXPERIENCE = 10  # full bonus at EXPERIENCE_FULL sessions of this type for this kind of company
 EXPERIENCE_FULL = 10
 WEIGHT_LOAD = 25  # taken away as the interviewer's week fills up, so that requests are spread
+#: Points for what the candidate's profile says. Together they stay below any one field of the request
+#: (WEIGHT_SECTOR), so that the request remains the main thing; they never make a poor fit look good.
+WEIGHT_PROFILE_SECTOR = 6
+WEIGHT_PROFILE_COMPANY_TYPE = 6
+WEIGHT_PROFILE_EMPLOYER = 4
+WEIGHT_PROFILE_MENTION = 3
 #: Below this, a match is not good enough to propose: the candidate is told how to widen the request.
 GOOD_FIT = 70
 BEST_FEW = 5
@@ -38,6 +45,27 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class ProfileSpec:
+    """What the candidate's profile says that matching can weigh; every list in her own order."""
+
+    sectors: tuple[str, ...] = ()  # the sectors she aims at
+    company_types: tuple[str, ...] = ()  # the kinds of company she aims at
+    employers: tuple[str, ...] = ()  # of her experience, as she wrote them
+    skills: tuple[str, ...] = ()
+    schools: tuple[str, ...] = ()  # of her education
+    fields: tuple[str, ...] = ()  # of study
+
+    @property
+    def terms(self) -> tuple[tuple[str, str], ...]:
+        """(source, term) pairs an interviewer's profile text may mention."""
+        return (
+            *(("skill", term) for term in self.skills),
+            *(("school", term) for term in self.schools),
+            *(("field", term) for term in self.fields),
+        )
+
+
+@dataclass(frozen=True)
 class RequestSpec:
     candidate_id: int
     mode: str
@@ -47,6 +75,7 @@ class RequestSpec:
     language: str
     windows: Sequence[Window]
     city: str = ""
+    profile: ProfileSpec = ProfileSpec()
 
 
 @dataclass(frozen=True)
@@ -66,6 +95,10 @@ class InterviewerSpec:
     #: Completed sessions by (interview type, company type).
     experience: dict = field(default_factory=dict)
     is_restricted: bool = False
+    current_employer: str = ""
+    former_employers: frozenset[str] = frozenset()
+    #: The profile's free text as `plain_text` gives it (empty unless the candidate has terms to look for).
+    about: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,13 +112,18 @@ class Reason:
 @dataclass(frozen=True)
 class Match:
     user_id: int
-    score: int
+    score: int  # the rank: the fit to the request plus what the profile adds
     reasons: tuple[Reason, ...]
     free_windows: tuple[Window, ...]
+    fit: int | None = None  # the request's points alone; None means the same as `score`
+    runs_type: bool = True  # the interviewer runs the type of interview asked for
 
     @property
     def is_good(self) -> bool:
-        return self.score >= GOOD_FIT
+        """Good enough to propose: the type of interview asked for, and enough points for the request alone
+        (the profile only refines the order). Sector, kind of company and time could otherwise make up for a
+        type the interviewer does not run, and a case interview be offered by someone who runs none."""
+        return self.runs_type and (self.score if self.fit is None else self.fit) >= GOOD_FIT
 
 
 def is_eligible(request: RequestSpec, interviewer: InterviewerSpec) -> bool:
@@ -100,14 +138,32 @@ def is_eligible(request: RequestSpec, interviewer: InterviewerSpec) -> bool:
 
 
 def same_city(one: str, other: str) -> bool:
-    return _city(one) == _city(other)
+    return plain_name(one) == plain_name(other)
 
 
-@functools.lru_cache(maxsize=4096)  # the same few cities, compared for every interviewer on every page
-def _city(name: str) -> str:
-    """Compare city names without case, accents or dashes: "Saint-Étienne" is "saint etienne"."""
+@functools.lru_cache(maxsize=4096)  # the same few cities and employers, compared for every interviewer
+def plain_name(name: str) -> str:
+    """Compare names (cities, employers) without case, accents or dashes: "Saint-Étienne" is "saint etienne"."""
     plain = "".join(char for char in unicodedata.normalize("NFKD", name) if not unicodedata.combining(char))
     return " ".join(plain.casefold().replace("-", " ").split())
+
+
+def plain_text(text: str) -> str:
+    """Text without case or accents, to look for terms in: Latin letters, digits and signs only. Built of
+    str methods written in C, because it runs on every interviewer's text when the ranking is made again."""
+    return unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
+
+
+@functools.lru_cache(maxsize=1024)  # the candidate's few terms, looked for in every interviewer's text
+def _term_pattern(term: str) -> tuple[str, re.Pattern] | None:
+    """A term's first word (a quick test) and a pattern that finds it whole: "HEC Paris" in "hec-paris", not
+    "sql" in "postgresql". A term shorter than two letters is never looked for: "R" is in every French
+    text ("c'est", "l'audit")."""
+    words = re.findall(r"[a-z0-9]+[+#]*", plain_text(term))
+    if len("".join(words)) < 2:
+        return None
+    pattern = r"(?<![a-z0-9])" + r"[^a-z0-9]+".join(map(re.escape, words)) + r"(?![a-z0-9+#])"
+    return words[0], re.compile(pattern)
 
 
 def free_windows(interviewer: InterviewerSpec, windows: Iterable[Window]) -> tuple[Window, ...]:
@@ -128,6 +184,8 @@ def free_windows(interviewer: InterviewerSpec, windows: Iterable[Window]) -> tup
 
 
 def score(request: RequestSpec, interviewer: InterviewerSpec) -> Match:
+    """The fit to the request, then what the profile adds; each reason says whether it comes from the
+    request (source "request") or from the profile."""
     reasons: list[Reason] = []
     points = 0
     done = interviewer.experience.get((request.interview_type, request.company_type), 0)
@@ -140,12 +198,14 @@ def score(request: RequestSpec, interviewer: InterviewerSpec) -> Match:
     if not request.sector or request.sector in interviewer.sectors:
         points += WEIGHT_SECTOR
         if request.sector:
-            reasons.append(Reason("sector", {"sector": request.sector}))
+            reasons.append(Reason("sector", {"sector": request.sector, "source": "request"}))
     if not request.company_type or request.company_type in interviewer.company_types:
         points += WEIGHT_COMPANY_TYPE
         if request.company_type:
-            reasons.append(Reason("company_type", {"company_type": request.company_type}))
+            reasons.append(Reason("company_type", {"company_type": request.company_type, "source": "request"}))
     points += round(WEIGHT_EXPERIENCE * min(done, EXPERIENCE_FULL) / EXPERIENCE_FULL)
+    extra, profile_reasons = profile_fit(request, interviewer)
+    reasons.extend(profile_reasons)
     windows = free_windows(interviewer, request.windows)
     if windows:
         points += WEIGHT_AVAILABILITY
@@ -156,7 +216,61 @@ def score(request: RequestSpec, interviewer: InterviewerSpec) -> Match:
         points -= round(WEIGHT_LOAD * interviewer.load / interviewer.weekly_capacity)
         if interviewer.load == 0:
             reasons.append(Reason("free_week"))
-    return Match(interviewer.user_id, points, tuple(reasons), windows)
+    runs_type = request.interview_type in interviewer.interview_types
+    return Match(interviewer.user_id, points + extra, tuple(reasons), windows, fit=points, runs_type=runs_type)
+
+
+def profile_fit(request: RequestSpec, interviewer: InterviewerSpec) -> tuple[int, list[Reason]]:
+    """Points and reasons for what the candidate's profile says, beyond what the request already counted."""
+    profile = request.profile
+    points, reasons = 0, []
+    sector = _first_in(profile.sectors, interviewer.sectors, besides=request.sector)
+    if sector:
+        points += WEIGHT_PROFILE_SECTOR
+        reasons.append(Reason("sector", {"sector": sector, "source": "profile"}))
+    company_type = _first_in(profile.company_types, interviewer.company_types, besides=request.company_type)
+    if company_type:
+        points += WEIGHT_PROFILE_COMPANY_TYPE
+        reasons.append(Reason("company_type", {"company_type": company_type, "source": "profile"}))
+    employer = shared_employer(profile.employers, interviewer)
+    if employer:
+        points += WEIGHT_PROFILE_EMPLOYER
+        reasons.append(Reason("employer", {"employer": employer[0], "current": employer[1], "source": "experience"}))
+    mention = mentioned(profile.terms, interviewer.about)
+    if mention:
+        points += WEIGHT_PROFILE_MENTION
+        reasons.append(Reason("mention", {"term": mention[1], "source": mention[0]}))
+    return points, reasons
+
+
+def _first_in(wanted: Sequence[str], offered: frozenset[str], besides: str) -> str | None:
+    return next((value for value in wanted if value != besides and value in offered), None)
+
+
+def shared_employer(employers: Sequence[str], interviewer: InterviewerSpec) -> tuple[str, bool] | None:
+    """The first employer of the candidate's experience the interviewer works at now (True) or did (False)."""
+    if not employers or not (interviewer.current_employer or interviewer.former_employers):
+        return None
+    current = plain_name(interviewer.current_employer)
+    former = {plain_name(name) for name in interviewer.former_employers}
+    for employer in employers:
+        name = plain_name(employer)
+        if name and name == current:
+            return employer, True
+        if name and name in former:
+            return employer, False
+    return None
+
+
+def mentioned(terms: Sequence[tuple[str, str]], about: str) -> tuple[str, str] | None:
+    """The first (source, term) the interviewer's profile text holds as whole words."""
+    if not about:
+        return None
+    for source, term in terms:
+        found = _term_pattern(term)
+        if found and found[0] in about and found[1].search(about):
+            return source, term
+    return None
 
 
 def rank(request: RequestSpec, interviewers: Iterable[InterviewerSpec]) -> list[Match]:
@@ -186,7 +300,8 @@ WIDENINGS = (
 
 
 def widening_suggestions(request: RequestSpec, interviewers: Sequence[InterviewerSpec]) -> list[str]:
-    """Changes to the request that would give at least one good match, as codes; 'more_windows' if none does."""
+    """Changes to the request that would give at least one good match, as codes; 'more_windows' when those who
+    could take it are not free in its windows."""
     suggestions = []
     for code, changes in WIDENINGS:
         if code.startswith("mode_") and request.mode == changes["mode"]:
@@ -196,6 +311,69 @@ def widening_suggestions(request: RequestSpec, interviewers: Sequence[Interviewe
         widened = replace(request, **changes)
         if any(match.is_good for match in rank(widened, interviewers)):
             suggestions.append(code)
-    if not any(free_windows(i, request.windows) for i in interviewers if is_eligible(request, i)):
+    # Other windows help only someone who could otherwise take the request.
+    eligible = [interviewer for interviewer in interviewers if is_eligible(request, interviewer)]
+    if eligible and not any(free_windows(interviewer, request.windows) for interviewer in eligible):
         suggestions.append("more_windows")
     return suggestions
+
+
+#: The request's criteria, in the order `mismatches` applies them: the hard rules first, then the request's
+#: fields, then time, the easiest to change. Each is a code and a test an interviewer passes.
+CRITERIA_IN_ORDER = (
+    ("language", lambda request, interviewer: request.language in interviewer.languages),
+    ("mode", lambda request, interviewer: request.mode in interviewer.modes),
+    (
+        "city",
+        lambda request, interviewer: request.mode != "in_person" or same_city(interviewer.city, request.city),
+    ),
+    ("full", lambda request, interviewer: interviewer.load < interviewer.weekly_capacity),
+    ("type", lambda request, interviewer: request.interview_type in interviewer.interview_types),
+    ("sector", lambda request, interviewer: not request.sector or request.sector in interviewer.sectors),
+    (
+        "company_type",
+        lambda request, interviewer: not request.company_type or request.company_type in interviewer.company_types,
+    ),
+    ("time", lambda request, interviewer: bool(free_windows(interviewer, request.windows))),
+)
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One criterion of the request and the interviewers it leaves out."""
+
+    code: str  # a code of CRITERIA_IN_ORDER, or "nobody" when no interviewer is open to requests at all
+    count: int  # interviewers this criterion leaves out
+    total: int  # interviewers still in the running when it is applied
+
+    @property
+    def left(self) -> int:
+        return self.total - self.count
+
+
+def mismatches(request: RequestSpec, interviewers: Iterable[InterviewerSpec]) -> list[Mismatch]:
+    """Why nobody fits: the criteria applied one after another to the interviewers open to requests, each with
+    how many it leaves out (criteria that leave out nobody are not listed). The last one listed, which leaves
+    nobody, is the real mismatch (see `main_mismatch`); what would widen the choice is `widening_suggestions`."""
+    left = [
+        interviewer
+        for interviewer in interviewers
+        if interviewer.is_accepting and not interviewer.is_restricted and interviewer.user_id != request.candidate_id
+    ]
+    if not left:
+        return [Mismatch("nobody", 0, 0)]
+    found = []
+    for code, fits in CRITERIA_IN_ORDER:
+        kept = [interviewer for interviewer in left if fits(request, interviewer)]
+        if len(kept) < len(left):
+            found.append(Mismatch(code, len(left) - len(kept), len(left)))
+        left = kept
+        if not left:
+            break
+    return found
+
+
+def main_mismatch(found: Sequence[Mismatch]) -> Mismatch | None:
+    """The criterion nobody left passes; else (some still pass) the one that leaves out the most."""
+    blocking = next((mismatch for mismatch in found if mismatch.left == 0), None)
+    return blocking or max(found, key=lambda mismatch: mismatch.count, default=None)

@@ -16,7 +16,7 @@ from app.extensions import db, limiter
 from app.profiles import services as profile_services
 from app.profiles.models import EducationEntry, ExperienceEntry
 from app.simulations import bp, messages, planning, services
-from app.simulations.explain import SUGGESTIONS, reasons_text
+from app.simulations.explain import SUGGESTIONS, funnel_lines, obstacle_sentence, reasons_text
 from app.simulations.forms import (
     AcceptForm,
     CancelRequestForm,
@@ -31,6 +31,7 @@ from app.simulations.forms import (
     RescheduleForm,
     feedback_form_class,
 )
+from app.simulations.matching import main_mismatch
 from app.simulations.models import InvitationStatus, RequestStatus, SessionStatus
 from app.simulations.services import CRITERIA, SimulationError
 
@@ -129,11 +130,22 @@ def request_page(public_id: str):
         session=session,
         explain=lambda reasons: reasons_text(reasons, current_user.timezone),
         suggestions=[SUGGESTIONS[code] for code in result.suggestions] if result else [],
+        **_why_nobody_fits(simulation_request, result),
         invite_form=InviteForm(),
         invite_best_form=InviteBestForm(),
         cancel_form=CancelRequestForm(),
         has_pending=any(i.status == InvitationStatus.PENDING for i in simulation_request.invitations),
     )
+
+
+def _why_nobody_fits(simulation_request, result) -> dict:
+    """The real mismatch and how many interviewers each criterion leaves, when nobody fits."""
+    found = result.mismatches if result else []
+    main = main_mismatch(found)
+    return {
+        "obstacle": obstacle_sentence(main, simulation_request) if main else None,
+        "funnel": funnel_lines(found, simulation_request),
+    }
 
 
 def _invite_and_report(public_id: str, form, choose) -> object:

@@ -5,6 +5,7 @@ database: a request has at most one session (unique constraint), so the second a
 """
 
 import functools
+import hashlib
 import json
 from collections.abc import Iterable
 from contextlib import suppress
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, String, cast, func, literal, select
+from sqlalchemy import Select, String, cast, func, literal, select, union_all
 from sqlalchemy.orm import lazyload
 
 from app.auth.models import Role, User, UserRole
@@ -23,7 +24,13 @@ from app.core.access_log import AccessedData, AccessReason, record_access
 from app.core.mail import Attachment, absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.profiles.models import AvailabilitySlot, InterviewerProfile
+from app.profiles.models import (
+    AvailabilitySlot,
+    CandidateProfile,
+    EducationEntry,
+    ExperienceEntry,
+    InterviewerProfile,
+)
 from app.simulations import match_cache, matching, meeting
 from app.simulations.calendar import session_ics
 from app.simulations.models import (
@@ -160,7 +167,9 @@ def cancel_request(request: SimulationRequest, reason: str) -> None:
 # --- matching ----------------------------------------------------------------------------------------
 
 
-def request_spec(request: SimulationRequest) -> matching.RequestSpec:
+def request_spec(
+    request: SimulationRequest, profile: matching.ProfileSpec = matching.ProfileSpec()
+) -> matching.RequestSpec:
     return matching.RequestSpec(
         candidate_id=request.candidate_id,
         mode=request.mode,
@@ -172,17 +181,73 @@ def request_spec(request: SimulationRequest) -> matching.RequestSpec:
         windows=[
             matching.Window(w.start_dt.replace(tzinfo=UTC), w.end_dt.replace(tzinfo=UTC)) for w in request.windows
         ],
+        profile=profile,
     )
 
 
+def profile_spec(candidate_id: int) -> matching.ProfileSpec:
+    """What the candidate's profile says that matching weighs (goals, schools, fields, employers), in one query."""
+
+    def text(value):  # typed, so that PostgreSQL can unite the parts
+        return cast(literal(value), String)
+
+    goals = select(
+        text("goals").label("part"),
+        literal(0).label("position"),
+        _json_lists(CandidateProfile.target_sectors, CandidateProfile.target_company_types, CandidateProfile.skills),
+        text(""),
+    ).where(CandidateProfile.user_id == candidate_id)
+    education = select(text("education"), EducationEntry.position, EducationEntry.school, EducationEntry.field).where(
+        EducationEntry.user_id == candidate_id
+    )
+    experience = select(text("experience"), ExperienceEntry.position, ExperienceEntry.employer, text("")).where(
+        ExperienceEntry.user_id == candidate_id
+    )
+    parts: dict[str, list] = {"goals": [], "education": [], "experience": []}
+    for part, position, first, second in db.session.execute(union_all(goals, education, experience)):
+        parts[part].append((position, first, second))
+    sectors, company_types, skills = json.loads(parts["goals"][0][1]) if parts["goals"] else ([], [], [])
+    education_rows = sorted(parts["education"])
+    return matching.ProfileSpec(
+        sectors=tuple(sectors),
+        company_types=tuple(company_types),
+        employers=_distinct(employer for _, employer, _ in sorted(parts["experience"])),
+        skills=_distinct(skills),
+        schools=_distinct(school for _, school, _ in education_rows),
+        fields=_distinct(field_of_study for _, _, field_of_study in education_rows),
+    )
+
+
+def _distinct(values: Iterable[str]) -> tuple[str, ...]:
+    """The values once each, as first written, without blanks."""
+    seen: dict[str, str] = {}
+    for value in values:
+        key = matching.plain_name(value or "")
+        if key and key not in seen:
+            seen[key] = value.strip()
+    return tuple(seen.values())
+
+
+def _fingerprint(profile: matching.ProfileSpec) -> str:
+    """A short key for what the profile says: a ranking kept for the old profile is not reused for a new one."""
+    if profile == matching.ProfileSpec():
+        return "-"
+    return hashlib.blake2b(repr(profile).encode(), digest_size=8).hexdigest()
+
+
 def interviewer_specs(
-    now: datetime | None = None, *, able_to: matching.RequestSpec | None = None, excluding: Iterable[int] = ()
+    now: datetime | None = None,
+    *,
+    able_to: matching.RequestSpec | None = None,
+    excluding: Iterable[int] = (),
+    with_about: bool = False,
 ) -> list[matching.InterviewerSpec]:
     """Every interviewer who is accepting requests, with slots, load and experience, in a few queries.
 
     With `able_to`, only those the database can already tell might take that request (see `_could_take`):
     the page then reads and scores a fraction of the interviewers instead of all of them on every view.
     `matching.is_eligible` still decides; the filter only skips rows it would reject anyway.
+    `with_about` also reads their "about" text, for the candidate's skills and schools it may mention.
     """
     now = now or utcnow()
     conditions = (
@@ -212,6 +277,8 @@ def interviewer_specs(
             _json_lists(*OFFER_LISTS).label("offer"),
             InterviewerProfile.weekly_capacity,
             InterviewerProfile.city,
+            InterviewerProfile.current_employer,
+            (InterviewerProfile.bio if with_about else literal("")).label("bio"),
         )
     ).all()
     if not rows:
@@ -239,6 +306,8 @@ def interviewer_specs(
             city=row.city,
             experience=experience.get(row.id, {}),
             is_restricted=row.is_processing_restricted,
+            current_employer=row.current_employer or "",
+            about=matching.plain_text(row.bio) if row.bio else "",
         )
         for row in rows
     ]
@@ -251,8 +320,9 @@ OFFER_LISTS = (
     InterviewerProfile.interview_types,
     InterviewerProfile.sectors,
     InterviewerProfile.company_types,
+    InterviewerProfile.former_employers,
 )
-OFFER_NAMES = ("languages", "modes", "interview_types", "sectors", "company_types")
+OFFER_NAMES = ("languages", "modes", "interview_types", "sectors", "company_types", "former_employers")
 
 
 def _json_lists(*columns):
@@ -340,29 +410,39 @@ def _experience(ids: Select) -> dict[int, dict]:
 class MatchResult:
     matches: list  # [(Match, User)]
     suggestions: list[str] = field(default_factory=list)
+    mismatches: list[matching.Mismatch] = field(default_factory=list)  # why nobody fits, when nobody does
 
 
 def find_matches(request: SimulationRequest, *, fresh: bool = False) -> MatchResult:
-    """The best few good matches not yet invited, with their members; or how to widen the request.
+    """The best few good matches not yet invited, with their members; or why nobody fits and how to widen it.
 
-    Ranked once and reused until the interviewers' side changes (see `match_cache`); `fresh` ranks again,
-    for the moment an invitation is sent.
+    Ranked once and reused until the interviewers' side or the candidate's profile changes (see `match_cache`);
+    `fresh` ranks again, for the moment an invitation is sent.
     """
     already = {invitation.interviewer_id for invitation in request.invitations}
-    rank = functools.partial(_rank, request, already)
-    good, suggestions = rank() if fresh else match_cache.cached(request.id, already, rank)
+    profile = profile_spec(request.candidate_id)
+    rank = functools.partial(_rank, request, already, profile)
+    if fresh:
+        good, suggestions, found = rank()
+    else:
+        good, suggestions, found = match_cache.cached(request.id, already, rank, variant=_fingerprint(profile))
     proposed = select(User).where(User.id.in_([m.user_id for m in good])).options(lazyload(User.roles))
     users = {user.id: user for user in db.session.scalars(proposed)}  # their roles only if asked for (never here)
     # A member who left since the ranking was kept is simply not proposed.
-    return MatchResult([(match, users[match.user_id]) for match in good if match.user_id in users], suggestions)
+    return MatchResult([(match, users[match.user_id]) for match in good if match.user_id in users], suggestions, found)
 
 
-def _rank(request: SimulationRequest, already: set[int]) -> tuple[list[matching.Match], list[str]]:
-    spec = request_spec(request)
-    good = matching.best(spec, interviewer_specs(able_to=spec, excluding=already))
-    # Widening tries other modes, languages, sectors: it needs every interviewer, so only when nothing fits.
-    suggestions = [] if good else matching.widening_suggestions(spec, interviewer_specs(excluding=already))
-    return good, suggestions
+def _rank(
+    request: SimulationRequest, already: set[int], profile: matching.ProfileSpec
+) -> tuple[list[matching.Match], list[str], list[matching.Mismatch]]:
+    spec = request_spec(request, profile)
+    good = matching.best(spec, interviewer_specs(able_to=spec, excluding=already, with_about=bool(profile.terms)))
+    if good:
+        return good, [], []
+    # Widening tries other modes, languages, sectors, and the mismatches look at everyone: both need every
+    # interviewer, so only when nothing fits. Neither depends on the profile (it never makes a fit good).
+    everyone = interviewer_specs(excluding=already)
+    return good, matching.widening_suggestions(spec, everyone), matching.mismatches(spec, everyone)
 
 
 # --- invitations -------------------------------------------------------------------------------------
@@ -389,7 +469,7 @@ def invite(request: SimulationRequest, interviewer_ids: list[int]) -> list[Simul
             request=request,
             interviewer_id=user.id,
             score=match.score,
-            reasons=[{"code": reason.code, **_jsonable(reason.values)} for reason in match.reasons],
+            reasons=[{"code": reason.code, **_for_the_record(reason.values)} for reason in match.reasons],
             expires_dt=utcnow() + lifetime,
         )
         db.session.add(invitation)
@@ -414,8 +494,17 @@ def invite_best(request: SimulationRequest, count: int = AUTO_INVITE_COUNT) -> l
     return invite(request, [match.user_id for match, _ in result.matches[:count]]) if result.matches else []
 
 
-def _jsonable(values: dict) -> dict:
-    return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in values.items()}
+#: Words from the candidate's profile that a reason may carry: the invitation keeps the reason's kind, not them
+#: (the row outlives the profile entry they came from, and is the interviewer's record too).
+PROFILE_WORDS = ("employer", "term")
+
+
+def _for_the_record(values: dict) -> dict:
+    return {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in values.items()
+        if key not in PROFILE_WORDS
+    }
 
 
 def _mail_invitation(invitation: SimulationInvitation, interviewer: User) -> None:

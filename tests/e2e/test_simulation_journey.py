@@ -128,8 +128,8 @@ def test_video_case_interview_requested_in_french_accepted_in_english_feedback_r
     reasons = "; ".join(
         [
             fr("runs this type of interview: %(kind)s") % {"kind": fr("Case interview").lower()},
-            fr("knows the sector: %(sector)s") % {"sector": fr("Consulting")},
-            fr("knows this kind of company: %(kind)s") % {"kind": fr("Consulting firm")},
+            fr("knows the sector of your request: %(sector)s") % {"sector": fr("Consulting")},
+            fr("knows the kind of company of your request: %(kind)s") % {"kind": fr("Consulting firm")},
             # The day's name comes from Babel's French locale data (CLDR), not from messages.po.
             fr("free on %(day)s %(part)s") % {"day": format_date(TUESDAY, "EEEE", locale="fr"), "part": fr("evening")},
             fr("has room this week"),
