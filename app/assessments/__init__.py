@@ -58,3 +58,22 @@ def _register_next_steps() -> None:
 
 
 _register_next_steps()
+
+
+def _register_contest_upholding() -> None:
+    """An admin upholds a score contest by correcting that attempt's scoring, on the request's handling page."""
+    from app.assessments import corrections
+    from app.privacy.models import RequestKind
+    from app.privacy.requests import Upholding, on_upholding
+
+    on_upholding(
+        RequestKind.SCORE_CONTEST,
+        Upholding(
+            form=corrections.contest_form,
+            template="assessments/admin/_contest_correction.html",
+            uphold=corrections.uphold_contest,
+        ),
+    )
+
+
+_register_contest_upholding()

@@ -4,7 +4,6 @@ typed and gets a message in the member's language; each form turns its fields in
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +12,7 @@ from wtforms.validators import ValidationError
 from app.assessments.authoring import SLUG_FORMAT, SLUG_PATTERN, TRAIT_KEY_PATTERN, ItemContent, TestSettings
 from app.assessments.models import ItemKind, TestKind
 from app.auth.forms import at_most, required
+from app.core.forms import PortalForm
 
 CHOICE_TYPES = (ItemKind.SINGLE, ItemKind.MULTIPLE)
 MAX_OPTIONS = 20
@@ -50,11 +50,11 @@ def lines_of(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that changes something: only the CSRF token."""
 
 
-class TestForm(FlaskForm):
+class TestForm(PortalForm):
     kind = SelectField(_l("Kind of test"))
     slug = StringField(
         _l("Short name"),
@@ -144,7 +144,7 @@ class EditTestForm(TestForm):
     slug = None
 
 
-class SectionForm(FlaskForm):
+class SectionForm(PortalForm):
     title_fr = StringField(_l("Section title in French"), validators=[required(), at_most(200)])
     title_en = StringField(_l("Section title in English"), validators=[required(), at_most(200)])
     submit = SubmitField(_l("Save the section"))
@@ -153,7 +153,7 @@ class SectionForm(FlaskForm):
         return {"fr": self.title_fr.data.strip(), "en": self.title_en.data.strip()}
 
 
-class ItemForm(FlaskForm):
+class ItemForm(PortalForm):
     """One item; the view sets `item_type` and the test's trait choices. Only the type's fields are read."""
 
     prompt_fr = TextAreaField(_l("Question in French"), validators=[required(), at_most(2000)])
@@ -281,7 +281,7 @@ class ItemForm(FlaskForm):
         self.is_reverse.data = item.is_reverse
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField(_l("Test file (JSON)"), description=_l("A file in the documented format, 1 MB at most."))
     submit = SubmitField(_l("Import as a draft"))
 

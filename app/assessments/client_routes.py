@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.assessments import assignments, bp, services
+from app.assessments import assignments, bp, corrections, services
 from app.assessments.forms import (
     AccommodationForm,
     AssignForm,
@@ -214,8 +214,10 @@ def client_assignment(public_id: str):
     """One assignment: status and, when completed, the result; the candidate sees in their log that we showed it."""
     row = _client_row_or_404(public_id)
     view = None
+    notes = []
     if row.result is not None and row.attempt is not None:
         view = services.describe_result(row.attempt, row.result)
+        notes = corrections.notes_of(row.result)
         if row.assignment.candidate_id is not None:
             record_access(
                 owner_id=row.assignment.candidate_id,
@@ -230,6 +232,7 @@ def client_assignment(public_id: str):
         "assessments/clients/show.html",
         row=row,
         view=view,
+        corrections=notes,
         trait_name=lambda trait: (traits.get(trait) or {}).get(lang, trait),
         cancel_form=CancelAssignmentForm(),
         result_visibility=assignments.result_visibility(),

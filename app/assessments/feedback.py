@@ -2,7 +2,6 @@
 what the personal-data registry exports and erases. Authors see ratings only aggregated (statistics.py)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from wtforms import RadioField, SubmitField, TextAreaField
@@ -10,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from app.assessments.models import Attempt, Test, TestFeedback
+from app.core.forms import PortalForm
 from app.extensions import db
 
 MAX_COMMENT_LENGTH = 1000
@@ -26,7 +26,7 @@ class FeedbackError(Exception):
         self.field = field
 
 
-class RateTestForm(FlaskForm):
+class RateTestForm(PortalForm):
     # Choices are checked in validate_rating, so that a missing or forged value gets our message.
     rating = RadioField(
         _l("Your rating of this test"),

@@ -1,7 +1,6 @@
 """Forms of the assessment pages. A test page's form is built from its items, in the page's language."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -14,21 +13,22 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.assessments.models import ItemKind, localised
+from app.core.forms import PortalForm
 
 
-class StartForm(FlaskForm):
+class StartForm(PortalForm):
     submit = SubmitField(_l("Start the test"))
 
 
-class SubmitAttemptForm(FlaskForm):
+class SubmitAttemptForm(PortalForm):
     submit = SubmitField(_l("Submit my answers"))
 
 
-class PageForm(FlaskForm):
+class PageForm(PortalForm):
     """Base of a test page: the navigation buttons; the item fields are added by `page_form_class`."""
 
     previous = SubmitField(_l("Previous page"))
@@ -101,7 +101,7 @@ def _required():
     return DataRequired(message=_l("This field is required."))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PortalForm):
     test = SelectField(_l("Test"), validators=[_required()])
     emails = TextAreaField(
         _l("Candidates' e-mail addresses"),
@@ -112,11 +112,11 @@ class AssignForm(FlaskForm):
     submit = SubmitField(_l("Assign the test"))
 
 
-class CancelAssignmentForm(FlaskForm):
+class CancelAssignmentForm(PortalForm):
     submit = SubmitField(_l("Cancel this assignment"))
 
 
-class CandidateSearchForm(FlaskForm):
+class CandidateSearchForm(PortalForm):
     """A GET form: it reads, never writes, so it carries no CSRF token."""
 
     class Meta:
@@ -131,7 +131,7 @@ class CandidateSearchForm(FlaskForm):
     skill = StringField(_l("Skill"), validators=[Optional(), Length(max=100)])
 
 
-class ContestForm(FlaskForm):
+class ContestForm(PortalForm):
     reason = TextAreaField(
         _l("What do you contest, and why?"),
         description=_l("An administrator checks the scoring and answers within one month."),
@@ -152,7 +152,7 @@ def time_factor_choices():
     ]
 
 
-class AccommodationForm(FlaskForm):
+class AccommodationForm(PortalForm):
     time_factor = SelectField(_l("Extra time on every timed test"), choices=time_factor_choices)
     note = TextAreaField(
         _l("Private note (optional)"),
@@ -160,3 +160,37 @@ class AccommodationForm(FlaskForm):
         validators=[Optional(), Length(max=1000)],
     )
     submit = SubmitField(_l("Save"))
+
+
+class ContestCorrectionForm(PortalForm):
+    """Uphold a score contest by correcting that attempt's scoring. The choices are the attempt's questions
+    (`corrections.correction_form` fills them); a value from elsewhere is refused here, with our message."""
+
+    set_aside = SelectMultipleField(
+        _l("Questions to set aside for this attempt"),
+        description=_l("They no longer count, neither in the score nor in its maximum."),
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validate_choice=False,
+        coerce=str,
+    )
+    corrected_key = SelectField(
+        _l("A question whose answer key is wrong: the option that counts as right"),
+        description=_l("For this attempt only; the test itself does not change."),
+        validate_choice=False,
+    )
+    answer = TextAreaField(
+        _l("Answer to the member"),
+        validators=[_required(), Length(max=5000, message=_l("Use at most %(max)d characters."))],
+    )
+    submit = SubmitField(_l("Uphold the contest and correct the score"))
+
+    def validate_set_aside(self, field) -> None:
+        allowed = {value for value, _label in field.choices}
+        if any(value not in allowed for value in field.data or []):
+            raise ValidationError(str(_l("This question is not part of the test of this attempt.")))
+
+    def validate_corrected_key(self, field) -> None:
+        allowed = {value for group in field.choices.values() for value, _label in group}
+        if (field.data or "") not in allowed:
+            raise ValidationError(str(_l("Choose one of the options listed.")))

@@ -297,3 +297,34 @@ class ScoreContest(db.Model):
 
     result: Mapped[Result] = relationship()
     request = relationship("PrivacyRequest")
+
+
+class ScoreCorrection(db.Model):
+    """An upheld contest's change to the scoring of one attempt: questions set aside (they leave the maximum), or
+    one question's key corrected. The result row then holds the new score; this row keeps the score before and
+    after, for the note shown to the candidate and the client. Several corrections of a result add up."""
+
+    __tablename__ = "assessment_score_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("assessment_result.id", ondelete="CASCADE"), index=True)
+    #: The member the result is about: erasure finds her corrections by it once results are unlinked.
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    #: The contest it upheld; the correction outlives the request when the request is deleted.
+    contest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment_score_contest.id", ondelete="SET NULL"), unique=True
+    )
+    #: Ids of the items set aside for this attempt.
+    set_aside: Mapped[list] = mapped_column(JSON, default=list)
+    #: The item whose key is corrected for this attempt, and its corrected key (option indexes).
+    key_item_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_item.id", ondelete="SET NULL"), index=True)
+    corrected_key: Mapped[list | None] = mapped_column(JSON)
+    old_raw: Mapped[float]
+    old_max: Mapped[float]
+    old_percentage: Mapped[float | None]
+    new_raw: Mapped[float]
+    new_max: Mapped[float]
+    new_percentage: Mapped[float | None]
+    corrected_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    result: Mapped[Result] = relationship()

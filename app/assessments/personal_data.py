@@ -13,6 +13,7 @@ from app.assessments.models import (
     Item,
     Result,
     ScoreContest,
+    ScoreCorrection,
     Test,
 )
 from app.core.registry import ErasureAction, LegalBasis, PersonalDataEntry, declare_not_personal, register
@@ -84,6 +85,7 @@ def export_results(user) -> list[dict]:
         .where(Attempt.candidate_id == user.id)
         .order_by(Result.id)
     ).all()
+    corrections = _corrections_by_result(user)
     return [
         {
             "attempt": attempt_id,
@@ -93,16 +95,50 @@ def export_results(user) -> list[dict]:
             "max_score": result.max_score,
             "percentage": result.percentage,
             "traits": result.trait_scores,
+            "corrections": corrections.get(result.id, []),
         }
         for attempt_id, slug, result in rows
     ]
 
 
+def _corrections_by_result(user) -> dict[int, list[dict]]:
+    """The member's score corrections by result, the questions named by their public ids (two queries)."""
+    rows = list(
+        db.session.scalars(
+            select(ScoreCorrection).where(ScoreCorrection.candidate_id == user.id).order_by(ScoreCorrection.id)
+        )
+    )
+    item_ids = {item_id for row in rows for item_id in (row.set_aside or [])}
+    item_ids.update(row.key_item_id for row in rows if row.key_item_id is not None)
+    public_ids = (
+        dict(db.session.execute(select(Item.id, Item.public_id).where(Item.id.in_(item_ids))).all()) if item_ids else {}
+    )
+    found: dict[int, list[dict]] = {}
+    for row in rows:
+        found.setdefault(row.result_id, []).append(
+            {
+                "corrected_utc": _iso(row.corrected_dt),
+                "from": {"raw_score": row.old_raw, "max_score": row.old_max, "percentage": row.old_percentage},
+                "to": {"raw_score": row.new_raw, "max_score": row.new_max, "percentage": row.new_percentage},
+                "items_set_aside": [public_ids.get(item_id) for item_id in row.set_aside or []],
+                "key_corrected": (
+                    {"item": public_ids.get(row.key_item_id), "key": row.corrected_key}
+                    if row.key_item_id is not None
+                    else None
+                ),
+            }
+        )
+    return found
+
+
 def erase_contests(user) -> int:
+    """The member's contests (privacy requests, erased with the account) and the corrections they brought: the
+    corrected score stays in the anonymous result."""
     from app.privacy.models import PrivacyRequest
 
+    touched = db.session.execute(delete(ScoreCorrection).where(ScoreCorrection.candidate_id == user.id)).rowcount
     requests = select(PrivacyRequest.id).where(PrivacyRequest.user_id == user.id).scalar_subquery()
-    return db.session.execute(delete(ScoreContest).where(ScoreContest.request_id.in_(requests))).rowcount
+    return touched + db.session.execute(delete(ScoreContest).where(ScoreContest.request_id.in_(requests))).rowcount
 
 
 register(
@@ -126,7 +162,7 @@ register(
 register(
     PersonalDataEntry(
         key="assessment_results",
-        category=_l("Your test results: scores, percentages and trait scores"),
+        category=_l("Your test results: scores, percentages, trait scores and the corrections of contested scores"),
         purpose=_l("Showing and e-mailing you your results, and anonymous benchmarks"),
         legal_basis=LegalBasis.CONTRACT,
         recipients=(
@@ -135,11 +171,12 @@ register(
             _l("Other employers, only if you consent to be found by your results and skills"),
         ),
         retention=_l("As long as your account exists; then kept only anonymously"),
-        tables=("assessment_result", "assessment_score_contest"),
+        tables=("assessment_result", "assessment_score_contest", "assessment_score_correction"),
         erasure=ErasureAction.ANONYMISE,
         erasure_note=_l("Anonymous scores stay so that percentiles keep their counts."),
         export=export_results,
-        # Unlinking from the attempts (above) is the anonymisation; contests (privacy requests) go with the account.
+        # Unlinking from the attempts (above) is the anonymisation; contests (privacy requests) go with the account,
+        # and the corrections with them.
         erase=erase_contests,
         count_query=lambda user: (
             select(func.count(Result.id))

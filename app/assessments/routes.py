@@ -238,8 +238,9 @@ def result(public_id: str):
 
 
 def _sharing_and_contests(attempt, outcome) -> dict:
-    """Who else sees this result (the assigning client, until when) and the candidate's contests of it."""
-    from app.assessments import assignments
+    """Who else sees this result (the assigning client, until when), the candidate's contests of it and the
+    corrections they brought."""
+    from app.assessments import assignments, corrections
     from app.assessments.forms import ContestForm
 
     assignment = db.session.get(Assignment, attempt.assignment_id) if attempt.assignment_id else None
@@ -251,6 +252,7 @@ def _sharing_and_contests(attempt, outcome) -> dict:
         }
     return {
         "shared": shared,
+        "corrections": corrections.notes_of(outcome),
         "contests": assignments.contests_of(outcome),
         "can_contest": assignments.open_contest(outcome) is None,
         "contest_form": ContestForm(),

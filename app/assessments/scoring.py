@@ -5,7 +5,7 @@ means with reverse keys, percentages and percentiles. Nothing here touches the d
 an `answer` is the stored value: an option index, a list of them, a number, or 1..5.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 #: Fewer prior results than this give no percentile: the norm group would be too small.
@@ -172,6 +172,49 @@ def score_attempt(items: Iterable, answers: Mapping) -> ScoreSummary:
     maximum = sum(ITEM_TYPES[item.type].max_points(item) for item in items)
     percentage = round(100 * raw / maximum, 1) if maximum else None
     return ScoreSummary(raw=raw, maximum=maximum, percentage=percentage, traits=trait_scores(items, answers))
+
+
+@dataclass(frozen=True)
+class KeyedItem:
+    """An item scored with another key: a correction's, for one attempt (the item itself never changes)."""
+
+    id: int
+    type: str
+    key: list
+    tolerance: float
+    points: int
+    trait: str | None
+    is_reverse: bool
+    options: list
+
+
+def corrected_items(items: Iterable, set_aside: Collection[int] = (), keys: Mapping[int, list] | None = None) -> list:
+    """The items an attempt is scored on after corrections: those set aside leave it (their points and their share
+    of the maximum); an item given a corrected key (in `keys`, by item id) is scored with that key."""
+    keys = keys or {}
+    kept = []
+    for item in items:
+        if item.id in set_aside:
+            continue
+        if item.id in keys:
+            item = KeyedItem(
+                item.id,
+                item.type,
+                list(keys[item.id]),
+                item.tolerance,
+                item.points,
+                item.trait,
+                item.is_reverse,
+                list(item.options or []),
+            )
+        kept.append(item)
+    return kept
+
+
+def share(raw: float, maximum: float) -> float:
+    """A score as a share of its maximum, so that results with different maxima (a question set aside for one
+    attempt) compare; 0 when nothing is scored."""
+    return raw / maximum if maximum else 0.0
 
 
 def percentile(value: float, prior: Iterable[float]) -> float | None:

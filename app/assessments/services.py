@@ -438,14 +438,21 @@ def describe_result(attempt: Attempt, result: Result) -> ResultView:
             if len(group) >= scoring.MIN_NORM_GROUP:
                 trait_norms[trait] = _quartiles(group)
     else:
-        prior_scores = db.session.scalars(
-            select(Result.raw_score).where(
+        prior = db.session.execute(
+            select(Result.raw_score, Result.max_score).where(
                 Result.test_id == result.test_id, Result.id != result.id, in_statistics_results()
             )
         ).all()
-        percentile = scoring.percentile(result.raw_score, prior_scores)
-        if len(prior_scores) >= scoring.MIN_NORM_GROUP:
-            norm_scores = list(prior_scores)
+        # Compared as shares of each result's maximum: a correction may set questions aside for one attempt.
+        percentile = scoring.percentile(
+            scoring.share(result.raw_score, result.max_score),
+            [scoring.share(raw, maximum) for raw, maximum in prior],
+        )
+        if len(prior) >= scoring.MIN_NORM_GROUP:
+            norm_scores = [
+                raw if maximum == result.max_score else scoring.share(raw, maximum) * result.max_score
+                for raw, maximum in prior
+            ]
     return ResultView(
         result=result,
         percentile=percentile,

@@ -78,8 +78,51 @@ def admin_request(public_id: str):
             db.session.commit()
             flash(_("The request is updated."), "success")
             return redirect(url_for("privacy.admin_request", public_id=item.public_id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("privacy/admin/request.html", item=item, form=form, today=utcnow().date()), status
+    return _request_page(item, form, status=400 if request.method == "POST" else 200)
+
+
+def _request_page(item, form, *, uphold_form=None, status: int = 200):
+    """The handling page; a feature that can uphold this kind of request with a change adds its form."""
+    upholding = requests.upholding_of(item)
+    if upholding is not None and uphold_form is None:
+        uphold_form = upholding[1]
+    return (
+        render_template(
+            "privacy/admin/request.html",
+            item=item,
+            form=form,
+            uphold_template=upholding[0].template if upholding else None,
+            uphold_form=uphold_form,
+            today=utcnow().date(),
+        ),
+        status,
+    )
+
+
+@bp.route("/privacy/admin/requests/<public_id>/uphold", methods=["POST"])
+@admin_required
+@form_checks_csrf
+def uphold_request(public_id: str):
+    """Uphold a request with the change its feature makes (a score corrected), and answer it."""
+    item = _request_or_404(public_id)
+    upholding = requests.upholding_of(item)
+    if upholding is None:
+        abort(404)
+    handler, form = upholding
+    if form.validate_on_submit():
+        try:
+            handler.uphold(item, form, current_user)
+        except services.PrivacyError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The request is upheld and answered."), "success")
+            return redirect(url_for("privacy.admin_request", public_id=item.public_id))
+    # The handling form as on a first visit: what was posted belongs to the other form.
+    handle_form = HandleRequestForm(formdata=None, obj=item)
+    handle_form.extend_months.data = 0
+    return _request_page(item, handle_form, uphold_form=form, status=400)
 
 
 # --- objections --------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 import calendar
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
@@ -26,6 +28,37 @@ def on_closing(kind: RequestKind, hook: Callable[[PrivacyRequest], None]) -> Non
     hooks = _closing_hooks.setdefault(kind, [])
     if hook not in hooks:
         hooks.append(hook)
+
+
+@dataclass(frozen=True)
+class Upholding:
+    """How a feature upholds its kind of request with a change of its own (a test score corrected), from a form
+    on the admin's handling page. Features register one here (`on_upholding`): privacy knows none of them."""
+
+    #: The form for this request (built in the request, so that it reads what was posted), or None when the
+    #: request cannot be upheld this way (closed, or nothing left to change).
+    form: Callable[[PrivacyRequest], Any]
+    #: The template of the form's fields, included in the handling page with the form as `uphold_form`.
+    template: str
+    #: Apply the change and answer the request, `uphold(request, form, handler)`; raises PrivacyError, which the
+    #: page shows under the field it names.
+    uphold: Callable[[PrivacyRequest, Any, Any], None]
+
+
+_upholdings: dict[RequestKind, Upholding] = {}
+
+
+def on_upholding(kind: RequestKind, upholding: Upholding) -> None:
+    _upholdings[kind] = upholding
+
+
+def upholding_of(request: PrivacyRequest) -> tuple[Upholding, Any] | None:
+    """The registered upholding of the request's kind and its form, when the request can be upheld that way."""
+    upholding = _upholdings.get(RequestKind(request.kind))
+    if upholding is None or not request.is_open:
+        return None
+    form = upholding.form(request)
+    return (upholding, form) if form is not None else None
 
 
 def add_months(day: date, months: int) -> date:
