@@ -103,7 +103,7 @@ def _sqlite_lock_at_first_write(connection, cursor, statement, parameters, conte
 
 
 def _init_extensions(app: Flask) -> None:
-    from app.core import charts, errors, forms, health, i18n, observability, security, values
+    from app.core import charts, errors, health, i18n, observability, security, values
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -119,7 +119,6 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    forms.drop_needless_ids()
     observability.init_app(app)
     health.init_app(app)
     values.init_app(app)

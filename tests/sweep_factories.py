@@ -573,6 +573,16 @@ def _privacy_request(m: Maker, owner: User):
     return privacy_requests.submit_request(owner, RequestKind.QUESTION, "What do you hold?", "Tell me, please.")
 
 
+def _score_contest(m: Maker) -> Built:
+    """An admin upholds a candidate's score contest by setting a question aside for that attempt."""
+    attempt = m.attempt(submitted=True)
+    result = assessment_services.result_of(attempt)
+    contest = assessment_assignments.contest_score(attempt.candidate, attempt, result, "Question 2 was scored wrong.")
+    form = {"set_aside": [attempt.test.items[1].public_id], "answer": "Question 2 is set aside."}
+    admin = m.member(ADMIN)
+    return Built({"public_id": contest.request.public_id}, admin.id, (ADMIN,), form=form, open_to=frozenset({ADMIN}))
+
+
 def _objection(m: Maker, owner: User):
     return privacy_consents.object_to(owner, ObjectionTopic.STATISTICS, "I do not want to be counted.")
 
@@ -739,6 +749,7 @@ FACTORIES: dict[str, Factory] = {
     "privacy.admin_policies": signed_in(ADMIN),
     "privacy.admin_request": _admin_on_row(_privacy_request, form={"status": "in_progress", "extend_months": "0"}),
     "privacy.review_objection": _admin_on_row(_objection, form={"decision": "uphold"}),
+    "privacy.uphold_request": _score_contest,
     "privacy.retry_erasure": _admin_on_row(_failed_erasure),
     # profiles
     "profiles.edit_goals": signed_in(CANDIDATE, form={"headline": "Analyst"}),

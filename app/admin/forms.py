@@ -1,28 +1,28 @@
 """Admin forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.auth.models import Role
+from app.core.forms import PortalForm
 
 
 def role_choices() -> list[SelectChoice]:
     return [SelectChoice(role.value, role.label) for role in Role]
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PortalForm):
     role = SelectField(_l("Role"), choices=role_choices)
     submit = SubmitField(_l("Grant this role"))
 
 
-class RemoveRoleForm(FlaskForm):
+class RemoveRoleForm(PortalForm):
     submit = SubmitField(_l("Remove"))
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(PortalForm):
     reason = TextAreaField(
         _l("Reason, shown to the member when they try to sign in"),
         validators=[
@@ -33,20 +33,20 @@ class SuspendForm(FlaskForm):
     submit = SubmitField(_l("Suspend the account"))
 
 
-class ReinstateForm(FlaskForm):
+class ReinstateForm(PortalForm):
     submit = SubmitField(_l("Reinstate the account"))
 
 
-class SearchForm(FlaskForm):
+class SearchForm(PortalForm):
     class Meta:
         csrf = False  # a search changes nothing
 
     q = StringField(_l("Name, e-mail, phone or username"), validators=[Length(max=200)])
 
 
-class SendAgainForm(FlaskForm):
+class SendAgainForm(PortalForm):
     submit = SubmitField(_l("Send again"))
 
 
-class SendAllAgainForm(FlaskForm):
+class SendAllAgainForm(PortalForm):
     submit = SubmitField(_l("Send every failed e-mail again"))

@@ -3,13 +3,13 @@
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.forms import at_most, required
+from app.core.forms import PortalForm
 from app.profiles.choices import SPOKEN_LANGUAGES, CompanyType, Sector, language_name
 
 
@@ -32,7 +32,7 @@ def _at_least_one(form, field) -> None:
         raise ValidationError(str(_l("Tick at least one.")))
 
 
-class InterviewerApplicationForm(FlaskForm):
+class InterviewerApplicationForm(PortalForm):
     experience = TextAreaField(
         _l("Your experience"),
         validators=[required(), at_most(3000)],
@@ -46,7 +46,7 @@ class InterviewerApplicationForm(FlaskForm):
     submit = SubmitField(_l("Send my application"))
 
 
-class ClientApplicationForm(FlaskForm):
+class ClientApplicationForm(PortalForm):
     organisation = StringField(_l("Your organisation's name"), validators=[required(), at_most(200)])
     website = StringField(
         _l("Its website"),
@@ -71,10 +71,10 @@ class ClientApplicationForm(FlaskForm):
             raise ValidationError(str(_l("Give the full address of the website, such as https://www.example.com.")))
 
 
-class AcceptApplicationForm(FlaskForm):
+class AcceptApplicationForm(PortalForm):
     submit = SubmitField(_l("Accept and grant the role"))
 
 
-class RefuseApplicationForm(FlaskForm):
+class RefuseApplicationForm(PortalForm):
     reason = TextAreaField(_l("Why you refuse (the applicant will read it)"), validators=[required(), at_most(1000)])
     submit = SubmitField(_l("Refuse"))

@@ -4,13 +4,13 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.auth import services
 from app.auth.passwords import MAX_LENGTH, password_problem
+from app.core.forms import PortalForm
 
 
 def required():
@@ -43,7 +43,7 @@ class PasswordRulesMixin:
             raise ValidationError(str(problem))
 
 
-class RegistrationForm(FlaskForm, PasswordRulesMixin):
+class RegistrationForm(PortalForm, PasswordRulesMixin):
     first_name = StringField(_l("First name"), validators=[required(), at_most(100)])
     last_name = StringField(_l("Last name"), validators=[required(), at_most(100)])
     email = EmailField(_l("E-mail address"), validators=[Optional(), at_most(254)])
@@ -83,19 +83,19 @@ class RegistrationForm(FlaskForm, PasswordRulesMixin):
             raise ValidationError(str(_l("You must accept the privacy policy to create an account.")))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     identifier = StringField(_l("E-mail, phone or username"), validators=[required(), at_most(254)])
     password = PasswordField(_l("Password"), validators=[required(), Length(max=MAX_LENGTH)])
     remember = BooleanField(_l("Keep me signed in on this device"))
     submit = SubmitField(_l("Sign in"))
 
 
-class TwoStepForm(FlaskForm):
+class TwoStepForm(PortalForm):
     code = StringField(_l("Code from your authenticator app, or a recovery code"), validators=[required(), at_most(20)])
     submit = SubmitField(_l("Verify"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     """An e-mail address (a link is sent) or a mobile phone number (a code is sent by SMS)."""
 
     identifier = StringField(_l("E-mail address or mobile phone number"), validators=[required(), at_most(254)])
@@ -117,7 +117,7 @@ class ForgotPasswordForm(FlaskForm):
             ) from None
 
 
-class PhoneCodeForm(FlaskForm):
+class PhoneCodeForm(PortalForm):
     code = StringField(
         _l("Code received by text message"),
         validators=[required(), at_most(12)],
@@ -126,7 +126,7 @@ class PhoneCodeForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class NewPasswordForm(FlaskForm, PasswordRulesMixin):
+class NewPasswordForm(PortalForm, PasswordRulesMixin):
     """Choose a new password; the view sets `member` so the rules know the name and address."""
 
     password = PasswordField(_l("New password"), validators=[required(), Length(max=MAX_LENGTH)])
@@ -151,7 +151,7 @@ class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(_l("Current password"), validators=[required(), Length(max=MAX_LENGTH)])
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(PortalForm):
     email = EmailField(_l("New e-mail address"), validators=[required(), at_most(254)])
     current_password = PasswordField(_l("Current password"), validators=[required(), Length(max=MAX_LENGTH)])
     submit = SubmitField(_l("Change my e-mail address"))
@@ -160,7 +160,7 @@ class ChangeEmailForm(FlaskForm):
         _normalised(field, services.normalise_email)
 
 
-class ChangePhoneForm(FlaskForm):
+class ChangePhoneForm(PortalForm):
     phone = TelField(
         _l("New mobile phone number"),
         validators=[required(), at_most(30)],
@@ -173,7 +173,7 @@ class ChangePhoneForm(FlaskForm):
         _normalised(field, services.normalise_phone)
 
 
-class ChangeUsernameForm(FlaskForm):
+class ChangeUsernameForm(PortalForm):
     username = StringField(
         _l("Username"),
         validators=[Optional(), at_most(40)],
@@ -236,7 +236,7 @@ def timezone_choices() -> dict[str, list[SelectChoice]]:
     return groups
 
 
-class AccountForm(FlaskForm):
+class AccountForm(PortalForm):
     first_name = StringField(_l("First name"), validators=[required(), at_most(100)])
     last_name = StringField(_l("Last name"), validators=[required(), at_most(100)])
     company = StringField(_l("Company or school (optional)"), validators=[Optional(), at_most(200)])
@@ -248,12 +248,12 @@ class AccountForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class EnableTwoStepForm(FlaskForm):
+class EnableTwoStepForm(PortalForm):
     code = StringField(_l("6-digit code shown by your app"), validators=[required(), at_most(10)])
     submit = SubmitField(_l("Turn on two-step verification"))
 
 
-class PasswordConfirmForm(FlaskForm):
+class PasswordConfirmForm(PortalForm):
     """Any action that needs the current password again (turning off two-step, for example)."""
 
     current_password = PasswordField(_l("Current password"), validators=[required(), Length(max=MAX_LENGTH)])

@@ -1,5 +1,6 @@
 """Languages: the locale lives in the URL (/fr/..., /en/...); Babel formats dates and numbers."""
 
+from babel import Locale
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, url_for
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -73,18 +74,36 @@ def _formatted(eval_ctx, text: str, variables: dict) -> str:
 _TEMPLATE_GETTEXT = {"gettext": _gettext, "ngettext": _ngettext, "pgettext": _pgettext, "npgettext": _npgettext}
 
 
+#: Where an app context keeps the catalogue its pages translate with, beside the locale it was found for.
+_PAGE_TRANSLATIONS = "caseinjob_page_translations"
+
+
 def page_translations():
-    """Flask-Babel's translations for this request, kept beside its own state while the locale stays the same
-    (force_locale, for an e-mail in the recipient's language, sets another locale object: looked up again)."""
-    state = getattr(g._get_current_object(), "_flask_babel", None) if has_app_context() else None
-    cached = getattr(state, "page_translations", None)
-    if cached is not None and cached[0] is getattr(state, "babel_locale", None):
+    """Flask-Babel's translations for this request, looked up once while the locale stays the same: the key is
+    the locale object itself (force_locale, for an e-mail in the recipient's language, and refresh() set
+    another one, which is looked up again)."""
+    if not has_app_context():
+        return get_translations()
+    namespace = g._get_current_object()
+    locale = babel_locale(namespace)
+    cached = getattr(namespace, _PAGE_TRANSLATIONS, None)
+    if cached is not None and cached[0] is locale:
         return cached[1]
     translations = get_translations()
-    state = getattr(g._get_current_object(), "_flask_babel", None) if has_app_context() else None
-    if state is not None and getattr(state, "babel_locale", None) is not None:
-        state.page_translations = (state.babel_locale, translations)
+    setattr(namespace, _PAGE_TRANSLATIONS, (locale, translations))
     return translations
+
+
+def babel_locale(namespace) -> Locale | None:
+    """`get_locale()`, read from Flask-Babel's state in `namespace` (the app context's `g`) when it holds one.
+
+    The one place that reads Flask-Babel's private state (`g._flask_babel.babel_locale`, Flask-Babel 4): its
+    get_locale() costs three context look-ups (1.6 µs) and templates ask for each of their strings. When the
+    state is not there (not chosen yet, or another Flask-Babel), get_locale() answers: slower, never wrong.
+    tests/core/test_caches.py checks that both agree, and that the quick path is the one taken.
+    """
+    locale = getattr(getattr(namespace, "_flask_babel", None), "babel_locale", None)
+    return locale if locale is not None else get_locale()
 
 
 class _CachedWTFormsTranslations:
@@ -125,15 +144,22 @@ def _pull_lang_code(endpoint, values) -> None:
 def _add_lang_code(endpoint, values) -> None:
     if "lang_code" in values or not endpoint:
         return
-    from flask import current_app
-
-    # Asked for every url_for of every page; the answer for an endpoint never changes once it is registered.
-    url_map = current_app.url_map
-    expecting = url_map.__dict__.setdefault("_lang_code_endpoints", {})
-    if endpoint not in expecting:
-        expecting[endpoint] = url_map.is_endpoint_expecting(endpoint, "lang_code")
-    if expecting[endpoint]:
+    if _expects_lang_code(endpoint):
         values["lang_code"] = current_language()
+
+
+#: app.extensions entry: {endpoint: whether its rules take a lang_code}, per app.
+_LANG_CODE_ENDPOINTS = "caseinjob.lang_code_endpoints"
+
+
+def _expects_lang_code(endpoint: str) -> bool:
+    """Asked for every url_for of every page; the url map's answer for an endpoint never changes once its
+    routes are registered (Flask refuses new ones after the first request), so it is kept per app."""
+    expecting = current_app.extensions.setdefault(_LANG_CODE_ENDPOINTS, {})
+    found = expecting.get(endpoint)
+    if found is None:
+        found = expecting[endpoint] = current_app.url_map.is_endpoint_expecting(endpoint, "lang_code")
+    return found
 
 
 def current_language() -> str:
@@ -207,9 +233,12 @@ _REMEMBERED_WITH_ARGUMENTS = frozenset({"static"})
 def remembered_url_for(endpoint: str, **values) -> str:
     """Templates' url_for. A link without arguments (the menu, the footer, a dashboard's cards), or to a static
     file, is the same on every page of a language: it is built once per process (about 15 µs each, twenty
-    on a page) and remembered on the app. Links with arguments (a member's, a request's) are built each time.
+    on a page) and remembered on the app, under what url_for reads for it (the endpoint, the language that
+    `_add_lang_code` gives it, the script root and the file name). Links with arguments (a member's, a
+    request's) are built each time.
     """
-    if values and endpoint not in _REMEMBERED_WITH_ARGUMENTS:
+    # ".name" is the current blueprint's: not the same link on every page.
+    if (values and endpoint not in _REMEMBERED_WITH_ARGUMENTS) or endpoint[:1] == ".":
         return url_for(endpoint, **values)
     if not has_request_context() or not all(isinstance(value, str) for value in values.values()):
         return url_for(endpoint, **values)

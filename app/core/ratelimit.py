@@ -15,7 +15,6 @@ from flask import current_app, g, has_request_context, make_response, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
@@ -85,21 +84,15 @@ def retry_after() -> int:
         return DEFAULT_RETRY_AFTER
 
 
-_validate_on_submit = FlaskForm.validate_on_submit
-
-
-def _validate_unless_limited(self, extra_validators=None) -> bool:
-    """A form posted past a limit is not acted on: it is shown again, with the reason above it."""
+def refuses_form(form) -> bool:
+    """Whether `form` was posted past a limit: then it is not acted on but shown again, with the reason above
+    it (asked by PortalForm.validate_on_submit, so that the decorated views need no change of their own)."""
     breach = g.get("rate_limit_breach") if has_request_context() else None
-    if breach is None or not self.is_submitted():
-        return _validate_on_submit(self, extra_validators)
+    if breach is None or not form.is_submitted():
+        return False
     breach["consulted"] = True
-    self.form_errors.append(str(LIMITED_FORM_TEXT))
-    return False
-
-
-# Every FlaskForm, once: the views decorated with form_kept_when_limited need no change of their own.
-FlaskForm.validate_on_submit = _validate_unless_limited
+    form.form_errors.append(str(LIMITED_FORM_TEXT))
+    return True
 
 
 # --- caps that are rules, not politeness -------------------------------------------------------------

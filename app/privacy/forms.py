@@ -1,7 +1,6 @@
 """Privacy forms: consents, objections, restriction, requests, erasure, and the admins' forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.passwords import MAX_LENGTH
+from app.core.forms import PortalForm
 from app.privacy.models import ConsentPurpose, ObjectionTopic, RequestKind, RequestStatus
 
 
@@ -29,7 +29,7 @@ def at_most(count: int):
     return Length(max=count, message=_l("Use at most %(max)d characters."))
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(PortalForm):
     """One box per purpose, named after it; boxes start unticked (SECURITY.md 20)."""
 
     submit = SubmitField(_l("Save my choices"))
@@ -38,7 +38,7 @@ class ConsentForm(FlaskForm):
         return {purpose for purpose in ConsentPurpose if form_data.get(f"consent-{purpose.value}") == "y"}
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(PortalForm):
     topic = SelectField(
         _l("What do you object to?"),
         choices=lambda: [SelectChoice(topic.value, topic.label) for topic in ObjectionTopic],
@@ -53,11 +53,11 @@ class ObjectionForm(FlaskForm):
             )
 
 
-class RestrictionForm(FlaskForm):
+class RestrictionForm(PortalForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class PrivacyRequestForm(FlaskForm):
+class PrivacyRequestForm(PortalForm):
     kind = SelectField(
         _l("What is it about?"),
         # A score contest starts from the result it contests (the assessments result page).
@@ -70,7 +70,7 @@ class PrivacyRequestForm(FlaskForm):
     submit = SubmitField(_l("Send"))
 
 
-class ErasureForm(FlaskForm):
+class ErasureForm(PortalForm):
     current_password = PasswordField(_l("Current password"), validators=[required(), Length(max=MAX_LENGTH)])
     confirm = BooleanField(_l("I understand that my account and my data will be erased, and that this is final"))
     submit = SubmitField(_l("Erase my account"))
@@ -80,7 +80,7 @@ class ErasureForm(FlaskForm):
             raise ValidationError(str(_l("Tick this box to confirm.")))
 
 
-class AcceptPolicyForm(FlaskForm):
+class AcceptPolicyForm(PortalForm):
     accept = BooleanField(_l("I have read and accept this version of the privacy policy"))
     submit = SubmitField(_l("Accept and continue"))
 
@@ -92,7 +92,7 @@ class AcceptPolicyForm(FlaskForm):
 # --- admins ------------------------------------------------------------------------------------------
 
 
-class HandleRequestForm(FlaskForm):
+class HandleRequestForm(PortalForm):
     status = SelectField(
         _l("Status"), choices=lambda: [SelectChoice(status.value, status.label) for status in RequestStatus]
     )
@@ -106,7 +106,7 @@ class HandleRequestForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ReviewObjectionForm(FlaskForm):
+class ReviewObjectionForm(PortalForm):
     decision = SelectField(
         _l("Decision"),
         choices=[
@@ -122,7 +122,7 @@ class ReviewObjectionForm(FlaskForm):
             raise ValidationError(str(_l("Explain the compelling grounds to the member.")))
 
 
-class PublishPolicyForm(FlaskForm):
+class PublishPolicyForm(PortalForm):
     version = StringField(_l("Version number"), validators=[required(), at_most(10)])
     effective_date = DateField(
         _l("Effective date"), validators=[InputRequired(message=_l("Enter a date, such as 2027-03-01."))]
@@ -141,13 +141,13 @@ class PublishPolicyForm(FlaskForm):
         field.data = value
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that changes something, with its CSRF token (retry an erasure, end a session...)."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class LegalHoldForm(FlaskForm):
+class LegalHoldForm(PortalForm):
     """An admin keeps part of a member's data for a legal claim or an authority's request, until a day."""
 
     email = StringField(_l("The member's e-mail address"), validators=[required(), at_most(254)])

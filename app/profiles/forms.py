@@ -3,7 +3,6 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.forms import at_most, required
+from app.core.forms import PortalForm
 from app.profiles.choices import (
     SPOKEN_LANGUAGES,
     CompanyType,
@@ -53,7 +53,7 @@ def _years():
     return NumberRange(min=1950, max=this_year + 8, message=_l("Give a year between %(min)s and %(max)s."))
 
 
-class GoalsForm(FlaskForm):
+class GoalsForm(PortalForm):
     headline = StringField(
         _l("Headline"),
         validators=[Optional(), at_most(160)],
@@ -74,7 +74,7 @@ class GoalsForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class EducationForm(FlaskForm):
+class EducationForm(PortalForm):
     school = StringField(_l("School or university"), validators=[required(), at_most(160)])
     degree = StringField(_l("Degree"), validators=[required(), at_most(160)])
     field = StringField(_l("Field of study (optional)"), validators=[Optional(), at_most(160)])
@@ -90,7 +90,7 @@ class EducationForm(FlaskForm):
             raise ValidationError(str(_l("The end year cannot be before the start year.")))
 
 
-class ExperienceForm(FlaskForm):
+class ExperienceForm(PortalForm):
     employer = StringField(_l("Employer"), validators=[required(), at_most(160)])
     title = StringField(_l("Job title"), validators=[required(), at_most(160)])
     start_month = MonthField(
@@ -107,20 +107,20 @@ class ExperienceForm(FlaskForm):
             raise ValidationError(str(_l("The end month cannot be before the start month.")))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PortalForm):
     language = SelectField(_l("Language"), choices=_languages)
     level = SelectField(_l("Level"), choices=LanguageLevel.choices)
     submit = SubmitField(_l("Add this language"))
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(PortalForm):
     """A button that deletes or moves one entry; it carries only the CSRF token."""
 
 
 def visibility_form_class():
     """A form with one visibility choice per profile section."""
 
-    class VisibilityForm(FlaskForm):
+    class VisibilityForm(PortalForm):
         submit = SubmitField(_l("Save who sees what"))
 
     for section in Section:
@@ -128,7 +128,7 @@ def visibility_form_class():
     return VisibilityForm
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(PortalForm):
     photo = FileField(_l("Photo (JPEG, PNG or WebP, up to 5 MB)"))
     submit = SubmitField(_l("Upload the photo"))
 
@@ -137,7 +137,7 @@ class PhotoForm(FlaskForm):
             raise ValidationError(str(_l("Choose a file.")))
 
 
-class CvForm(FlaskForm):
+class CvForm(PortalForm):
     cv = FileField(_l("CV (PDF or Word DOCX, up to 10 MB)"))
     visibility = SelectField(_l("Who can see your CV"), choices=Visibility.choices)
     submit = SubmitField(_l("Upload the CV"))
@@ -147,7 +147,7 @@ class CvForm(FlaskForm):
             raise ValidationError(str(_l("Choose a file.")))
 
 
-class InterviewerProfileForm(FlaskForm):
+class InterviewerProfileForm(PortalForm):
     bio = TextAreaField(
         _l("About you"),
         validators=[Optional(), at_most(3000)],
@@ -197,7 +197,7 @@ WEEKDAYS = (
 )
 
 
-class SlotForm(FlaskForm):
+class SlotForm(PortalForm):
     weekday = SelectField(
         _l("Day"), choices=lambda: [SelectChoice(str(i), str(day)) for i, day in enumerate(WEEKDAYS)], coerce=int
     )

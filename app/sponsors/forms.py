@@ -1,7 +1,6 @@
 """Sponsor forms: organisations, cohorts, invitations, the CSV import, accepting, corrections."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -19,6 +18,7 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from app.auth import services as auth_services
 from app.auth.forms import PasswordRulesMixin, at_most, required
 from app.auth.passwords import MAX_LENGTH
+from app.core.forms import PortalForm
 from app.sponsors.models import OrganisationKind
 
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
@@ -31,7 +31,7 @@ def _email(field) -> None:
         raise ValidationError(str(error.message)) from None
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(PortalForm):
     name = StringField(_l("Name"), validators=[required(), at_most(200)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(kind.value, kind.label) for kind in OrganisationKind])
     default_locale = SelectField(_l("Default language of invitations"), choices=LANGUAGE_CHOICES)
@@ -57,12 +57,12 @@ class OrganisationForm(FlaskForm):
         self.kind.choices = [SelectChoice(kind.value, kind.label) for kind in OrganisationKind]
 
 
-class CohortForm(FlaskForm):
+class CohortForm(PortalForm):
     name = StringField(_l("New cohort (a class, a year, a department)"), validators=[required(), at_most(100)])
     submit = SubmitField(_l("Add the cohort"))
 
 
-class MemberDataForm(FlaskForm):
+class MemberDataForm(PortalForm):
     """What the organisation provides about a member; the view sets the cohort choices."""
 
     first_name = StringField(_l("First name"), validators=[required(), at_most(100)])
@@ -91,7 +91,7 @@ class InviteMemberForm(MemberDataForm):
         _email(field)
 
 
-class InviteAdminForm(FlaskForm):
+class InviteAdminForm(PortalForm):
     email = EmailField(_l("E-mail address"), validators=[required(), at_most(254)])
     locale = SelectField(
         _l("Language of the invitation"),
@@ -103,7 +103,7 @@ class InviteAdminForm(FlaskForm):
         _email(field)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField(
         _l("CSV file"),
         description=_l("UTF-8, with commas or semicolons, and a first line naming the columns."),
@@ -115,16 +115,16 @@ class ImportForm(FlaskForm):
             raise ValidationError(str(_l("Choose a CSV file.")))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that changes something: only the CSRF token."""
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(PortalForm):
     message = TextAreaField(_l("What is wrong, and what should it say?"), validators=[required(), Length(max=5000)])
     submit = SubmitField(_l("Send my request"))
 
 
-class RefuseCorrectionForm(FlaskForm):
+class RefuseCorrectionForm(PortalForm):
     """Refuse a member's correction request; the reason goes to the member."""
 
     reason = TextAreaField(
@@ -134,7 +134,7 @@ class RefuseCorrectionForm(FlaskForm):
     submit = SubmitField(_l("Refuse the correction"))
 
 
-class JoinForm(FlaskForm, PasswordRulesMixin):
+class JoinForm(PortalForm, PasswordRulesMixin):
     """Create an account to accept an invitation; the view sets `email` for the password rules."""
 
     first_name = StringField(_l("First name"), validators=[required(), at_most(100)])

@@ -1,7 +1,6 @@
 """CSV import: every bad row listed with its reasons in the admin's language, a preview, all or nothing."""
 
 import io
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -178,7 +177,8 @@ def _thousand_rows(bad: bool) -> str:
     return "email;first_name;last_name;cohort;grade;language\n" + "".join(rows)
 
 
-def test_thousand_rows_all_or_nothing_and_fast(app, make_user):
+def test_thousand_rows_all_or_nothing(app, make_user):
+    """How long it takes is measured by bench/sponsor_import.py, not here."""
     public_id = make_organisation(app, "Grande École", seats=1000, cohorts=("M1 Finance", "M2 Audit"))
     admin_id = make_user("big.admin@example.com")
     add_admin(app, public_id, admin_id)
@@ -200,16 +200,13 @@ def test_thousand_rows_all_or_nothing_and_fast(app, make_user):
         assert f"<td>{line}</td>" in page
     assert count(app, Invitation) == 0 and count(app, OutboxMessage) == 0
 
-    started = time.perf_counter()
     response = upload(client, _thousand_rows(bad=False))
     assert response.status_code == 302
     preview_url = response.headers["Location"]
     assert "1000 people will receive an invitation" in shown(client.get(preview_url))
     response = commit(client, preview_url)
-    elapsed = time.perf_counter() - started
     assert response.status_code == 302
     assert count(app, Invitation) == 1000 and count(app, OutboxMessage) == 1000
-    assert elapsed < 5, f"importing 1,000 rows took {elapsed:.1f} s"
     english = outbox(app, "student1@example.com")[0]
     french = outbox(app, "student3@example.com")[0]
     assert "/en/sponsors/join/" in english.body_text and "/fr/sponsors/join/" in french.body_text
