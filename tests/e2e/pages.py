@@ -179,6 +179,8 @@ PAGES = [
     ("admin", "edit organisation", "/{lang}/sponsors/manage/{organisation}"),
     ("admin", "privacy requests", "/{lang}/privacy/admin/requests"),
     ("admin", "privacy request", "/{lang}/privacy/admin/requests/{privacy_request}"),
+    ("admin", "score contest with its correction form", "/{lang}/privacy/admin/requests/{score_contest}"),
+    ("admin", "failed e-mails", "/{lang}/admin/mail"),
     ("admin", "objections", "/{lang}/privacy/admin/objections"),
     ("admin", "privacy runs", "/{lang}/privacy/admin/runs"),
     ("admin", "records of processing", "/{lang}/privacy/admin/records"),
@@ -235,6 +237,8 @@ def seed_site(app, make_user) -> dict:
         ids |= _sponsor(member["candidate"], member["sponsor_admin"], member["admin"])
         ids |= _privacy(member["candidate"], db.session.get(User, leaving_id))
         ids |= _role_application(member["client"])
+        ids["score_contest"] = _open_contest(member["candidate"], ids["result_numerical_reasoning"])
+        _failed_mail(member["candidate"])
         db.session.commit()
         return ids
 
@@ -421,7 +425,47 @@ def _assignment(client: User, candidate: User, test_public_id: str, completed_te
     for item in taken.items:
         assessments.save_answer(attempt, item, _answer(item, 5))
     assessments.submit(attempt)
+    _upheld_contest(candidate, attempt)
     return {"assignment": row.public_id, "completed_assignment": done.public_id}
+
+
+def _upheld_contest(candidate: User, attempt) -> None:
+    """The candidate contested the assigned result and an admin set its first question aside: the candidate's
+    and the client's pages show the corrected score with its note."""
+    from app.assessments.corrections import ContestCase, correct_score
+    from app.assessments.models import Result
+
+    result = db.session.scalar(select(Result).where(Result.attempt_id == attempt.id))
+    contest = assignments.contest_score(candidate, attempt, result, "Question 1 had two right answers.")
+    correct_score(ContestCase(contest, result, attempt), set_aside=[attempt.test.items[0]])
+
+
+def _open_contest(candidate: User, practice_public_id: str) -> str:
+    """A contest of a practice result, waiting for an admin: its page offers the correction form."""
+    from app.assessments.models import Attempt, Result
+
+    attempt = db.session.scalar(select(Attempt).where(Attempt.public_id == practice_public_id))
+    result = db.session.scalar(select(Result).where(Result.attempt_id == attempt.id))
+    contest = assignments.contest_score(candidate, attempt, result, "Question 3 was marked wrong but it was right.")
+    return contest.request.public_id
+
+
+def _failed_mail(candidate: User) -> None:
+    """An e-mail given up after every attempt, for the administrators' list."""
+    from app.core.mail import OutboxStatus
+
+    db.session.add(
+        OutboxMessage(
+            user_id=candidate.id,
+            to_address=candidate.email,
+            subject="Your result",
+            body_text="Hello",
+            body_html="<p>Hello</p>",
+            status=OutboxStatus.FAILED,
+            attempts=5,
+            last_error="SMTPRecipientsRefused: 452 4.2.2 mailbox full",
+        )
+    )
 
 
 def _authoring(author: User) -> dict:
