@@ -539,6 +539,8 @@ def report(options, info: dict, database: str, results, mixed, export, purge, vo
         "at 32.",
         "",
     ]
+    if getattr(options, "nodes", 1) == 2:
+        lines += beside_one_node(database, results, mixed)
     if mixed:
         lines += [
             f"Mixed load (target {mixed['target_rate']} views/s + {mixed['target_rate']} autosaves/s, p99 < 100 ms): "
@@ -678,11 +680,49 @@ def main(argv=None) -> int:
     return finish(options, info, database, results, mixed, export, purge, volume, failures)
 
 
+def results_file(database: str, nodes: int) -> Path:
+    """Where a run keeps its figures: one file per database and per number of nodes."""
+    return OUT / f"results-{database.split()[0].lower()}{'-2nodes' if nodes == 2 else ''}.json"
+
+
+def beside_one_node(database: str, results, mixed) -> list[str]:
+    """The two-node figures next to the last one-node run on the same database (its JSON file), page by page."""
+    path = results_file(database, 1)
+    if not path.exists():
+        return [f"No one-node run on {database.split()[0]} to compare with ({path.name} is missing).", ""]
+    earlier = json.loads(path.read_text())
+    one = {row["name"]: row for row in earlier["results"] if row["page_rps"]}
+    lines = [
+        "Beside one node (the last one-node run on the same database, same total of workers):",
+        "",
+        "| page | one node req/s (4 conn.) | two nodes | two ÷ one | one node req/s at 32 | two nodes at 32 "
+        "| two ÷ one |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        row = one.get(result.name)
+        if row is None or not result.page_rps:
+            continue
+        single = statistics.median(row["page_rps"])
+        lines.append(
+            f"| {result.name} | {single:.0f} | {result.median_rps:.0f} | {result.median_rps / single:.2f} | "
+            f"{row['rps_32']:.0f} | {result.rps_32:.0f} | {result.rps_32 / row['rps_32']:.2f} |"
+        )
+    if mixed and earlier.get("mixed"):
+        single = earlier["mixed"]
+        lines += [
+            "",
+            f"Mixed load, one node: views {single['views_rps']:.0f}/s p99 {single['views_p99']:.1f} ms, autosaves "
+            f"{single['saves_rps']:.0f}/s p99 {single['saves_p99']:.1f} ms; two nodes: see below.",
+        ]
+    return [*lines, ""]
+
+
 def finish(options, info, database, results, mixed, export, purge, volume, failures) -> int:
     """Write the table and the JSON figures, print them; 1 on any failure."""
     text = report(options, info, database, results, mixed, export, purge, volume)
     options.output.write_text(text)
-    (OUT / f"results-{database.split()[0].lower()}.json").write_text(
+    results_file(database, getattr(options, "nodes", 1)).write_text(
         json.dumps(
             {"results": [asdict(result) for result in results], "mixed": mixed, "export": export, "purge": purge},
             indent=2,
