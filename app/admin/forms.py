@@ -3,14 +3,14 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import Length
 
 from app.auth.models import Role
-from app.core.forms import PortalForm
+from app.core.forms import PortalForm, at_most, required
 
 
 def role_choices() -> list[SelectChoice]:
-    return [SelectChoice(role.value, role.label) for role in Role]
+    return Role.choices()
 
 
 class RoleForm(PortalForm):
@@ -25,10 +25,7 @@ class RemoveRoleForm(PortalForm):
 class SuspendForm(PortalForm):
     reason = TextAreaField(
         _l("Reason, shown to the member when they try to sign in"),
-        validators=[
-            DataRequired(message=_l("This field is required.")),
-            Length(max=500, message=_l("Use at most %(max)d characters.")),
-        ],
+        validators=[required(), at_most(500)],
     )
     submit = SubmitField(_l("Suspend the account"))
 

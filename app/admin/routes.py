@@ -20,16 +20,10 @@ from app.auth import services as auth_services
 from app.auth.models import Role, User
 from app.auth.permissions import admin_required
 from app.core.audit import EventKind
+from app.core.forms import flash_domain_error
 from app.core.input_guard import page_argument
 from app.core.security import form_checks_csrf
 from app.extensions import db
-
-
-def _member_or_404(public_id: str) -> User:
-    user = db.session.scalar(select(User).where(User.public_id == public_id))
-    if user is None:
-        abort(404)
-    return user
 
 
 @bp.route("/")
@@ -45,7 +39,7 @@ def members():
 @admin_required
 def member(public_id: str):
     """One member: roles, status, recent security events."""
-    user = _member_or_404(public_id)
+    user = db.first_or_404(select(User).where(User.public_id == public_id))
     return _render_member(user)
 
 
@@ -71,7 +65,7 @@ def _render_member(user: User, *, role_form=None, suspend_form=None, status: int
 @form_checks_csrf
 def grant_role(public_id: str):
     """Grant a role."""
-    user = _member_or_404(public_id)
+    user = db.first_or_404(select(User).where(User.public_id == public_id))
     form = RoleForm()
     if not form.validate_on_submit():
         return _render_member(user, role_form=form, status=400)
@@ -86,7 +80,7 @@ def grant_role(public_id: str):
 @admin_required
 def remove_role(public_id: str, role: str):
     """Remove a role."""
-    user = _member_or_404(public_id)
+    user = db.first_or_404(select(User).where(User.public_id == public_id))
     if role not in {item.value for item in Role}:
         abort(404)
     form = RemoveRoleForm()
@@ -95,7 +89,7 @@ def remove_role(public_id: str, role: str):
     try:
         removed = auth_services.remove_role(user, Role(role), actor=current_user)
     except auth_services.AuthError as error:
-        flash(str(error.message), "error")
+        flash_domain_error(error, rollback=False)
         return redirect(url_for("admin.member", public_id=user.public_id))
     if removed:
         db.session.commit()
@@ -108,14 +102,14 @@ def remove_role(public_id: str, role: str):
 @form_checks_csrf
 def suspend(public_id: str):
     """Suspend an account: its sessions end and it cannot sign in; the member is told the reason."""
-    user = _member_or_404(public_id)
+    user = db.first_or_404(select(User).where(User.public_id == public_id))
     form = SuspendForm()
     if not form.validate_on_submit():
         return _render_member(user, suspend_form=form, status=400)
     try:
         auth_services.suspend_user(user, form.reason.data, actor=current_user)
     except auth_services.AuthError as error:
-        flash(str(error.message), "error")
+        flash_domain_error(error, rollback=False)
         return redirect(url_for("admin.member", public_id=user.public_id))
     db.session.commit()
     flash(_("The account is suspended."), "success")
@@ -126,7 +120,7 @@ def suspend(public_id: str):
 @admin_required
 def reinstate(public_id: str):
     """Lift a suspension."""
-    user = _member_or_404(public_id)
+    user = db.first_or_404(select(User).where(User.public_id == public_id))
     if ReinstateForm().validate_on_submit():
         auth_services.reinstate_user(user, actor=current_user)
         db.session.commit()

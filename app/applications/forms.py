@@ -8,8 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.auth.forms import at_most, required
-from app.core.forms import PortalForm
+from app.core.forms import PortalForm, at_most, required
 from app.profiles.choices import SPOKEN_LANGUAGES, CompanyType, Sector, language_name
 
 

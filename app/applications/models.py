@@ -1,6 +1,5 @@
 """Applications for a role that a member cannot give herself: interviewer or client."""
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -8,6 +7,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Role, User, new_public_id
+from app.core.enums import LabelledEnum
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -15,20 +15,18 @@ from app.extensions import db
 APPLICABLE_ROLES = (Role.INTERVIEWER, Role.CLIENT)
 
 
-class ApplicationStatus(enum.StrEnum):
+class ApplicationStatus(LabelledEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     REFUSED = "refused"
 
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                self.PENDING: _l("Waiting for review"),
-                self.ACCEPTED: _l("Accepted"),
-                self.REFUSED: _l("Refused"),
-            }[self]
-        )
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.PENDING: _l("Waiting for review"),
+            cls.ACCEPTED: _l("Accepted"),
+            cls.REFUSED: _l("Refused"),
+        }
 
 
 class RoleApplication(db.Model):

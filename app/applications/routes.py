@@ -1,6 +1,6 @@
 """Applying for a role (any signed-in member) and reviewing applications (administrators with two-step)."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +15,8 @@ from app.applications.models import APPLICABLE_ROLES
 from app.applications.services import ApplicationError
 from app.auth.models import Role
 from app.auth.permissions import admin_required
+from app.core.errors import found_or_404
+from app.core.forms import show_domain_error
 from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf
 from app.extensions import db, limiter
@@ -22,14 +24,6 @@ from app.profiles.choices import CompanyType, Sector, language_name
 
 #: Applications a member may send in a day: a refused one may be sent again, not a flood of them.
 APPLICATION_LIMIT = "5 per day"
-
-
-def _apply_error(form, error: ApplicationError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors or []), str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
 
 
 @bp.route("/apply/")
@@ -50,8 +44,7 @@ def _apply(role: Role, form, submit, template: str):
         try:
             submit(form)
         except ApplicationError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Thank you! An administrator will review your application; you will receive an e-mail."), "success")
@@ -109,13 +102,6 @@ def review_queue():
     return render_template("applications/admin_queue.html", pending=pending, decided=decided)
 
 
-def _application_or_404(public_id: str):
-    application = services.find(public_id)
-    if application is None:
-        abort(404)
-    return application
-
-
 def _render_review(application, *, refuse_form=None, accept_form=None, status=200):
     locale = current_user.locale
     return render_template(
@@ -136,42 +122,40 @@ def _render_review(application, *, refuse_form=None, accept_form=None, status=20
 @admin_required
 def review(public_id: str):
     """One application, with the decision forms while it is pending."""
-    return _render_review(_application_or_404(public_id))
+    return _render_review(found_or_404(services.find(public_id)))
 
 
 @bp.route("/admin/applications/<public_id>/accept", methods=["POST"])
 @admin_required
 @form_checks_csrf
 def accept(public_id: str):
-    application = _application_or_404(public_id)
+    application = found_or_404(services.find(public_id))
     form = AcceptApplicationForm()
     if form.validate_on_submit():
         try:
             services.accept(application, current_user)
         except ApplicationError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The application is accepted and the applicant is told."), "success")
             return redirect(url_for("applications.review_queue"))
-    return _render_review(_application_or_404(public_id), accept_form=form, status=400)
+    return _render_review(found_or_404(services.find(public_id)), accept_form=form, status=400)
 
 
 @bp.route("/admin/applications/<public_id>/refuse", methods=["POST"])
 @admin_required
 @form_checks_csrf
 def refuse(public_id: str):
-    application = _application_or_404(public_id)
+    application = found_or_404(services.find(public_id))
     form = RefuseApplicationForm()
     if form.validate_on_submit():
         try:
             services.refuse(application, current_user, form.reason.data)
         except ApplicationError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The application is refused and the applicant is told why."), "success")
             return redirect(url_for("applications.review_queue"))
-    return _render_review(_application_or_404(public_id), refuse_form=form, status=400)
+    return _render_review(found_or_404(services.find(public_id)), refuse_form=form, status=400)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.applications.models import ApplicationStatus, RoleApplication
 from app.auth import services as auth_services
 from app.auth.models import Role, User
+from app.core.errors import DomainError
 from app.core.mail import absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -16,11 +17,8 @@ from app.profiles import services as profile_services
 RECENT_DECISIONS = 50
 
 
-class ApplicationError(Exception):
-    def __init__(self, message, field_name: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field_name
+class ApplicationError(DomainError):
+    """A refusal about a role application."""
 
 
 def applications_of(user: User) -> list[RoleApplication]:

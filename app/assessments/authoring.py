@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.assessments import bank
 from app.assessments.models import Item, ItemKind, Section, Test, TestKind
+from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -29,14 +30,8 @@ SLUG_FORMAT = _l("Use lowercase letters, digits and hyphens only, such as numeri
 SLUG_TAKEN = _l("Another author already uses this short name. Choose another one.")
 
 
-class AuthoringError(Exception):
-    """A change that cannot be made. `field` names the form field it concerns; `errors` lists several problems."""
-
-    def __init__(self, message, field: str | None = None, errors: list | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-        self.errors = errors or []
+class AuthoringError(DomainError):
+    """A change to a test that cannot be made; `errors` lists several problems."""
 
 
 @dataclass

@@ -11,8 +11,7 @@ from wtforms.validators import ValidationError
 
 from app.assessments.authoring import SLUG_FORMAT, SLUG_PATTERN, TRAIT_KEY_PATTERN, ItemContent, TestSettings
 from app.assessments.models import ItemKind, TestKind
-from app.auth.forms import at_most, required
-from app.core.forms import PortalForm
+from app.core.forms import PortalForm, at_most, required
 
 CHOICE_TYPES = (ItemKind.SINGLE, ItemKind.MULTIPLE)
 MAX_OPTIONS = 20

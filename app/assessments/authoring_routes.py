@@ -28,6 +28,8 @@ from app.assessments.forms import agreement_choices
 from app.assessments.models import ItemKind, localised
 from app.auth.models import Role
 from app.auth.permissions import admin_required, role_required
+from app.core.errors import found_or_404
+from app.core.forms import flash_domain_error, show_domain_error
 from app.core.i18n import current_language
 from app.core.security import form_checks_csrf
 from app.extensions import db, limiter
@@ -49,13 +51,6 @@ def author_required(view):
     return wrapped
 
 
-def _test_or_404(public_id: str):
-    test = authoring.find_test(current_user, public_id)
-    if test is None:
-        abort(404)
-    return test
-
-
 def _leave_if_published(test) -> None:
     """A published version is read-only: say so and show its preview instead."""
     if test.is_published:
@@ -64,22 +59,13 @@ def _leave_if_published(test) -> None:
 
 
 def _draft_or_404(public_id: str):
-    test = _test_or_404(public_id)
+    test = found_or_404(authoring.find_test(current_user, public_id))
     _leave_if_published(test)
     return test
 
 
-def _section_or_404(test, section_id: int):
-    section = authoring.find_section(test, section_id)
-    if section is None:
-        abort(404)
-    return section
-
-
 def _draft_item_or_404(public_id: str):
-    item = authoring.find_item(current_user, public_id)
-    if item is None:
-        abort(404)
+    item = found_or_404(authoring.find_item(current_user, public_id))
     _leave_if_published(item.test)
     return item
 
@@ -90,18 +76,9 @@ def _direction_or_404(direction: str) -> str:
     return direction
 
 
-def _apply_error(form, error: AuthoringError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
-
-
 def _refused(error: AuthoringError, test):
     """A service refused a change (the page was stale): nothing changed; back to the test with the reason."""
-    db.session.rollback()
-    flash(str(error.message), "error")
+    flash_domain_error(error)
     target = "assessments.preview_test" if test.is_published else "assessments.edit_test"
     return redirect(url_for(target, public_id=test.public_id))
 
@@ -130,8 +107,7 @@ def create_test():
         try:
             test = authoring.create_test(current_user, form.settings())
         except AuthoringError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Version %(version)d of the test is created as a draft.", version=test.version), "success")
@@ -211,8 +187,7 @@ def edit_test(public_id: str):
         try:
             authoring.update_test(test, form.settings())
         except AuthoringError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The test settings are saved."), "success")
@@ -244,7 +219,7 @@ def add_section(public_id: str):
 def rename_section(public_id: str, section_id: int):
     """Change a section's titles."""
     test = _draft_or_404(public_id)
-    section = _section_or_404(test, section_id)
+    section = found_or_404(authoring.find_section(test, section_id))
     form = SectionForm(prefix=f"section-{section.id}")
     if not form.validate_on_submit():
         return _render_edit(test, section_forms={section.id: form}, status=400)
@@ -262,7 +237,7 @@ def rename_section(public_id: str, section_id: int):
 def delete_section(public_id: str, section_id: int):
     """Delete an empty section."""
     test = _draft_or_404(public_id)
-    section = _section_or_404(test, section_id)
+    section = found_or_404(authoring.find_section(test, section_id))
     try:
         authoring.delete_section(section)
     except AuthoringError as error:
@@ -277,7 +252,7 @@ def delete_section(public_id: str, section_id: int):
 def move_section(public_id: str, section_id: int, direction: str):
     """Move a section one place up or down."""
     test = _draft_or_404(public_id)
-    section = _section_or_404(test, section_id)
+    section = found_or_404(authoring.find_section(test, section_id))
     try:
         authoring.move_section(section, _direction_or_404(direction))
     except AuthoringError as error:
@@ -316,7 +291,7 @@ def _render_item(test, form, *, section, item=None, number=None, status=200):
 def add_item(public_id: str, section_id: int):
     """Add an item of the type chosen (?type=single, multiple, numeric or agreement) to a section."""
     test = _draft_or_404(public_id)
-    section = _section_or_404(test, section_id)
+    section = found_or_404(authoring.find_section(test, section_id))
     item_type = request.args.get("type", "")
     if item_type not in ItemKind._value2member_map_:
         abort(404)
@@ -325,8 +300,7 @@ def add_item(public_id: str, section_id: int):
         try:
             item = authoring.add_item(section, form.content())
         except AuthoringError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The item is added."), "success")
@@ -346,8 +320,7 @@ def edit_item(public_id: str):
         try:
             authoring.update_item(item, form.content())
         except AuthoringError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The item is saved."), "success")
@@ -405,7 +378,7 @@ def publish_test(public_id: str):
 @author_required
 def new_test_version(public_id: str):
     """Copy a version into a new draft (the next version number, the same short name)."""
-    test = _test_or_404(public_id)
+    test = found_or_404(authoring.find_test(current_user, public_id))
     try:
         copy = authoring.new_version(test)
     except AuthoringError as error:
@@ -439,7 +412,7 @@ def _preview_language(test, lang: str) -> dict:
 @author_required
 def preview_test(public_id: str):
     """The version as candidates see it, in French and in English, with the correct answers marked."""
-    test = _test_or_404(public_id)
+    test = found_or_404(authoring.find_test(current_user, public_id))
     lang = current_language()
     return render_template(
         "assessments/authoring/preview.html",
@@ -456,7 +429,7 @@ def preview_test(public_id: str):
 @author_required
 def export_test_file(public_id: str):
     """The version as a JSON file in the documented format."""
-    test = _test_or_404(public_id)
+    test = found_or_404(authoring.find_test(current_user, public_id))
     filename = secure_filename(f"{test.slug}-v{test.version}.json") or "test.json"
     return Response(
         authoring.export_file(test),

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.assessments.models import Item, ItemKind, Section, Test, TestKind
 from app.assessments.scoring import ITEM_TYPES
+from app.core.errors import DomainError
 from app.core.input_guard import JSONRefused, parse_json
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -19,12 +20,11 @@ LANGUAGES = ("fr", "en")
 FORMAT_VERSION = 1
 
 
-class BankError(Exception):
+class BankError(DomainError):
     """A test file that cannot be imported; `errors` lists every problem found (lazy strings)."""
 
     def __init__(self, errors: list):
-        super().__init__("; ".join(str(error) for error in errors))
-        self.errors = errors
+        super().__init__("; ".join(str(error) for error in errors), errors=errors)
 
 
 def _is_text(value) -> bool:

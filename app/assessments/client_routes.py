@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -30,6 +30,8 @@ from app.assessments.services import AssessmentError
 from app.auth.models import Role, User
 from app.auth.permissions import admin_required, role_required
 from app.core.access_log import AccessedData, AccessReason, record_access
+from app.core.errors import found_or_404
+from app.core.forms import flash_domain_error, show_domain_error
 from app.core.i18n import current_language, url_for_each
 from app.core.input_guard import page_argument
 from app.core.ratelimit import form_kept_when_limited
@@ -38,15 +40,6 @@ from app.core.timeutil import local_to_utc
 from app.extensions import db, limiter
 
 EXPIRED_FORM = "Your form has expired or was sent from elsewhere. Check what you typed and send it again."
-
-
-def _show_error(form, error: AssessmentError) -> None:
-    """A domain error under its field when the form has it, else as a message."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
 
 
 # --- clients ------------------------------------------------------------------------------------------
@@ -177,8 +170,7 @@ def assign():
             addresses = assignments.parse_addresses(form.emails.data)
             outcome = assignments.assign(current_user, test, addresses, due)
         except AssessmentError as error:
-            db.session.rollback()
-            _show_error(form, error)
+            show_domain_error(form, error, flash_unplaced=True)
         else:
             db.session.commit()
             _flash_outcome(outcome)
@@ -188,10 +180,21 @@ def assign():
 
 def _flash_outcome(outcome: assignments.AssignOutcome) -> None:
     if outcome.members:
-        flash(_("Assigned to %(count)s member(s), who were told by e-mail.", count=len(outcome.members)), "success")
+        flash(
+            ngettext(
+                "Assigned to %(num)d member, who was told by e-mail.",
+                "Assigned to %(num)d members, who were told by e-mail.",
+                len(outcome.members),
+            ),
+            "success",
+        )
     if outcome.invited:
         flash(
-            _("%(count)s person(s) without an account were invited to create one.", count=len(outcome.invited)),
+            ngettext(
+                "%(num)d person without an account was invited to create one.",
+                "%(num)d people without an account were invited to create one.",
+                len(outcome.invited),
+            ),
             "success",
         )
     if outcome.already:
@@ -201,18 +204,11 @@ def _flash_outcome(outcome: assignments.AssignOutcome) -> None:
         )
 
 
-def _client_row_or_404(public_id: str) -> assignments.AssignmentRow:
-    row = assignments.find_client_assignment(current_user, public_id)
-    if row is None:
-        abort(404)
-    return row
-
-
 @bp.route("/assignments/<public_id>")
 @role_required(Role.CLIENT)
 def client_assignment(public_id: str):
     """One assignment: status and, when completed, the result; the candidate sees in their log that we showed it."""
-    row = _client_row_or_404(public_id)
+    row = found_or_404(assignments.find_client_assignment(current_user, public_id))
     view = None
     notes = []
     if row.result is not None and row.attempt is not None:
@@ -243,15 +239,14 @@ def client_assignment(public_id: str):
 @role_required(Role.CLIENT)
 @form_checks_csrf
 def cancel_assignment(public_id: str):
-    row = _client_row_or_404(public_id)
+    row = found_or_404(assignments.find_client_assignment(current_user, public_id))
     if not CancelAssignmentForm().validate_on_submit():
         flash(_(EXPIRED_FORM), "error")
         return redirect(url_for("assessments.client_assignment", public_id=public_id))
     try:
         assignments.cancel(current_user, row.assignment)
     except AssessmentError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_domain_error(error)
         return redirect(url_for("assessments.client_assignment", public_id=public_id))
     db.session.commit()
     flash(_("The assignment is cancelled."), "success")
@@ -284,18 +279,11 @@ def search():
 # --- candidates ---------------------------------------------------------------------------------------
 
 
-def _candidate_assignment_or_404(public_id: str):
-    assignment = assignments.find_candidate_assignment(current_user, public_id)
-    if assignment is None:
-        abort(404)
-    return assignment
-
-
 @bp.route("/assigned/<public_id>")
 @role_required(Role.CANDIDATE)
 def assigned(public_id: str):
     """The instructions of an assigned test, who asked for it, and its due date."""
-    assignment = _candidate_assignment_or_404(public_id)
+    assignment = found_or_404(assignments.find_candidate_assignment(current_user, public_id))
     attempt = assignments.attempt_of(assignment)
     if attempt is not None:
         target = "assessments.result" if attempt.submitted_dt else "assessments.take"
@@ -315,15 +303,14 @@ def assigned(public_id: str):
 @form_checks_csrf
 def start_assigned(public_id: str):
     """Start the one attempt of an assignment; a second click or tab lands on the same attempt."""
-    assignment = _candidate_assignment_or_404(public_id)
+    assignment = found_or_404(assignments.find_candidate_assignment(current_user, public_id))
     if not StartForm().validate_on_submit():
         flash(_(EXPIRED_FORM), "error")
         return redirect(url_for("assessments.assigned", public_id=public_id))
     try:
         attempt = assignments.start_assigned(current_user, assignment)
     except AssessmentError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_domain_error(error)
         return redirect(url_for("assessments.index"))
     db.session.commit()
     return redirect(url_for("assessments.take", public_id=attempt.public_id))
@@ -347,8 +334,7 @@ def contest(public_id: str):
     try:
         assignments.contest_score(current_user, attempt, result, form.reason.data)
     except AssessmentError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_domain_error(error)
         return redirect(url_for("assessments.result", public_id=public_id, _anchor="contest"))
     db.session.commit()
     flash(_("Your contest is recorded. An administrator answers within one month."), "success")
@@ -400,8 +386,7 @@ def _accommodation_page(owner: User, *, saved: str, next_url: str, **context):
         try:
             services.set_accommodation(owner, float(form.time_factor.data), form.note.data or "", actor=current_user)
         except AssessmentError as error:
-            db.session.rollback()
-            _show_error(form, error)
+            show_domain_error(form, error, flash_unplaced=True)
         else:
             db.session.commit()
             flash(saved, "success")

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from app.assessments.models import Attempt, Test, TestFeedback
+from app.core.errors import DomainError
 from app.core.forms import PortalForm
 from app.extensions import db
 
@@ -19,11 +20,8 @@ BAD_RATING = _l("Choose a rating from 1 to 5.")
 ALREADY_RATED = _l("Your rating of this test was already recorded.")
 
 
-class FeedbackError(Exception):
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class FeedbackError(DomainError):
+    """A rating or comment on a test that cannot be saved."""
 
 
 class RateTestForm(PortalForm):

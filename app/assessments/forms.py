@@ -13,11 +13,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.assessments.models import ItemKind, localised
-from app.core.forms import PortalForm
+from app.core.forms import PortalForm, at_most, required
 
 
 class StartForm(PortalForm):
@@ -97,16 +97,12 @@ def page_form_class(items, lang: str) -> type[PageForm]:
 # --- clients, contests and accommodations --------------------------------------------------------------
 
 
-def _required():
-    return DataRequired(message=_l("This field is required."))
-
-
 class AssignForm(PortalForm):
-    test = SelectField(_l("Test"), validators=[_required()])
+    test = SelectField(_l("Test"), validators=[required()])
     emails = TextAreaField(
         _l("Candidates' e-mail addresses"),
         description=_l("One per line. Someone without an account is invited to create one to take the test."),
-        validators=[_required(), Length(max=20000)],
+        validators=[required(), Length(max=20000)],
     )
     due_date = DateField(_l("Due date"), validators=[InputRequired(message=_l("Enter a date, such as 2027-03-01."))])
     submit = SubmitField(_l("Assign the test"))
@@ -122,7 +118,7 @@ class CandidateSearchForm(PortalForm):
     class Meta:
         csrf = False
 
-    test = SelectField(_l("Test"), validators=[_required()])
+    test = SelectField(_l("Test"), validators=[required()])
     min_percentage = IntegerField(
         _l("Minimum score, as a percentage of the points"),
         default=0,
@@ -135,7 +131,7 @@ class ContestForm(PortalForm):
     reason = TextAreaField(
         _l("What do you contest, and why?"),
         description=_l("An administrator checks the scoring and answers within one month."),
-        validators=[_required(), Length(max=5000)],
+        validators=[required(), Length(max=5000)],
     )
     submit = SubmitField(_l("Contest this score"))
 
@@ -181,7 +177,7 @@ class ContestCorrectionForm(PortalForm):
     )
     answer = TextAreaField(
         _l("Answer to the member"),
-        validators=[_required(), Length(max=5000, message=_l("Use at most %(max)d characters."))],
+        validators=[required(), at_most(5000)],
     )
     submit = SubmitField(_l("Uphold the contest and correct the score"))
 

@@ -9,20 +9,19 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User, new_public_id
+from app.core.enums import LabelledEnum
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 
-class TestKind(enum.StrEnum):
+class TestKind(LabelledEnum):
     APTITUDE = "aptitude"
     PERSONALITY = "personality"
     SKILLS = "skills"
 
-    @property
-    def label(self) -> str:
-        return str(
-            {self.APTITUDE: _l("Aptitude"), self.PERSONALITY: _l("Personality"), self.SKILLS: _l("Skills")}[self]
-        )
+    @classmethod
+    def labels(cls) -> dict:
+        return {cls.APTITUDE: _l("Aptitude"), cls.PERSONALITY: _l("Personality"), cls.SKILLS: _l("Skills")}
 
 
 class ItemKind(enum.StrEnum):
@@ -32,16 +31,14 @@ class ItemKind(enum.StrEnum):
     AGREEMENT = "agreement"
 
 
-class AssignmentStatus(enum.StrEnum):
+class AssignmentStatus(LabelledEnum):
     ASSIGNED = "assigned"
     STARTED = "started"
     COMPLETED = "completed"
 
-    @property
-    def label(self) -> str:
-        return str(
-            {self.ASSIGNED: _l("Not started"), self.STARTED: _l("In progress"), self.COMPLETED: _l("Completed")}[self]
-        )
+    @classmethod
+    def labels(cls) -> dict:
+        return {cls.ASSIGNED: _l("Not started"), cls.STARTED: _l("In progress"), cls.COMPLETED: _l("Completed")}
 
 
 def localised(texts: dict | None, lang: str) -> str:

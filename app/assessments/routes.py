@@ -20,6 +20,8 @@ from app.assessments.models import Assignment, Item, ItemKind
 from app.assessments.services import AssessmentError
 from app.auth.models import Role
 from app.auth.permissions import role_required
+from app.core.errors import found_or_404
+from app.core.forms import flash_domain_error
 from app.core.i18n import current_language
 from app.core.input_guard import request_json
 from app.core.security import form_checks_csrf
@@ -42,18 +44,11 @@ def index():
     )
 
 
-def _published_or_404(public_id: str):
-    test = services.find_published_test(public_id)
-    if test is None:
-        abort(404)
-    return test
-
-
 @bp.route("/<public_id>")
 @role_required(Role.CANDIDATE)
 def instructions(public_id: str):
     """What the test measures, how long it lasts (with the member's extra time), and the start button."""
-    test = _published_or_404(public_id)
+    test = found_or_404(services.find_published_test(public_id))
     return render_instructions(test, open_attempt=services.open_practice_attempt(current_user, test))
 
 
@@ -77,7 +72,7 @@ def render_instructions(test, **context) -> str:
 @form_checks_csrf
 def start(public_id: str):
     """Start a practice attempt (or go back to the open one); the deadline is fixed on the server now."""
-    test = _published_or_404(public_id)
+    test = found_or_404(services.find_published_test(public_id))
     form = StartForm()
     if not form.validate_on_submit():
         flash(_("Your form has expired or was sent from elsewhere. Check what you typed and send it again."), "error")
@@ -85,18 +80,10 @@ def start(public_id: str):
     try:
         attempt, _created = services.start_practice(current_user, test)
     except AssessmentError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_domain_error(error)
         return redirect(url_for("assessments.index"))
     db.session.commit()
     return redirect(url_for("assessments.take", public_id=attempt.public_id))
-
-
-def _own_attempt_or_404(public_id: str):
-    attempt = services.find_own_attempt(current_user, public_id)
-    if attempt is None:
-        abort(404)
-    return attempt
 
 
 @bp.route("/attempts/<public_id>", methods=["GET", "POST"])
@@ -104,7 +91,7 @@ def _own_attempt_or_404(public_id: str):
 @form_checks_csrf
 def take(public_id: str):
     """The attempt's current page. Each submit saves the page (no JavaScript needed), then moves or submits."""
-    attempt = _own_attempt_or_404(public_id)
+    attempt = found_or_404(services.find_own_attempt(current_user, public_id))
     if attempt.submitted_dt is not None or utcnow() >= attempt.deadline_dt:
         return redirect(url_for("assessments.result", public_id=public_id))
     test = attempt.test
@@ -188,7 +175,7 @@ def autosave(public_id: str):
     Optional: "elapsed", the seconds since the page was shown; "sent", the browser's time; "gap", the stretch
     during which the page could not save, reported with the first request that reaches us again.
     """
-    attempt = _own_attempt_or_404(public_id)
+    attempt = found_or_404(services.find_own_attempt(current_user, public_id))
     payload = request_json()  # bounded in size, depth, numbers and characters: a clear 400 otherwise
     payload = payload if isinstance(payload, dict) else {}
     # One item by its public id: loading all the test's items with their content cost more than the save.
@@ -216,7 +203,7 @@ def autosave(public_id: str):
 @role_required(Role.CANDIDATE)
 def result(public_id: str):
     """The score (and percentile where the norm group is large enough); an overdue attempt is closed first."""
-    attempt = _own_attempt_or_404(public_id)
+    attempt = found_or_404(services.find_own_attempt(current_user, public_id))
     if attempt.submitted_dt is None:
         if not services.close_if_due(attempt):
             return redirect(url_for("assessments.take", public_id=public_id))

@@ -22,6 +22,7 @@ from app.assessments.models import (
     TestKind,
     localised,
 )
+from app.core.errors import DomainError
 from app.core.mail import absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -30,11 +31,8 @@ from app.extensions import db
 PAGE_SIZE = 5
 
 
-class AssessmentError(Exception):
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class AssessmentError(DomainError):
+    """A refusal about a test, an attempt or an assignment."""
 
 
 TIME_IS_UP = _l("The time for this test is over: your answers saved before the deadline were submitted.")

@@ -11,6 +11,7 @@ from app.assessments.feedback import FeedbackError, RateTestForm, feedback_of, r
 from app.assessments.models import ItemKind, TestFeedback, localised
 from app.auth.models import Role
 from app.auth.permissions import admin_required, refuse, role_required
+from app.core.forms import flash_domain_error
 from app.core.i18n import current_language
 from app.core.security import form_checks_csrf
 from app.extensions import db, limiter
@@ -112,8 +113,7 @@ def rate_attempt(public_id: str):
     try:
         feedback = rate_test(attempt, int(form.rating.data), form.comment.data or "")
     except FeedbackError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_domain_error(error)
         return redirect(result_url + "#rating")
     db.session.commit()
     thanks = _("Thank you: your rating (%(rating)d/5) helps the authors improve this test.", rating=feedback.rating)

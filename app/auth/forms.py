@@ -6,19 +6,11 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from app.auth import services
 from app.auth.passwords import MAX_LENGTH, password_problem
-from app.core.forms import PortalForm
-
-
-def required():
-    return DataRequired(message=_l("This field is required."))
-
-
-def at_most(count: int):
-    return Length(max=count, message=_l("Use at most %(max)d characters."))
+from app.core.forms import PortalForm, at_most, required
 
 
 def clean(field):

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from app.auth import bp, services, sms_codes
 from app.auth.forms import ChangePhoneForm, ChangeUsernameForm, PasswordConfirmForm, PhoneCodeForm, clean
-from app.auth.routes import _apply_field_error
+from app.core.forms import show_domain_error
 from app.core.security import form_checks_csrf
 from app.extensions import db, limiter
 
@@ -45,7 +45,7 @@ def reset_code():
             token = services.redeem_reset_code(phone, form.code.data)
         except services.WrongCode as error:
             db.session.commit()  # the wrong try counts
-            _apply_field_error(form, error)
+            show_domain_error(form, error, rollback=False)
         else:
             db.session.commit()
             sms_codes.forget_phone_reset()
@@ -81,8 +81,7 @@ def change_phone():
             services.check_current_password(current_user, form.current_password.data)
             services.send_phone_verification(current_user, form.phone.clean)
         except services.AuthError as error:
-            db.session.rollback()
-            _apply_field_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             return redirect(url_for("auth.confirm_phone"))
@@ -118,10 +117,9 @@ def confirm_phone():
             services.confirm_phone(current_user, form.code.data)
         except services.WrongCode as error:
             db.session.commit()  # the wrong try counts
-            _apply_field_error(form, error)
+            show_domain_error(form, error, rollback=False)
         except services.AuthError as error:
-            db.session.rollback()
-            _apply_field_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(
@@ -141,8 +139,7 @@ def remove_phone():
             services.check_current_password(current_user, form.current_password.data)
             services.remove_phone(current_user)
         except services.AuthError as error:
-            db.session.rollback()
-            _apply_field_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Your mobile phone number is removed."), "success")
@@ -164,8 +161,7 @@ def change_username():
             services.check_current_password(current_user, form.current_password.data)
             changed = services.change_username(current_user, clean(form.username))
         except services.AuthError as error:
-            db.session.rollback()
-            _apply_field_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             if changed:

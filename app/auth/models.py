@@ -9,11 +9,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.enums import LabelledEnum
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     CANDIDATE = "candidate"
     INTERVIEWER = "interviewer"
     SPONSOR_ADMIN = "sponsor_admin"
@@ -21,19 +22,16 @@ class Role(enum.StrEnum):
     TEST_AUTHOR = "test_author"
     ADMIN = "admin"
 
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.CANDIDATE: _l("Candidate"),
-    Role.INTERVIEWER: _l("Interviewer"),
-    Role.SPONSOR_ADMIN: _l("Sponsor admin"),
-    Role.CLIENT: _l("Client"),
-    Role.TEST_AUTHOR: _l("Test author"),
-    Role.ADMIN: _l("Administrator"),
-}
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.CANDIDATE: _l("Candidate"),
+            cls.INTERVIEWER: _l("Interviewer"),
+            cls.SPONSOR_ADMIN: _l("Sponsor admin"),
+            cls.CLIENT: _l("Client"),
+            cls.TEST_AUTHOR: _l("Test author"),
+            cls.ADMIN: _l("Administrator"),
+        }
 
 
 def new_public_id() -> str:

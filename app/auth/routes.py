@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import qrcode
 import qrcode.image.svg
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
@@ -27,6 +27,7 @@ from app.auth.forms import (
 from app.auth.member import SignedInMember
 from app.auth.models import EndReason, User, new_token
 from app.core.audit import EventKind, record_event
+from app.core.forms import flash_domain_error, show_domain_error
 from app.core.i18n import current_language
 from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf, safe_next
@@ -44,14 +45,6 @@ def load_user(token: str) -> SignedInMember | None:
 
 def _limit(name: str):
     return lambda: current_app.config[name]
-
-
-def _apply_field_error(form, error: services.AuthError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
 
 
 # --- registration ------------------------------------------------------------------------------------
@@ -87,8 +80,7 @@ def register():
             db.session.commit()
             return redirect(url_for("auth.check_email"))
         except services.AuthError as error:
-            db.session.rollback()
-            _apply_field_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             if user.email:
@@ -158,7 +150,7 @@ def login():
             user = services.authenticate(form.identifier.data, form.password.data)
         except services.AccountSuspended as error:
             db.session.commit()
-            form.form_errors.append(str(error.message))
+            show_domain_error(form, error, rollback=False)
             return render_template("auth/login.html", form=form), 403
         db.session.commit()
         if user is None:
@@ -314,11 +306,18 @@ def change_password():
         try:
             services.check_current_password(current_user, form.current_password.data)
         except services.AuthError as error:
-            _apply_field_error(form, error)
+            show_domain_error(form, error, rollback=False)
         else:
             ended = services.change_password(current_user, form.password.data)
             db.session.commit()
-            flash(_("Your password is changed. %(count)d other session(s) signed out.", count=ended), "success")
+            flash(
+                ngettext(
+                    "Your password is changed. %(num)d other session signed out.",
+                    "Your password is changed. %(num)d other sessions signed out.",
+                    ended,
+                ),
+                "success",
+            )
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
 
@@ -334,8 +333,7 @@ def change_email():
             services.check_current_password(current_user, form.current_password.data)
             services.change_email(current_user, form.email.clean)
         except services.AuthError as error:
-            db.session.rollback()
-            _apply_field_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("We sent a link to %(email)s to confirm it.", email=form.email.clean), "success")
@@ -405,7 +403,7 @@ def two_step_setup():
         try:
             codes = services.enable_totp(current_user, secret, form.code.data)
         except services.AuthError as error:
-            _apply_field_error(form, error)
+            show_domain_error(form, error, rollback=False)
         else:
             current_user.current_session.is_mfa_verified = True
             db.session.commit()
@@ -425,8 +423,7 @@ def two_step_disable():
             services.check_current_password(current_user, form.current_password.data)
             services.disable_totp(current_user)
         except services.AuthError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("Two-step verification is off."), "success")
@@ -444,7 +441,7 @@ def two_step_new_codes():
         try:
             services.check_current_password(current_user, form.current_password.data)
         except services.AuthError as error:
-            flash(str(error.message), "error")
+            flash_domain_error(error, rollback=False)
         else:
             codes = services.replace_recovery_codes(current_user)
             db.session.commit()

@@ -32,6 +32,7 @@ from app.auth.models import (
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.core import crypto
 from app.core.audit import EventKind, client_ip, client_user_agent, record_event
+from app.core.errors import DomainError
 from app.core.mail import absolute_url, queue_email
 from app.core.sms import queue_sms
 from app.core.timeutil import utcnow
@@ -41,13 +42,8 @@ USERNAME_ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 RECOVERY_CODE_COUNT = 10
 
 
-class AuthError(Exception):
-    """A refusal the member should read; `field` names the form field it belongs to, if any."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class AuthError(DomainError):
+    """A refusal about an account: registration, sign-in, links, passwords, two-step."""
 
 
 class LinkExpired(AuthError):

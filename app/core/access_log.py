@@ -3,7 +3,6 @@
 The owner sees these entries on the privacy dashboard; features call `record_access` from their views.
 """
 
-import enum
 from collections.abc import Callable
 from datetime import datetime
 
@@ -12,44 +11,41 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.enums import LabelledEnum
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 
-class AccessedData(enum.StrEnum):
+class AccessedData(LabelledEnum):
     PROFILE = "profile"
     CV = "cv"
     PHOTO = "photo"
     TEST_RESULT = "test_result"
 
-    @property
-    def label(self) -> str:
-        return str(ACCESSED_LABELS[self])
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.PROFILE: _l("your profile"),
+            cls.CV: _l("your CV"),
+            cls.PHOTO: _l("your photo"),
+            cls.TEST_RESULT: _l("your test result"),
+        }
 
 
-class AccessReason(enum.StrEnum):
+class AccessReason(LabelledEnum):
     INTERVIEW_REQUEST = "interview_request"
     CLIENT_ASSIGNMENT = "client_assignment"
     ADMIN_REVIEW = "admin_review"
     RESULTS_SEARCH = "results_search"
 
-    @property
-    def label(self) -> str:
-        return str(REASON_LABELS[self])
-
-
-ACCESSED_LABELS = {
-    AccessedData.PROFILE: _l("your profile"),
-    AccessedData.CV: _l("your CV"),
-    AccessedData.PHOTO: _l("your photo"),
-    AccessedData.TEST_RESULT: _l("your test result"),
-}
-REASON_LABELS = {
-    AccessReason.INTERVIEW_REQUEST: _l("an interviewer preparing or running your mock interview"),
-    AccessReason.CLIENT_ASSIGNMENT: _l("an employer that assigned you a test"),
-    AccessReason.ADMIN_REVIEW: _l("a Caseinjob administrator"),
-    AccessReason.RESULTS_SEARCH: _l("an employer that found you by your test results, with your consent"),
-}
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.INTERVIEW_REQUEST: _l("an interviewer preparing or running your mock interview"),
+            cls.CLIENT_ASSIGNMENT: _l("an employer that assigned you a test"),
+            cls.ADMIN_REVIEW: _l("a Caseinjob administrator"),
+            cls.RESULTS_SEARCH: _l("an employer that found you by your test results, with your consent"),
+        }
 
 
 class AccessLogEntry(db.Model):

@@ -3,7 +3,6 @@
 One table serves both the admins' audit log and each member's login history (the privacy dashboard).
 """
 
-import enum
 import logging
 from datetime import datetime
 
@@ -12,13 +11,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.enums import LabelledEnum
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 logger = logging.getLogger("caseinjob.audit")
 
 
-class EventKind(enum.StrEnum):
+class EventKind(LabelledEnum):
     LOGIN_SUCCESS = "login_success"
     LOGIN_FAILURE = "login_failure"
     LOGIN_BLOCKED = "login_blocked"
@@ -47,40 +47,38 @@ class EventKind(enum.StrEnum):
     LEGAL_HOLD_PLACED = "legal_hold_placed"
     LEGAL_HOLD_LIFTED = "legal_hold_lifted"
 
-    @property
-    def label(self) -> str:
-        return str(EVENT_TITLES[self])
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.LOGIN_SUCCESS: _l("Signed in"),
+            cls.LOGIN_FAILURE: _l("Failed sign-in"),
+            cls.LOGIN_BLOCKED: _l("Sign-in refused (suspended account)"),
+            cls.LOGOUT: _l("Signed out"),
+            cls.REGISTERED: _l("Account created"),
+            cls.EMAIL_VERIFIED: _l("E-mail address verified"),
+            cls.EMAIL_CHANGED: _l("E-mail address changed"),
+            cls.PHONE_VERIFIED: _l("Mobile phone number verified"),
+            cls.PHONE_CHANGED: _l("Mobile phone number changed"),
+            cls.PHONE_REMOVED: _l("Mobile phone number removed"),
+            cls.USERNAME_CHANGED: _l("Username changed"),
+            cls.PASSWORD_CHANGED: _l("Password changed"),
+            cls.PASSWORD_RESET: _l("Password reset"),
+            cls.TOTP_ENABLED: _l("Two-step verification turned on"),
+            cls.TOTP_DISABLED: _l("Two-step verification turned off"),
+            cls.RECOVERY_CODE_USED: _l("Recovery code used"),
+            cls.SESSION_ENDED: _l("Session ended"),
+            cls.ROLE_GRANTED: _l("Role granted"),
+            cls.ROLE_REMOVED: _l("Role removed"),
+            cls.ACCOUNT_SUSPENDED: _l("Account suspended"),
+            cls.ACCOUNT_REINSTATED: _l("Account reinstated"),
+            cls.ACCESS_REFUSED: _l("Access refused"),
+            cls.PROCESSING_RESTRICTED: _l("Processing restricted"),
+            cls.RESTRICTION_LIFTED: _l("Restriction of processing lifted"),
+            cls.DATA_EXPORTED: _l("Data exported"),
+            cls.LEGAL_HOLD_PLACED: _l("Legal hold placed on the member's data"),
+            cls.LEGAL_HOLD_LIFTED: _l("Legal hold lifted"),
+        }
 
-
-EVENT_TITLES = {
-    EventKind.LOGIN_SUCCESS: _l("Signed in"),
-    EventKind.LOGIN_FAILURE: _l("Failed sign-in"),
-    EventKind.LOGIN_BLOCKED: _l("Sign-in refused (suspended account)"),
-    EventKind.LOGOUT: _l("Signed out"),
-    EventKind.REGISTERED: _l("Account created"),
-    EventKind.EMAIL_VERIFIED: _l("E-mail address verified"),
-    EventKind.EMAIL_CHANGED: _l("E-mail address changed"),
-    EventKind.PHONE_VERIFIED: _l("Mobile phone number verified"),
-    EventKind.PHONE_CHANGED: _l("Mobile phone number changed"),
-    EventKind.PHONE_REMOVED: _l("Mobile phone number removed"),
-    EventKind.USERNAME_CHANGED: _l("Username changed"),
-    EventKind.PASSWORD_CHANGED: _l("Password changed"),
-    EventKind.PASSWORD_RESET: _l("Password reset"),
-    EventKind.TOTP_ENABLED: _l("Two-step verification turned on"),
-    EventKind.TOTP_DISABLED: _l("Two-step verification turned off"),
-    EventKind.RECOVERY_CODE_USED: _l("Recovery code used"),
-    EventKind.SESSION_ENDED: _l("Session ended"),
-    EventKind.ROLE_GRANTED: _l("Role granted"),
-    EventKind.ROLE_REMOVED: _l("Role removed"),
-    EventKind.ACCOUNT_SUSPENDED: _l("Account suspended"),
-    EventKind.ACCOUNT_REINSTATED: _l("Account reinstated"),
-    EventKind.ACCESS_REFUSED: _l("Access refused"),
-    EventKind.PROCESSING_RESTRICTED: _l("Processing restricted"),
-    EventKind.RESTRICTION_LIFTED: _l("Restriction of processing lifted"),
-    EventKind.DATA_EXPORTED: _l("Data exported"),
-    EventKind.LEGAL_HOLD_PLACED: _l("Legal hold placed on the member's data"),
-    EventKind.LEGAL_HOLD_LIFTED: _l("Legal hold lifted"),
-}
 
 #: The kinds that make up a member's login history (kept 12 months, see the retention settings).
 LOGIN_KINDS = (EventKind.LOGIN_SUCCESS, EventKind.LOGIN_FAILURE, EventKind.LOGIN_BLOCKED)

@@ -1,8 +1,11 @@
-"""Error pages in the visitor's language for 400–503; nothing internal ever reaches the page."""
+"""Error pages in the visitor's language for 400–503; nothing internal ever reaches the page.
+
+Also `DomainError`, which every feature's services raise when they refuse something a member should read.
+"""
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, abort, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -41,6 +44,25 @@ ERROR_TEXTS = {
 CSRF_TEXT = _l("Your form has expired or was sent from elsewhere. Reload the page and try again.")
 #: What a client should wait before it tries again when the database does not answer.
 DATABASE_DOWN_RETRY_AFTER = "30"
+
+
+class DomainError(Exception):
+    """A refusal the member should read: `message` (often lazy), `field` the form field it belongs to, if any,
+    and `errors` where several problems were found. Views show it with core.forms.show_domain_error."""
+
+    def __init__(self, message, field: str | None = None, errors: list | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        self.errors = errors or []
+
+
+def found_or_404(value):
+    """What a service's lookup found, or a 404 when it found nothing (or nothing this member may see).
+    For a query written in the view, use db.first_or_404 / db.one_or_404."""
+    if value is None:
+        abort(404)
+    return value
 
 
 def init_app(app: Flask) -> None:

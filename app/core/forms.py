@@ -2,14 +2,30 @@
 
 Every form of the portal derives from `PortalForm` (tests/core/test_forms.py checks it), so that these rules
 live in one class of ours rather than in Flask-WTF's, which other code in the process shares.
+Also how a view shows a service's DomainError on its form (`show_domain_error`).
 """
 
+from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.validators import DataRequired, Length
 from wtforms.widgets import HiddenInput, Select, SubmitInput
 
 from app.core import ratelimit
+from app.core.errors import DomainError
+from app.extensions import db
 
 UNLABELLED_WIDGETS = (HiddenInput, SubmitInput)
+
+
+def required():
+    """The portal's "required" check, with its one message."""
+    return DataRequired(message=_l("This field is required."))
+
+
+def at_most(count: int):
+    """The portal's length limit, with its one message."""
+    return Length(max=count, message=_l("Use at most %(max)d characters."))
 
 
 class PortalForm(FlaskForm):
@@ -44,3 +60,25 @@ def _select_always_answered(field) -> bool:
         return False
     first = next(iter(field.iter_choices()), None)
     return first is not None and first[0] not in ("", None)
+
+
+def show_domain_error(form, error: DomainError, *, rollback: bool = True, flash_unplaced: bool = False) -> None:
+    """Undo what the refused service wrote, then show its message under `error.field` when the form has that
+    field, else above the form (or as a flashed message, for pages that do not show form-level errors)."""
+    if rollback:
+        db.session.rollback()
+    message = str(error.message)
+    if error.field and error.field in form:
+        field = form[error.field]
+        field.errors = [*field.errors, message]
+    elif flash_unplaced:
+        flash(message, "error")
+    else:
+        form.form_errors.append(message)
+
+
+def flash_domain_error(error: DomainError, *, rollback: bool = True) -> None:
+    """Undo what the refused service wrote and flash its message, for a view that redirects after a refusal."""
+    if rollback:
+        db.session.rollback()
+    flash(str(error.message), "error")

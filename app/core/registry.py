@@ -5,7 +5,6 @@ registry, so a kind of data that is not declared here cannot be shown, exported 
 completeness test fails on any table that refers to a member without an entry.
 """
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,43 +13,38 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
 
+from app.core.enums import LabelledEnum
 from app.extensions import db
 
 
-class LegalBasis(enum.StrEnum):
+class LegalBasis(LabelledEnum):
     CONSENT = "consent"
     CONTRACT = "contract"
     LEGAL_OBLIGATION = "legal_obligation"
     LEGITIMATE_INTEREST = "legitimate_interest"
 
-    @property
-    def label(self) -> str:
-        return str(LEGAL_BASIS_LABELS[self])
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.CONSENT: _l("Your consent"),
+            cls.CONTRACT: _l("Performance of our contract with you"),
+            cls.LEGAL_OBLIGATION: _l("A legal obligation"),
+            cls.LEGITIMATE_INTEREST: _l("Our legitimate interest"),
+        }
 
 
-LEGAL_BASIS_LABELS = {
-    LegalBasis.CONSENT: _l("Your consent"),
-    LegalBasis.CONTRACT: _l("Performance of our contract with you"),
-    LegalBasis.LEGAL_OBLIGATION: _l("A legal obligation"),
-    LegalBasis.LEGITIMATE_INTEREST: _l("Our legitimate interest"),
-}
-
-
-class ErasureAction(enum.StrEnum):
+class ErasureAction(LabelledEnum):
     DELETE = "delete"
     ANONYMISE = "anonymise"
     KEEP = "keep"  # kept for a legal obligation; the dashboard shows why
 
-    @property
-    def label(self) -> str:
-        return str(ERASURE_ACTION_LABELS[self])
-
-
-ERASURE_ACTION_LABELS = {
-    ErasureAction.DELETE: _l("Deleted"),
-    ErasureAction.ANONYMISE: _l("Anonymised"),
-    ErasureAction.KEEP: _l("Kept"),
-}
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.DELETE: _l("Deleted"),
+            cls.ANONYMISE: _l("Anonymised"),
+            cls.KEEP: _l("Kept"),
+        }
 
 
 @dataclass(frozen=True)

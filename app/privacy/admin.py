@@ -11,21 +11,14 @@ from sqlalchemy import select
 
 from app.auth.permissions import admin_required
 from app.core import registry
+from app.core.errors import found_or_404
+from app.core.forms import flash_domain_error, show_domain_error
 from app.core.security import form_checks_csrf
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy import bp, consents, erasure, holds, requests, services
 from app.privacy.forms import ActionForm, HandleRequestForm, LegalHoldForm, PublishPolicyForm, ReviewObjectionForm
 from app.privacy.models import ExportRun, Objection, RequestStatus, RunStatus
-
-
-def _apply_error(form, error: services.PrivacyError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
-
 
 # --- privacy requests --------------------------------------------------------------------------------
 
@@ -46,18 +39,11 @@ def admin_requests():
     )
 
 
-def _request_or_404(public_id: str):
-    item = requests.find_request(public_id)
-    if item is None:
-        abort(404)
-    return item
-
-
 @bp.route("/privacy/admin/requests/<public_id>", methods=["GET", "POST"])
 @admin_required
 def admin_request(public_id: str):
     """Handle one request: status, answer, extension; the member is told when it is answered."""
-    item = _request_or_404(public_id)
+    item = found_or_404(requests.find_request(public_id))
     form = HandleRequestForm(obj=None if request.method == "POST" else item)
     if request.method == "GET":
         form.extend_months.data = 0
@@ -72,8 +58,7 @@ def admin_request(public_id: str):
                 extension_reason=form.extension_reason.data or "",
             )
         except services.PrivacyError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The request is updated."), "success")
@@ -104,7 +89,7 @@ def _request_page(item, form, *, uphold_form=None, status: int = 200):
 @form_checks_csrf
 def uphold_request(public_id: str):
     """Uphold a request with the change its feature makes (a score corrected), and answer it."""
-    item = _request_or_404(public_id)
+    item = found_or_404(requests.find_request(public_id))
     upholding = requests.upholding_of(item)
     if upholding is None:
         abort(404)
@@ -113,8 +98,7 @@ def uphold_request(public_id: str):
         try:
             handler.uphold(item, form, current_user)
         except services.PrivacyError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The request is upheld and answered."), "success")
@@ -151,7 +135,7 @@ def review_objection(public_id: str):
                 objection, upheld=form.decision.data == "uphold", note=form.note.data or "", reviewer=current_user
             )
         except services.PrivacyError as error:
-            flash(str(error.message), "error")
+            flash_domain_error(error, rollback=False)
         else:
             db.session.commit()
             flash(_("The objection is reviewed."), "success")
@@ -222,8 +206,7 @@ def admin_holds():
                 admin=current_user,
             )
         except services.PrivacyError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             date = format_date(hold.until_date, "long")
@@ -307,8 +290,7 @@ def admin_policies():
                 summary_fr=form.summary_fr.data,
             )
         except services.PrivacyError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Version %(version)s is published.", version=version.version), "success")

@@ -24,6 +24,7 @@ from app.auth import services as auth_services
 from app.auth.permissions import get_owned_or_404
 from app.core.audit import EventKind
 from app.core.dateformat import DateTimeFormatter
+from app.core.forms import flash_domain_error, show_domain_error
 from app.core.i18n import current_language, url_for_each
 from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf
@@ -49,14 +50,6 @@ from app.privacy.models import (
     PrivacyRequest,
     RequestKind,
 )
-
-
-def _apply_error(form, error: services.PrivacyError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
 
 
 def _event_label(kind: str) -> str:
@@ -273,8 +266,7 @@ def object_to():
         try:
             consents.object_to(current_user, ObjectionTopic(form.topic.data), form.reason.data or "")
         except services.PrivacyError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Your objection is recorded and applies from now on."), "success")
@@ -291,7 +283,7 @@ def withdraw_objection(public_id: str):
         try:
             consents.withdraw_objection(current_user, objection)
         except services.PrivacyError as error:
-            flash(str(error.message), "error")
+            flash_domain_error(error, rollback=False)
         else:
             db.session.commit()
             flash(_("Your objection is withdrawn."), "success")
@@ -415,7 +407,7 @@ def erase_account():
         try:
             auth_services.check_current_password(current_user, form.current_password.data)
         except auth_services.AuthError as error:
-            form.current_password.errors = [*form.current_password.errors, str(error.message)]
+            show_domain_error(form, error, rollback=False)
         else:
             job = erasure.start_erasure(current_user._get_current_object())
             db.session.commit()

@@ -13,20 +13,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.passwords import MAX_LENGTH
-from app.core.forms import PortalForm
+from app.core.forms import PortalForm, at_most, required
 from app.privacy.models import ConsentPurpose, ObjectionTopic, RequestKind, RequestStatus
-
-
-def required():
-    return DataRequired(message=_l("This field is required."))
-
-
-def at_most(count: int):
-    return Length(max=count, message=_l("Use at most %(max)d characters."))
 
 
 class ConsentForm(PortalForm):

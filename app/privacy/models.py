@@ -8,6 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import new_public_id
+from app.core.enums import LabelledEnum
 from app.core.registry import LegalBasis
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -107,23 +108,20 @@ CONSENT_TEXTS = {
 DIRECT_MARKETING = frozenset({ConsentPurpose.MARKETING, ConsentPurpose.JOB_OPPORTUNITIES, ConsentPurpose.SURVEYS})
 
 
-class ConsentSource(enum.StrEnum):
+class ConsentSource(LabelledEnum):
     DASHBOARD = "dashboard"
     UNSUBSCRIBE_LINK = "unsubscribe_link"
     OBJECTION = "objection"
     RESTRICTION = "restriction"
 
-    @property
-    def label(self) -> str:
-        return str(CONSENT_SOURCE_LABELS[self])
-
-
-CONSENT_SOURCE_LABELS = {
-    ConsentSource.DASHBOARD: _l("Privacy dashboard"),
-    ConsentSource.UNSUBSCRIBE_LINK: _l("Unsubscribe link in an e-mail"),
-    ConsentSource.OBJECTION: _l("Objection to direct marketing"),
-    ConsentSource.RESTRICTION: _l("Restriction of processing"),
-}
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.DASHBOARD: _l("Privacy dashboard"),
+            cls.UNSUBSCRIBE_LINK: _l("Unsubscribe link in an e-mail"),
+            cls.OBJECTION: _l("Objection to direct marketing"),
+            cls.RESTRICTION: _l("Restriction of processing"),
+        }
 
 
 class Consent(db.Model):
@@ -166,7 +164,7 @@ class ConsentEvent(db.Model):
         return ConsentSource(self.source).label
 
 
-class ObjectionTopic(enum.StrEnum):
+class ObjectionTopic(LabelledEnum):
     """What a member may object to: direct marketing (absolute), or a processing on legitimate interest."""
 
     DIRECT_MARKETING = "direct_marketing"
@@ -174,24 +172,21 @@ class ObjectionTopic(enum.StrEnum):
     SECURITY_RECORDS = "security_records"
     ACCESS_LOG = "access_log"
 
-    @property
-    def label(self) -> str:
-        return str(OBJECTION_LABELS[self])
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.DIRECT_MARKETING: _l("Direct marketing (news, surveys, job opportunities)"),
+            cls.STATISTICS: _l("Use of my data in aggregated statistics, benchmarks and sponsors' figures"),
+            cls.SECURITY_RECORDS: _l("Sign-in and security records"),
+            cls.ACCESS_LOG: _l("The log of who viewed my data"),
+        }
 
     @property
     def is_absolute(self) -> bool:
         return self == ObjectionTopic.DIRECT_MARKETING
 
 
-OBJECTION_LABELS = {
-    ObjectionTopic.DIRECT_MARKETING: _l("Direct marketing (news, surveys, job opportunities)"),
-    ObjectionTopic.STATISTICS: _l("Use of my data in aggregated statistics, benchmarks and sponsors' figures"),
-    ObjectionTopic.SECURITY_RECORDS: _l("Sign-in and security records"),
-    ObjectionTopic.ACCESS_LOG: _l("The log of who viewed my data"),
-}
-
-
-class ObjectionStatus(enum.StrEnum):
+class ObjectionStatus(LabelledEnum):
     #: In effect at once, waiting for an administrator's review.
     IN_EFFECT = "in_effect"
     #: Upheld after review (and always, at once, for direct marketing).
@@ -200,21 +195,18 @@ class ObjectionStatus(enum.StrEnum):
     OVERRIDDEN = "overridden"
     WITHDRAWN = "withdrawn"
 
-    @property
-    def label(self) -> str:
-        return str(OBJECTION_STATUS_LABELS[self])
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.IN_EFFECT: _l("In effect, under review"),
+            cls.UPHELD: _l("In effect"),
+            cls.OVERRIDDEN: _l("Not upheld"),
+            cls.WITHDRAWN: _l("Withdrawn"),
+        }
 
     @property
     def is_active(self) -> bool:
         return self in (ObjectionStatus.IN_EFFECT, ObjectionStatus.UPHELD)
-
-
-OBJECTION_STATUS_LABELS = {
-    ObjectionStatus.IN_EFFECT: _l("In effect, under review"),
-    ObjectionStatus.UPHELD: _l("In effect"),
-    ObjectionStatus.OVERRIDDEN: _l("Not upheld"),
-    ObjectionStatus.WITHDRAWN: _l("Withdrawn"),
-}
 
 
 class Objection(db.Model):
@@ -258,7 +250,7 @@ class Objection(db.Model):
 # --- privacy requests --------------------------------------------------------------------------------
 
 
-class RequestKind(enum.StrEnum):
+class RequestKind(LabelledEnum):
     QUESTION = "question"
     COMPLAINT = "complaint"
     RECTIFICATION = "rectification"
@@ -270,50 +262,44 @@ class RequestKind(enum.StrEnum):
     SCORE_CONTEST = "score_contest"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return str(REQUEST_KIND_LABELS[self])
-
-
-REQUEST_KIND_LABELS = {
-    RequestKind.QUESTION: _l("A question to the data-protection contact"),
-    RequestKind.COMPLAINT: _l("A complaint"),
-    RequestKind.RECTIFICATION: _l("Correct data I cannot edit myself"),
-    RequestKind.SPONSOR_DATA_CORRECTION: _l("Correct data a sponsor provided about me"),
-    RequestKind.ACCESS: _l("Access to my data"),
-    RequestKind.ERASURE: _l("Erasure of my data"),
-    RequestKind.RESTRICTION: _l("Restriction of processing"),
-    RequestKind.OBJECTION: _l("Objection to a processing"),
-    RequestKind.SCORE_CONTEST: _l("Contest of a test score"),
-    RequestKind.OTHER: _l("Something else"),
-}
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.QUESTION: _l("A question to the data-protection contact"),
+            cls.COMPLAINT: _l("A complaint"),
+            cls.RECTIFICATION: _l("Correct data I cannot edit myself"),
+            cls.SPONSOR_DATA_CORRECTION: _l("Correct data a sponsor provided about me"),
+            cls.ACCESS: _l("Access to my data"),
+            cls.ERASURE: _l("Erasure of my data"),
+            cls.RESTRICTION: _l("Restriction of processing"),
+            cls.OBJECTION: _l("Objection to a processing"),
+            cls.SCORE_CONTEST: _l("Contest of a test score"),
+            cls.OTHER: _l("Something else"),
+        }
 
 
 #: Requests to correct data: once done, the data is corrected.
 CORRECTION_KINDS = frozenset({RequestKind.RECTIFICATION.value, RequestKind.SPONSOR_DATA_CORRECTION.value})
 
 
-class RequestStatus(enum.StrEnum):
+class RequestStatus(LabelledEnum):
     RECEIVED = "received"
     IN_PROGRESS = "in_progress"
     DONE = "done"
     REFUSED = "refused"
 
-    @property
-    def label(self) -> str:
-        return str(REQUEST_STATUS_LABELS[self])
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.RECEIVED: _l("Received"),
+            cls.IN_PROGRESS: _l("In progress"),
+            cls.DONE: _l("Answered"),
+            cls.REFUSED: _l("Refused, with reasons"),
+        }
 
     @property
     def is_open(self) -> bool:
         return self in (RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS)
-
-
-REQUEST_STATUS_LABELS = {
-    RequestStatus.RECEIVED: _l("Received"),
-    RequestStatus.IN_PROGRESS: _l("In progress"),
-    RequestStatus.DONE: _l("Answered"),
-    RequestStatus.REFUSED: _l("Refused, with reasons"),
-}
 
 
 class PrivacyRequest(db.Model):
@@ -365,24 +351,21 @@ class PrivacyRequest(db.Model):
 # --- erasure and export runs -------------------------------------------------------------------------
 
 
-class RunStatus(enum.StrEnum):
+class RunStatus(LabelledEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
     #: An erasure that erased everything but the data under a legal hold; it finishes when the hold is lifted.
     HELD = "held"
 
-    @property
-    def label(self) -> str:
-        return str(RUN_STATUS_LABELS[self])
-
-
-RUN_STATUS_LABELS = {
-    RunStatus.RUNNING: _l("Running"),
-    RunStatus.DONE: _l("Done"),
-    RunStatus.FAILED: _l("Failed, to be retried"),
-    RunStatus.HELD: _l("Waiting for a legal hold to end"),
-}
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.RUNNING: _l("Running"),
+            cls.DONE: _l("Done"),
+            cls.FAILED: _l("Failed, to be retried"),
+            cls.HELD: _l("Waiting for a legal hold to end"),
+        }
 
 
 class ErasureJob(db.Model):

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from app.auth.member import forget_rider, read_rider, read_with_session
 from app.auth.models import User
 from app.core.audit import EventKind, client_ip, record_event
+from app.core.errors import DomainError
 from app.core.mail import absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -26,13 +27,8 @@ from app.privacy.models import PolicyAcceptance, PolicyVersion
 from app.privacy.policies import SHIPPED_VERSIONS
 
 
-class PrivacyError(Exception):
-    """A refusal the member should read; `field` names the form field it belongs to, if any."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class PrivacyError(DomainError):
+    """A refusal about consents, privacy requests or their links."""
 
 
 # --- policy versions ---------------------------------------------------------------------------------

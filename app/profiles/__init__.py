@@ -11,11 +11,9 @@ def _profile_labels() -> dict:
     from flask_babel import get_locale
 
     from app.auth.models import Role
+    from app.core.enums import label_of
     from app.profiles.choices import CompanyType, LanguageLevel, Sector, language_name
     from app.profiles.forms import WEEKDAYS
-
-    def label_of(enum_class):
-        return lambda code: enum_class(code).label if code in enum_class._value2member_map_ else code
 
     return {
         "Role": Role,

@@ -1,25 +1,8 @@
 """The vocabularies profiles share with matching: sectors, company types, interview types, modes, levels."""
 
-import enum
-
 from flask_babel import lazy_gettext as _l
-from wtforms.fields.choices import SelectChoice
 
-
-class LabelledEnum(enum.StrEnum):
-    """A string enum whose members carry a translated label in LABELS."""
-
-    @property
-    def label(self) -> str:
-        return str(type(self).labels()[self])
-
-    @classmethod
-    def labels(cls) -> dict:
-        raise NotImplementedError
-
-    @classmethod
-    def choices(cls) -> list[SelectChoice]:
-        return [SelectChoice(member.value, member.label) for member in cls]
+from app.core.enums import LabelledEnum
 
 
 class Sector(LabelledEnum):

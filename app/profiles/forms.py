@@ -19,8 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.auth.forms import at_most, required
-from app.core.forms import PortalForm
+from app.core.forms import PortalForm, at_most, required
 from app.profiles.choices import (
     SPOKEN_LANGUAGES,
     CompanyType,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.auth.models import Role, User
 from app.auth.permissions import role_required
 from app.core.access_log import AccessedData, record_access
+from app.core.forms import show_domain_error
 from app.core.security import form_checks_csrf
 from app.core.storage import clean_label
 from app.extensions import db
@@ -37,10 +38,7 @@ ENTRY_KINDS = {
 
 
 def _own_entry_or_404(model, public_id: str):
-    entry = db.session.scalar(select(model).where(model.public_id == public_id, model.user_id == current_user.id))
-    if entry is None:
-        abort(404)
-    return entry
+    return db.first_or_404(select(model).where(model.public_id == public_id, model.user_id == current_user.id))
 
 
 def _render_profile(**forms):
@@ -121,7 +119,7 @@ def add_entry(kind: str):
         try:
             services.add_entry(model, current_user, **_entry_values(form, fields))
         except services.ProfileError as error:
-            form.form_errors.append(str(error.message))
+            show_domain_error(form, error, rollback=False)
         else:
             db.session.commit()
             flash(_("The entry is added."), "success")
@@ -281,13 +279,6 @@ def delete_upload(kind: str):
     return redirect(url_for("profiles.profile", _anchor="files"))
 
 
-def _member_or_404(public_id: str) -> User:
-    member = db.session.scalar(select(User).where(User.public_id == public_id))
-    if member is None:
-        abort(404)
-    return member
-
-
 def _allowed_reason_or_404(member: User):
     """The owner, or someone with a reason to see this member's data; anyone else gets 404."""
     if member.id == current_user.id:
@@ -302,7 +293,7 @@ def _allowed_reason_or_404(member: User):
 @login_required
 def download_file(public_id: str, kind: str):
     """A member's photo or CV, for those allowed to see it; each view by someone else is logged."""
-    member = _member_or_404(public_id)
+    member = db.first_or_404(select(User).where(User.public_id == public_id))
     reason = _allowed_reason_or_404(member)
     file_kind = FileKind(kind)
     section = Section.PHOTO if file_kind == FileKind.PHOTO else Section.CV
@@ -327,7 +318,7 @@ def download_file(public_id: str, kind: str):
 @login_required
 def view_member(public_id: str):
     """Another member's profile as they chose to share it; the view is logged for them."""
-    member = _member_or_404(public_id)
+    member = db.first_or_404(select(User).where(User.public_id == public_id))
     if member.id == current_user.id:
         return redirect(url_for("profiles.profile"))
     reason = _allowed_reason_or_404(member)

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.core import storage
+from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.profiles.models import (
@@ -25,11 +26,8 @@ MAX_ENTRIES = 30
 MAX_SKILLS = 30
 
 
-class ProfileError(Exception):
-    def __init__(self, message, field_name: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field_name
+class ProfileError(DomainError):
+    """A refusal about a profile, its entries or its availability."""
 
 
 # --- candidate profile -------------------------------------------------------------------------------

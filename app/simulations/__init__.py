@@ -62,13 +62,11 @@ _register_next_steps()
 @bp.app_context_processor
 def _simulation_labels() -> dict:
     """Label helpers for simulation codes, in the page's language."""
+    from app.core.enums import label_of
     from app.profiles.choices import InterviewType, Mode, Section
     from app.simulations.meeting import link_for
     from app.simulations.models import InvitationStatus, RequestStatus, SessionStatus
     from app.simulations.services import CRITERION_LABELS
-
-    def label_of(enum_class):
-        return lambda code: enum_class(code).label if code in enum_class._value2member_map_ else code
 
     return {
         "interview_type_label": label_of(InterviewType),

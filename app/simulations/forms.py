@@ -15,8 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from app.auth.forms import at_most, required
-from app.core.forms import PortalForm
+from app.core.forms import PortalForm, at_most, required
 from app.profiles.choices import CompanyType, InterviewType, Mode, Sector
 from app.simulations.services import CRITERION_LABELS, MAX_WINDOWS
 

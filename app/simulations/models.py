@@ -1,6 +1,5 @@
 """Interview requests, their time windows, invitations to interviewers, sessions and feedback."""
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -8,29 +7,28 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User, new_public_id
+from app.core.enums import LabelledEnum
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 
-class RequestStatus(enum.StrEnum):
+class RequestStatus(LabelledEnum):
     OPEN = "open"  # looking for an interviewer
     SCHEDULED = "scheduled"  # an interviewer accepted: there is a session
     CANCELLED = "cancelled"
     CLOSED = "closed"  # the session took place (or was cancelled after scheduling)
 
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                self.OPEN: _l("Looking for an interviewer"),
-                self.SCHEDULED: _l("Scheduled"),
-                self.CANCELLED: _l("Cancelled"),
-                self.CLOSED: _l("Closed"),
-            }[self]
-        )
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.OPEN: _l("Looking for an interviewer"),
+            cls.SCHEDULED: _l("Scheduled"),
+            cls.CANCELLED: _l("Cancelled"),
+            cls.CLOSED: _l("Closed"),
+        }
 
 
-class InvitationStatus(enum.StrEnum):
+class InvitationStatus(LabelledEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     DECLINED = "declined"
@@ -38,38 +36,34 @@ class InvitationStatus(enum.StrEnum):
     TOO_LATE = "too_late"  # another interviewer accepted first
     WITHDRAWN = "withdrawn"  # the candidate cancelled the request
 
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                self.PENDING: _l("Waiting for an answer"),
-                self.ACCEPTED: _l("Accepted"),
-                self.DECLINED: _l("Declined"),
-                self.EXPIRED: _l("Expired"),
-                self.TOO_LATE: _l("Another interviewer accepted first"),
-                self.WITHDRAWN: _l("Withdrawn"),
-            }[self]
-        )
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.PENDING: _l("Waiting for an answer"),
+            cls.ACCEPTED: _l("Accepted"),
+            cls.DECLINED: _l("Declined"),
+            cls.EXPIRED: _l("Expired"),
+            cls.TOO_LATE: _l("Another interviewer accepted first"),
+            cls.WITHDRAWN: _l("Withdrawn"),
+        }
 
 
-class SessionStatus(enum.StrEnum):
+class SessionStatus(LabelledEnum):
     SCHEDULED = "scheduled"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     NO_SHOW_CANDIDATE = "no_show_candidate"
     NO_SHOW_INTERVIEWER = "no_show_interviewer"
 
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                self.SCHEDULED: _l("Scheduled"),
-                self.COMPLETED: _l("Completed"),
-                self.CANCELLED: _l("Cancelled"),
-                self.NO_SHOW_CANDIDATE: _l("The candidate did not come"),
-                self.NO_SHOW_INTERVIEWER: _l("The interviewer did not come"),
-            }[self]
-        )
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.SCHEDULED: _l("Scheduled"),
+            cls.COMPLETED: _l("Completed"),
+            cls.CANCELLED: _l("Cancelled"),
+            cls.NO_SHOW_CANDIDATE: _l("The candidate did not come"),
+            cls.NO_SHOW_INTERVIEWER: _l("The interviewer did not come"),
+        }
 
 
 class SimulationRequest(db.Model):

@@ -1,7 +1,7 @@
 """Simulation pages: the candidate's requests and matches, the interviewer's invitations, the sessions."""
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -10,6 +10,7 @@ from app.auth.models import Role
 from app.auth.permissions import admin_required, role_required
 from app.core import charts
 from app.core.access_log import AccessReason, may_access
+from app.core.forms import flash_domain_error, show_domain_error
 from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf
 from app.extensions import db, limiter
@@ -39,15 +40,13 @@ from app.simulations.services import CRITERIA, SimulationError
 MESSAGE_LIMIT = "30 per hour"
 
 
-def _apply_error(form, error: SimulationError) -> None:
+def _show_error(form, error: SimulationError) -> None:
+    """As show_domain_error, but the windows' message shows inside their fieldset, which is not a form field."""
     if error.field == "windows":
-        form.windows_error = str(error.message)  # shown inside the windows fieldset
-        return
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors or []), str(error.message)]
+        db.session.rollback()
+        form.windows_error = str(error.message)
     else:
-        form.form_errors.append(str(error.message))
+        show_domain_error(form, error)
 
 
 @bp.route("/")
@@ -98,8 +97,7 @@ def new_request():
         try:
             simulation_request = services.create_request(current_user, data)
         except SimulationError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            _show_error(form, error)
         else:
             db.session.commit()
             return redirect(url_for("simulations.request_page", public_id=simulation_request.public_id))
@@ -155,12 +153,15 @@ def _invite_and_report(public_id: str, form, choose) -> object:
         try:
             invited = choose(simulation_request)
         except SimulationError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(
-                _("%(count)d interviewer(s) invited. You will receive an e-mail when one accepts.", count=len(invited)),
+                ngettext(
+                    "%(num)d interviewer invited. You will receive an e-mail when they accept.",
+                    "%(num)d interviewers invited. You will receive an e-mail when one of them accepts.",
+                    len(invited),
+                ),
                 "success",
             )
     return redirect(url_for("simulations.request_page", public_id=public_id))
@@ -194,8 +195,7 @@ def cancel_request(public_id: str):
         try:
             services.cancel_request(simulation_request, form.reason.data or "")
         except SimulationError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("Your request is cancelled."), "success")
@@ -206,14 +206,14 @@ def cancel_request(public_id: str):
 
 
 def _own_invitation_or_404(public_id: str):
-    invitation = db.session.scalar(
+    invitation = db.first_or_404(
         db.select(services.SimulationInvitation).where(
             services.SimulationInvitation.public_id == public_id,
             services.SimulationInvitation.interviewer_id == current_user.id,
         )
     )
     # A candidate's restriction (or erasure) pauses her invitations: the interviewer can neither read nor answer them.
-    if invitation is None or not may_access(invitation.request.candidate_id, AccessReason.INTERVIEW_REQUEST):
+    if not may_access(invitation.request.candidate_id, AccessReason.INTERVIEW_REQUEST):
         abort(404)
     return invitation
 
@@ -286,8 +286,7 @@ def accept(public_id: str):
         flash(_("Thank you! Another interviewer has already accepted this request."), "info")
         return redirect(url_for("simulations.index"))
     except SimulationError as error:
-        db.session.rollback()
-        _apply_error(form, error)
+        _show_error(form, error)
         return _render_invitation(_own_invitation_or_404(public_id), accept_form=form, status=400)
     flash(_("Thank you! The session is scheduled and the candidate is told."), "success")
     return redirect(url_for("simulations.session", public_id=session.public_id))
@@ -302,8 +301,7 @@ def decline(public_id: str):
         try:
             services.decline(invitation, form.reason.data or "")
         except SimulationError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("You declined this request. Thank you for answering."), "success")
@@ -399,8 +397,7 @@ def _session_action(public_id: str, form_class, action, form_key: str, success, 
         try:
             action(session, form)
         except SimulationError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            _show_error(form, error)
         else:
             db.session.commit()
             flash(success(), "success")
@@ -467,8 +464,7 @@ def submit_feedback(public_id: str):
                 resources=form.resources.data or "",
             )
         except SimulationError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            _show_error(form, error)
         else:
             db.session.commit()
             flash(_("Thank you! Your feedback is sent to the candidate."), "success")

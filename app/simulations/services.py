@@ -21,6 +21,7 @@ from sqlalchemy.orm import lazyload
 
 from app.auth.models import Role, User, UserRole
 from app.core.access_log import AccessedData, AccessReason, record_access
+from app.core.errors import DomainError
 from app.core.mail import Attachment, absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -66,11 +67,8 @@ CRITERION_LABELS = {
 }
 
 
-class SimulationError(Exception):
-    def __init__(self, message, field_name: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field_name
+class SimulationError(DomainError):
+    """A refusal about simulation requests, invitations or sessions."""
 
 
 class AcceptedTooLate(SimulationError):

@@ -16,9 +16,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from app.auth import services as auth_services
-from app.auth.forms import PasswordRulesMixin, at_most, required
+from app.auth.forms import PasswordRulesMixin
 from app.auth.passwords import MAX_LENGTH
-from app.core.forms import PortalForm
+from app.core.forms import PortalForm, at_most, required
 from app.sponsors.models import OrganisationKind
 
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]

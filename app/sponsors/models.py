@@ -9,40 +9,35 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User, new_public_id
+from app.core.enums import LabelledEnum
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 
-class OrganisationKind(enum.StrEnum):
+class OrganisationKind(LabelledEnum):
     SCHOOL = "school"
     EMPLOYER = "employer"
 
-    @property
-    def label(self) -> str:
-        return str(ORGANISATION_KIND_LABELS[self])
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.SCHOOL: _l("School"),
+            cls.EMPLOYER: _l("Employer"),
+        }
 
 
-ORGANISATION_KIND_LABELS = {
-    OrganisationKind.SCHOOL: _l("School"),
-    OrganisationKind.EMPLOYER: _l("Employer"),
-}
-
-
-class UsageKind(enum.StrEnum):
+class UsageKind(LabelledEnum):
     """The work a seat pays for."""
 
     SIMULATION = "simulation"
     PRACTICE_TEST = "practice_test"
 
-    @property
-    def label(self) -> str:
-        return str(USAGE_KIND_LABELS[self])
-
-
-USAGE_KIND_LABELS = {
-    UsageKind.SIMULATION: _l("Interview simulations"),
-    UsageKind.PRACTICE_TEST: _l("Practice tests"),
-}
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.SIMULATION: _l("Interview simulations"),
+            cls.PRACTICE_TEST: _l("Practice tests"),
+        }
 
 
 class Organisation(db.Model):
@@ -170,19 +165,16 @@ class Invitation(db.Model):
         return now >= self.expires_dt
 
 
-class EndReason(enum.StrEnum):
+class EndReason(LabelledEnum):
     LEFT = "left"
     REMOVED = "removed"
 
-    @property
-    def label(self) -> str:
-        return str(END_REASON_LABELS[self])
-
-
-END_REASON_LABELS = {
-    EndReason.LEFT: _l("You left"),
-    EndReason.REMOVED: _l("Ended by the organisation"),
-}
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.LEFT: _l("You left"),
+            cls.REMOVED: _l("Ended by the organisation"),
+        }
 
 
 class Enrolment(db.Model):
@@ -276,21 +268,18 @@ class ImportBatch(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
 
-class CorrectionStatus(enum.StrEnum):
+class CorrectionStatus(LabelledEnum):
     OPEN = "open"
     DONE = "done"
     REFUSED = "refused"
 
-    @property
-    def label(self) -> str:
-        return str(CORRECTION_STATUS_LABELS[self])
-
-
-CORRECTION_STATUS_LABELS = {
-    CorrectionStatus.OPEN: _l("Open"),
-    CorrectionStatus.DONE: _l("Corrected"),
-    CorrectionStatus.REFUSED: _l("Refused, with reasons"),
-}
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.OPEN: _l("Open"),
+            cls.DONE: _l("Corrected"),
+            cls.REFUSED: _l("Refused, with reasons"),
+        }
 
 
 class CorrectionRequest(db.Model):

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from app.auth import services as auth_services
 from app.auth.models import Role
 from app.auth.permissions import admin_required, role_required
+from app.core.errors import found_or_404
+from app.core.forms import flash_domain_error, show_domain_error
 from app.core.i18n import current_language
 from app.core.security import form_checks_csrf
 from app.core.timeutil import utcnow
@@ -40,25 +42,8 @@ from app.sponsors.models import (
 )
 
 
-def _apply_error(form, error: services.SponsorError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
-
-
 def _organisation_or_404(public_id: str):
-    organisation = services.administered_organisation(current_user, public_id)
-    if organisation is None:
-        abort(404)
-    return organisation
-
-
-def _found_or_404(row):
-    if row is None:
-        abort(404)
-    return row
+    return found_or_404(services.administered_organisation(current_user, public_id))
 
 
 def _limit(name: str, default: str):
@@ -123,14 +108,13 @@ def _render_manage(organisation, *, form=None, invite_form=None, status=200):
 @form_checks_csrf
 def edit_organisation(public_id: str):
     """Operators: name, kind, language, seats and allowances; admins and their invitations."""
-    organisation = _found_or_404(services.find_organisation(public_id))
+    organisation = found_or_404(services.find_organisation(public_id))
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
         try:
             services.update_organisation(organisation, _settings(form))
         except services.SponsorError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -145,14 +129,13 @@ def edit_organisation(public_id: str):
 @form_checks_csrf
 def invite_organisation_admin(public_id: str):
     """Operators: invite an admin for the organisation."""
-    organisation = _found_or_404(services.find_organisation(public_id))
+    organisation = found_or_404(services.find_organisation(public_id))
     form = InviteAdminForm()
     if form.validate_on_submit():
         try:
             services.invite_admin(organisation, form.email.clean, form.locale.data or None, current_user)
         except services.SponsorError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The invitation is sent."), "success")
@@ -235,7 +218,7 @@ def _cohort_id(organisation, public_id: str) -> int | None:
 @form_checks_csrf
 def edit_member(public_id: str):
     """Correct the data the organisation provided about a member."""
-    enrolment = _found_or_404(services.administered_enrolment(current_user, public_id))
+    enrolment = found_or_404(services.administered_enrolment(current_user, public_id))
     organisation = enrolment.organisation
     form = _member_form(enrolment, request.form if request.method == "POST" else None)
     # Saving answers the member's open correction requests: she is told what changed.
@@ -257,8 +240,7 @@ def edit_member(public_id: str):
             for correction in open_corrections:
                 services.apply_correction(correction, changes, current_user)
         except services.SponsorError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             if open_corrections:
@@ -280,7 +262,7 @@ def edit_member(public_id: str):
 @role_required(Role.SPONSOR_ADMIN)
 def remove_member(public_id: str):
     """End a member's enrolment: the seat is free; the data is kept for the retention period."""
-    enrolment = _found_or_404(services.administered_enrolment(current_user, public_id))
+    enrolment = found_or_404(services.administered_enrolment(current_user, public_id))
     if ActionForm().validate_on_submit():
         services.end_enrolment(enrolment, EndReason.REMOVED)
         db.session.commit()
@@ -327,8 +309,7 @@ def invite_member(public_id: str):
         try:
             services.invite_member(organisation, data, current_user)
         except services.SponsorError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The invitation is sent to %(email)s.", email=data.email), "success")
@@ -341,7 +322,7 @@ def invite_member(public_id: str):
 @role_required(Role.SPONSOR_ADMIN)
 def resend_invitation(public_id: str):
     """Send an invitation again with a new link and a new expiry date."""
-    invitation = _found_or_404(services.administered_invitation(current_user, public_id))
+    invitation = found_or_404(services.administered_invitation(current_user, public_id))
     if ActionForm().validate_on_submit():
         services.resend_invitation(invitation)
         db.session.commit()
@@ -353,7 +334,7 @@ def resend_invitation(public_id: str):
 @role_required(Role.SPONSOR_ADMIN)
 def revoke_invitation(public_id: str):
     """Withdraw an invitation; its link stops working."""
-    invitation = _found_or_404(services.administered_invitation(current_user, public_id))
+    invitation = found_or_404(services.administered_invitation(current_user, public_id))
     target = _invitations_page(invitation)
     if ActionForm().validate_on_submit():
         services.revoke_invitation(invitation)
@@ -411,12 +392,11 @@ def import_members(public_id: str):
 
 
 def _batch_or_404(public_id: str) -> ImportBatch:
-    batch = db.session.scalar(
+    return db.first_or_404(
         select(ImportBatch)
         .join(SponsorAdmin, SponsorAdmin.organisation_id == ImportBatch.organisation_id)
         .where(ImportBatch.public_id == public_id, SponsorAdmin.user_id == current_user.id)
     )
-    return _found_or_404(batch)
 
 
 @bp.route("/imports/<public_id>")
@@ -446,8 +426,7 @@ def commit_import(public_id: str):
     try:
         count = csv_import.import_people(organisation, batch.content, current_user)
     except services.SponsorError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_domain_error(error)
         return redirect(url_for("sponsors.preview_import", public_id=batch.public_id))
     db.session.delete(batch)
     db.session.commit()
@@ -490,8 +469,7 @@ def add_cohort(public_id: str):
         try:
             services.add_cohort(organisation, form.name.data)
         except services.SponsorError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The cohort is added."), "success")
@@ -503,7 +481,7 @@ def add_cohort(public_id: str):
 @role_required(Role.SPONSOR_ADMIN)
 def delete_cohort(public_id: str):
     """Delete a cohort; its members stay, without a cohort."""
-    cohort = _found_or_404(services.administered_cohort(current_user, public_id))
+    cohort = found_or_404(services.administered_cohort(current_user, public_id))
     organisation = cohort.organisation
     if ActionForm().validate_on_submit():
         services.delete_cohort(cohort)
@@ -548,8 +526,7 @@ def invite_admin(public_id: str):
         try:
             services.invite_admin(organisation, form.email.clean, form.locale.data or None, current_user)
         except services.SponsorError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The invitation is sent."), "success")
@@ -587,18 +564,17 @@ def list_corrections(public_id: str):
 @form_checks_csrf
 def refuse_correction(public_id: str):
     """Refuse a correction request, with the reason the member reads."""
-    correction = _found_or_404(services.administered_correction(current_user, public_id))
+    correction = found_or_404(services.administered_correction(current_user, public_id))
     organisation = correction.enrolment.organisation
     form = RefuseCorrectionForm()
     if form.validate_on_submit():
         try:
             services.refuse_correction(correction, form.reason.data, current_user)
         except services.SponsorError as error:
-            db.session.rollback()
             if error.field is None:  # already answered (a replayed form): nothing of the form to show again
-                flash(str(error.message), "error")
+                flash_domain_error(error)
                 return redirect(url_for("sponsors.list_corrections", public_id=organisation.public_id))
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The request is refused, and the member is told why."), "success")
@@ -667,8 +643,7 @@ def accept_invitation(token: str):
     try:
         result = services.accept_invitation(invitation, current_user)
     except services.SponsorError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_domain_error(error)
         return redirect(url_for("sponsors.show_invitation", token=token))
     db.session.commit()
     return redirect(_accepted(result))
@@ -700,8 +675,7 @@ def join_with_new_account(token: str):
         )
         privacy_services.record_acceptance(user, privacy_services.current_policy())
     except services.SponsorError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_domain_error(error)
         return redirect(url_for("sponsors.show_invitation", token=token))
     db.session.flush()
     result = error_message = None
@@ -749,7 +723,7 @@ def my_sponsors():
 @login_required
 def leave_sponsor(public_id: str):
     """Leave a sponsor: the seat is freed; the data it provided is kept for the retention period."""
-    enrolment = _found_or_404(services.own_enrolment(current_user, public_id))
+    enrolment = found_or_404(services.own_enrolment(current_user, public_id))
     if ActionForm().validate_on_submit() and enrolment.is_active:
         services.end_enrolment(enrolment, EndReason.LEFT)
         db.session.commit()
@@ -762,14 +736,13 @@ def leave_sponsor(public_id: str):
 @form_checks_csrf
 def request_correction(public_id: str):
     """Ask for a correction: the organisation's admins and our data-protection contact both receive it."""
-    enrolment = _found_or_404(services.own_enrolment(current_user, public_id))
+    enrolment = found_or_404(services.own_enrolment(current_user, public_id))
     form = CorrectionForm()
     if form.validate_on_submit():
         try:
             correction = services.request_correction(enrolment, form.message.data)
         except services.SponsorError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             due = correction_due_date(correction)

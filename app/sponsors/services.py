@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import Role, User, UserRole
 from app.auth.passwords import hash_password
 from app.core.audit import EventKind, record_event
+from app.core.errors import DomainError
 from app.core.mail import absolute_url, queue_email, render_email
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -54,13 +55,8 @@ EXPIRED_INVITATION_GRACE = timedelta(days=30)
 LOCALES = ("fr", "en")
 
 
-class SponsorError(Exception):
-    """A refusal the admin or member should read; `field` names the form field it belongs to, if any."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class SponsorError(DomainError):
+    """A sponsor-side refusal (organisations, invitations, corrections, imports)."""
 
 
 def data_retention() -> timedelta:

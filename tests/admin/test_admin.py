@@ -24,7 +24,7 @@ def test_find_member_by_name_or_email(app, make_user):
     page = admin.get("/fr/admin/", query_string={"q": "lambert"})
     assert "Zoé Lambert" in page.text
     assert "Paul Other" not in page.text
-    assert "1 membre(s) trouvé(s)." in shown(page)
+    assert "1 membre trouvé." in shown(page)
 
 
 def test_grant_and_remove_a_role_is_audited(app, make_user):

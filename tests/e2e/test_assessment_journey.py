@@ -168,7 +168,7 @@ def test_a_client_assigns_a_test_in_english_the_candidate_takes_it_in_french_and
     client.get_by_role("button", name="Assign the test", exact=True).click()
 
     expect(client).to_have_url(f"{base}/en/tests/assignments/")
-    expect(client.locator(".flash-success")).to_have_text("Assigned to 1 member(s), who were told by e-mail.")
+    expect(client.locator(".flash-success")).to_have_text("Assigned to 1 member, who was told by e-mail.")
     rows = client.locator("main table tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.locator("th")).to_have_text(CANDIDATE_NAME)

@@ -136,13 +136,14 @@ def test_video_case_interview_requested_in_french_accepted_in_english_feedback_r
         ]
     )
     expect(match.locator("p")).to_have_text(reasons[:1].upper() + reasons[1:] + ".")  # one sentence
+    candidate.screenshot(path=str(SCREENS / "simulation-matches-fr.png"), full_page=True)
     candidate.get_by_label(INTERVIEWER_NAME, exact=True).check()
     candidate.get_by_role("button", name=fr("Invite the interviewers I ticked"), exact=True).click()
 
     expect(candidate).to_have_url(re.compile(re.escape(f"{base}/fr/simulations/requests/") + r"[0-9a-f]{32}$"))
     expect_lang(candidate, "fr")
     expect(candidate.locator(".flash-success")).to_have_text(
-        fr("%(count)d interviewer(s) invited. You will receive an e-mail when one accepts.") % {"count": 1}
+        fr("%(num)d interviewer invited. You will receive an e-mail when they accept.") % {"num": 1}
     )
     invited = candidate.locator("section[aria-labelledby=invited-title] li.entry")
     expect(invited).to_have_count(1)
