@@ -737,23 +737,28 @@ def _demo_privacy(users: dict, school) -> None:
     erasure.start_erasure(leaver)
 
 
-def _demo_failed_mail(users: dict) -> None:
-    """A reminder that Emma's mail server refused at every attempt: the admin's home page asks to send it again."""
+def failed_outbox_message(user: User, subject: str, error: str):
+    """An e-mail to `user` given up after every attempt, as the sender leaves it (demo data and tests)."""
     from app.core.mail import OutboxMessage, OutboxStatus
 
-    emma = users[EMMA]
-    db.session.add(
-        OutboxMessage(
-            user_id=emma.id,
-            to_address=emma.email,
-            subject="Reminder: your mock interview tomorrow",
-            body_text="Hello Emma,\n\nYour mock interview is tomorrow.",
-            body_html="<p>Hello Emma,</p><p>Your mock interview is tomorrow.</p>",
-            status=OutboxStatus.FAILED,
-            attempts=5,
-            last_error="SMTPRecipientsRefused: 452 4.2.2 mailbox full",
-        )
+    return OutboxMessage(
+        user_id=user.id,
+        to_address=user.email,
+        subject=subject,
+        body_text=subject,
+        body_html=f"<p>{subject}</p>",
+        status=OutboxStatus.FAILED,
+        attempts=5,
+        last_error=error,
     )
+
+
+def _demo_failed_mail(users: dict) -> None:
+    """A reminder that Emma's mail server refused at every attempt: the admin's home page asks to send it again."""
+    message = failed_outbox_message(
+        users[EMMA], "Reminder: your mock interview tomorrow", "SMTPRecipientsRefused: 452 4.2.2 mailbox full"
+    )
+    db.session.add(message)
 
 
 @demo_cli.command("load")

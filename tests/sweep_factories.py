@@ -372,19 +372,9 @@ def _admin_on_member(**extra):
 
 def _failed_mail(m: Maker) -> Built:
     """An e-mail to a member, given up after every attempt: only an administrator may send it again."""
-    from app.core.mail import OutboxMessage, OutboxStatus
+    from app.demo import failed_outbox_message
 
-    target = m.member(CANDIDATE)
-    message = OutboxMessage(
-        user_id=target.id,
-        to_address=target.email,
-        subject="Welcome",
-        body_text="Hello",
-        body_html="<p>Hello</p>",
-        status=OutboxStatus.FAILED,
-        attempts=5,
-        last_error="SMTPServerDisconnected: gone",
-    )
+    message = failed_outbox_message(m.member(CANDIDATE), "Welcome", "SMTPServerDisconnected: gone")
     db.session.add(message)
     db.session.flush()
     return Built({"message_id": message.id}, m.member(ADMIN).id, (ADMIN,), open_to=frozenset({ADMIN}))

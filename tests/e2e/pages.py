@@ -452,20 +452,9 @@ def _open_contest(candidate: User, practice_public_id: str) -> str:
 
 def _failed_mail(candidate: User) -> None:
     """An e-mail given up after every attempt, for the administrators' list."""
-    from app.core.mail import OutboxStatus
+    from app.demo import failed_outbox_message
 
-    db.session.add(
-        OutboxMessage(
-            user_id=candidate.id,
-            to_address=candidate.email,
-            subject="Your result",
-            body_text="Hello",
-            body_html="<p>Hello</p>",
-            status=OutboxStatus.FAILED,
-            attempts=5,
-            last_error="SMTPRecipientsRefused: 452 4.2.2 mailbox full",
-        )
-    )
+    db.session.add(failed_outbox_message(candidate, "Your result", "SMTPRecipientsRefused: 452 4.2.2 mailbox full"))
 
 
 def _authoring(author: User) -> dict:
@@ -590,6 +579,23 @@ def _privacy(candidate: User, leaving: User) -> dict:
         "reset_token": reset_link.rsplit("/", 1)[-1],
         "policy_version": privacy_services.current_policy().version,
     }
+
+
+def sign_in_through_the_form(page, base: str, email: str, lang: str, totp_secret: str | None = None) -> None:
+    """Sign in on the real login page; with `totp_secret`, answer the two-step page too. Ends on the dashboard."""
+    import pyotp
+
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{base}/{lang}/login")
+    page.locator("input[name=identifier]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_load_state()
+    if totp_secret and page.url.endswith("/login/two-step"):
+        page.locator("input[name=code]").fill(pyotp.TOTP(totp_secret).now())
+        page.locator("main form [type=submit]").first.click()
+    page.wait_for_url(f"{base}/*/dashboard")
 
 
 # --- the checkers, installed by `make tools` (npm) into a git-ignored folder ------------------------------

@@ -20,9 +20,10 @@ from app.auth.models import Role, User
 from app.core import crypto
 from app.core.mail import OutboxMessage
 from app.core.timeutil import utcnow
+from app.demo import failed_outbox_message
 from app.extensions import db
-from tests.conftest import PASSWORD
 from tests.e2e.catalog import translation as fr
+from tests.e2e.pages import sign_in_through_the_form
 
 pytestmark = pytest.mark.promise("right-rectification")
 
@@ -69,15 +70,7 @@ def _answer(item, *, is_right: bool):
 
 
 def sign_in(page, base: str, email: str, lang: str) -> None:
-    page.goto(f"{base}/{lang}/login")
-    page.locator("input[name=identifier]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form [type=submit]").first.click()
-    page.wait_for_load_state()
-    if page.url.endswith("/login/two-step"):
-        page.locator("input[name=code]").fill(pyotp.TOTP(TOTP_SECRET).now())
-        page.locator("main form [type=submit]").first.click()
-    page.wait_for_url(f"{base}/*/dashboard")
+    sign_in_through_the_form(page, base, email, lang, TOTP_SECRET)
 
 
 def score_of(app, attempt_public_id: str) -> tuple[float, float]:
@@ -156,18 +149,7 @@ def test_the_admin_reads_failed_mail_in_french(live_server, new_page, make_user)
     set_up(app, make_user)
     with app.app_context():
         member = db.session.scalar(select(User).where(User.email == CANDIDATE))
-        db.session.add(
-            OutboxMessage(
-                user_id=member.id,
-                to_address=member.email,
-                subject="Votre résultat",
-                body_text="Bonjour",
-                body_html="<p>Bonjour</p>",
-                status="failed",
-                attempts=5,
-                last_error="SMTPRecipientsRefused: 452 4.2.2 mailbox full",
-            )
-        )
+        db.session.add(failed_outbox_message(member, "Votre résultat", "SMTPRecipientsRefused: 452 4.2.2 mailbox full"))
         db.session.commit()
     admin = new_page(locale="fr-FR")
     sign_in(admin, base, ADMIN, "fr")

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.privacy.models import ErasureJob, PrivacyRequest
 from tests.conftest import PASSWORD, text_part
 from tests.e2e.catalog import translation as fr
+from tests.e2e.pages import sign_in_through_the_form
 
 ADMIN = "alex.admin@example.com"
 MEMBER = "camille.dupont@example.com"
@@ -55,15 +56,7 @@ def set_up(app, make_user) -> int:
 
 
 def sign_in(page, base, email, lang):
-    page.goto(f"{base}/{lang}/login")
-    page.locator("input[name=identifier]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form [type=submit]").first.click()
-    page.wait_for_load_state()
-    if page.url.endswith("/login/two-step"):
-        page.locator("input[name=code]").fill(pyotp.TOTP(TOTP_SECRET).now())
-        page.locator("main form [type=submit]").first.click()
-    page.wait_for_url(f"{base}/*/dashboard")
+    sign_in_through_the_form(page, base, email, lang, TOTP_SECRET)
 
 
 def messages_to(app, address):

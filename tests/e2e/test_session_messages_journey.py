@@ -12,7 +12,6 @@ from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import pyotp
 from babel.dates import format_datetime
 from sqlalchemy import select
 
@@ -23,8 +22,9 @@ from app.extensions import db
 from app.profiles.models import InterviewerProfile
 from app.simulations import services as simulations
 from app.simulations.models import SessionMessage, SimulationInvitation
-from tests.conftest import PASSWORD, text_part
+from tests.conftest import text_part
 from tests.e2e.catalog import translation as fr
+from tests.e2e.pages import sign_in_through_the_form
 
 CANDIDATE = "camille.durand@example.com"
 INTERVIEWER = "julien.martin@example.com"
@@ -46,15 +46,7 @@ def expect(target):
 
 
 def sign_in(page, base: str, lang: str, email: str) -> None:
-    page.goto(f"{base}/{lang}/login")
-    page.locator("input[name=identifier]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form [type=submit]").first.click()
-    page.wait_for_load_state()
-    if page.url.endswith("/login/two-step"):
-        page.locator("input[name=code]").fill(pyotp.TOTP(TOTP_SECRET).now())
-        page.locator("main form [type=submit]").first.click()
-    page.wait_for_url(f"{base}/*/dashboard")
+    sign_in_through_the_form(page, base, email, lang, TOTP_SECRET)
 
 
 def scheduled_session(app, make_user) -> str:
