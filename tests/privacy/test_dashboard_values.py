@@ -6,16 +6,7 @@ from html import unescape
 
 import pytest
 
-from tests.conftest import AuthActions
-from tests.privacy.test_no_trace import (
-    MARKERS,
-    before_she_joins,
-    fill_profile,
-    interview,
-    she_joins,
-    take_the_test,
-    use_her_rights,
-)
+from tests.privacy.test_no_trace import MARKERS, she_fills_everything
 
 #: What a page written for people never shows: Python's lists, dicts and None, ISO dates and times.
 RAW = {
@@ -48,15 +39,7 @@ def the_values(html: str) -> str:
 @pytest.fixture
 def everything(app, make_user):
     """A member who filled every form she can (tests/privacy/test_no_trace.py), signed in."""
-    before_she_joins(app, make_user)
-    member, user_id = she_joins(app)
-    fill_profile(member)
-    interview(app, make_user, member, user_id)
-    member = app.test_client()
-    AuthActions(member).login(MARKERS["email"])
-    take_the_test(app, member)
-    use_her_rights(app, member)
-    return member
+    return she_fills_everything(app, make_user)
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

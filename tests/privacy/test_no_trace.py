@@ -354,6 +354,20 @@ def markers_in_files(*folders: Path) -> dict[str, set[str]]:
     return found
 
 
+def she_fills_everything(app, make_user):
+    """The whole story above: she is invited, joins, fills every form, has an interview, takes a test and uses
+    her rights. Returns her signed-in client."""
+    before_she_joins(app, make_user)
+    member, user_id = she_joins(app)
+    fill_profile(member)
+    interview(app, make_user, member, user_id)
+    member = app.test_client()
+    AuthActions(member).login(MARKERS["email"])
+    take_the_test(app, member)
+    use_her_rights(app, member)
+    return member
+
+
 def sqlite_files(app) -> list[Path]:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("sqlite:///"):
@@ -366,14 +380,7 @@ def sqlite_files(app) -> list[Path]:
 @pytest.mark.promise("retention-account-lifetime")
 @pytest.mark.promise("retention-sponsor-data")
 def test_nothing_she_typed_or_was_said_about_her_survives_her_erasure(app, make_user, tmp_path):
-    before_she_joins(app, make_user)
-    member, user_id = she_joins(app)
-    fill_profile(member)
-    interview(app, make_user, member, user_id)
-    member = app.test_client()
-    AuthActions(member).login(MARKERS["email"])
-    take_the_test(app, member)
-    use_her_rights(app, member)
+    member = she_fills_everything(app, make_user)
 
     # Every marker is somewhere before: the scan would see it.
     before = markers_in_tables(app)
