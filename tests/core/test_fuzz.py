@@ -66,6 +66,16 @@ def file_field_names() -> set[str]:
     return names
 
 
+URL_ENCODED = "application/x-www-form-urlencoded"
+JSON_PUNCTUATION = '{}:"'
+
+
+def url_encoded(fields: dict) -> bytes:
+    """The form as a browser would send it, leaving JSON's braces, quotes and colons as they are (a browser may):
+    the deep JSON then costs its length to parse, not three times its length in percent escapes, on either side."""
+    return "&".join(f"{quote(name)}={quote(str(value), safe=JSON_PUNCTUATION)}" for name, value in fields.items()).encode()
+
+
 def path_with(rule, values: dict, *, huge_ints: bool = False) -> str:
     """The rule's path from `values`; with `huge_ints`, every <int:...> argument is a huge number."""
 
@@ -125,7 +135,9 @@ class Fuzzer:
             for kind, body in bodies.items():
                 # With the good fields too (when the route has some), the view goes further than the first refusal.
                 for data in (body, {**body, **good_form}) if good_form else (body,):
-                    response = client.open(url, method=method, data={**data, "csrf_token": token})
+                    response = client.open(
+                        url, method=method, data=url_encoded({**data, "csrf_token": token}), content_type=URL_ENCODED
+                    )
                     self._record(f"[{label}] {method} {kind}", rule.endpoint, response)
             self._post_invalid_utf8(client, url, method, names, good_form, token, rule.endpoint, label)
             self._post_active_pdf(client, url, method, files, good_form, token, rule.endpoint, label)
