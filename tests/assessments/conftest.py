@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.assessments.bank import load_bank
 from app.assessments.models import Attempt, Test
 from app.extensions import db
-from tests.conftest import AuthActions, csrf_from
+from tests.conftest import csrf_from, signed_in
 
 
 @pytest.fixture
@@ -18,12 +18,6 @@ def bank(app):
         tests = load_bank()
         db.session.commit()
         return {test.slug: test.public_id for test in tests}
-
-
-def signed_in(app, email, lang="en"):
-    client = app.test_client()
-    AuthActions(client).login(email, lang=lang)
-    return client
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from app.core.access_log import AccessLogEntry
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy.models import PrivacyRequest
-from tests.assessments.conftest import item_fields, post_page, signed_in
-from tests.conftest import csrf_from, outbox, shown
+from tests.assessments.conftest import item_fields, post_page
+from tests.conftest import csrf_from, outbox, shown, signed_in
 
 DUE = (utcnow() + timedelta(days=10)).date().isoformat()
 

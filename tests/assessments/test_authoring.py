@@ -13,9 +13,8 @@ from app.assessments import authoring, bank
 from app.assessments.models import Item, Section, Test
 from app.auth.models import Role, User
 from app.extensions import db
-from tests.assessments.conftest import signed_in
 from tests.auth.test_two_step import sign_in_admin_with_two_step
-from tests.conftest import csrf_from, shown
+from tests.conftest import csrf_from, shown, signed_in
 
 BASE = "/{lang}/tests/authoring"
 

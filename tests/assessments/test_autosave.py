@@ -16,8 +16,8 @@ from app.assessments.models import Answer, AutosaveGap, Item
 from app.auth.models import Role
 from app.core.timeutil import utcnow
 from app.extensions import db
-from tests.assessments.conftest import attempt_row, bank_items, item_fields, signed_in, start
-from tests.conftest import csrf_from, shown
+from tests.assessments.conftest import attempt_row, bank_items, item_fields, start
+from tests.conftest import csrf_from, shown, signed_in
 
 TEST = "numerical-reasoning"  # 16 items, 20 minutes
 

@@ -19,10 +19,9 @@ from app.extensions import db
 from app.privacy.erasure import start_erasure
 from app.privacy.models import PrivacyRequest
 from app.privacy.services import restrict_processing
-from tests.assessments.conftest import signed_in
 from tests.assessments.populate import PERSONALITY, make_test
 from tests.auth.test_two_step import sign_in_admin_with_two_step
-from tests.conftest import csrf_from, outbox, shown
+from tests.conftest import csrf_from, outbox, shown, signed_in
 
 CANDIDATE = "camille@example.com"
 CLIENT = "hr@acme.example"

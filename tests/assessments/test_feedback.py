@@ -10,9 +10,8 @@ from app.assessments.models import Attempt, TestFeedback
 from app.auth.models import Role, User
 from app.core import registry
 from app.extensions import db
-from tests.assessments.conftest import signed_in
 from tests.assessments.populate import make_test, open_attempt, submitted_attempt
-from tests.conftest import csrf_from, shown
+from tests.conftest import csrf_from, shown, signed_in
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from app.assessments.feedback import rate_test
 from app.assessments.models import Answer, Attempt, Result, Test, TestFeedback
 from app.auth.models import Role, User
 from app.extensions import db
-from tests.assessments.conftest import signed_in
 from tests.assessments.populate import PERSONALITY, make_test, take_many
 from tests.auth.test_two_step import sign_in_admin_with_two_step
-from tests.conftest import shown
+from tests.conftest import shown, signed_in
 
 # --- pure functions -----------------------------------------------------------------------------------
 

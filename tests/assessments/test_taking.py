@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from app.assessments.models import Answer, Attempt, Result
 from app.core.timeutil import utcnow
 from app.extensions import db
-from tests.assessments.conftest import attempt_row, bank_items, item_fields, post_page, signed_in, start
-from tests.conftest import csrf_from, outbox, shown
+from tests.assessments.conftest import attempt_row, bank_items, item_fields, post_page, start
+from tests.conftest import csrf_from, outbox, shown, signed_in
 
 
 def count(app, model):

@@ -13,7 +13,7 @@ from app.auth.member import SignedInMember
 from app.auth.models import Role, User, UserRole, UserSession
 from app.core.timeutil import utcnow
 from app.extensions import db
-from tests.conftest import AuthActions
+from tests.conftest import signed_in
 
 
 @pytest.fixture
@@ -26,12 +26,6 @@ def floor_app(app):
         return f"Hello, {current_user.first_name}!"
 
     return app
-
-
-def signed_in(app, email="member@example.com"):
-    client = app.test_client()
-    AuthActions(client).login(email)
-    return client
 
 
 def statements_of(app, send) -> list[str]:
@@ -52,7 +46,7 @@ def statements_of(app, send) -> list[str]:
 
 def test_a_signed_in_page_reads_session_member_roles_and_policy_key_in_one_statement(floor_app, make_user):
     make_user("member@example.com", first_name="Louise")
-    client = signed_in(floor_app)
+    client = signed_in(floor_app, "member@example.com")
     assert client.get("/test/hello-member").text == "Hello, Louise!"
     response, statements = statements_of(floor_app, lambda: client.get("/test/hello-member"))
     assert response.text == "Hello, Louise!"
@@ -64,7 +58,7 @@ def test_a_signed_in_page_reads_session_member_roles_and_policy_key_in_one_state
 def test_the_session_touch_is_one_update_once_the_interval_has_passed(floor_app, make_user):
     user_id = make_user("member@example.com")
     with freeze_time(utcnow().replace(microsecond=0)) as clock:
-        client = signed_in(floor_app)
+        client = signed_in(floor_app, "member@example.com")
         assert client.get("/test/hello-member").status_code == 200  # the process reads the policy versions
         clock.tick(timedelta(minutes=2))  # past the touch interval (1 minute, plus up to half of it)
         response, statements = statements_of(floor_app, lambda: client.get("/test/hello-member"))
@@ -78,7 +72,7 @@ def test_the_session_touch_is_one_update_once_the_interval_has_passed(floor_app,
 def test_an_account_suspended_behind_the_portals_back_is_signed_out_at_the_next_request(floor_app, make_user):
     """Suspension ends sessions; even with a session row left open, the flag read in the same row refuses it."""
     user_id = make_user("member@example.com")
-    client = signed_in(floor_app)
+    client = signed_in(floor_app, "member@example.com")
     assert client.get("/test/hello-member").status_code == 200
     with floor_app.app_context():
         db.session.execute(update(User).where(User.id == user_id).values(is_suspended=True))
@@ -138,7 +132,7 @@ def test_the_session_cookie_follows_key_rotation_and_a_foreign_signature_is_refu
 
     make_user("member@example.com")
     app.config["SECRET_KEY"] = "the key of last month, long enough to sign cookies"
-    client = signed_in(app)
+    client = signed_in(app, "member@example.com")
     assert client.get("/en/dashboard").status_code == 200
     rotated = create_app(app_config | {"SECRET_KEY": "this month's key", "SECRET_KEY_FALLBACKS": [app.secret_key]})
     stranger = create_app(app_config | {"SECRET_KEY": "someone else's key, as long as the others"})

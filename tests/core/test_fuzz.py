@@ -73,7 +73,9 @@ JSON_PUNCTUATION = '{}:"'
 def url_encoded(fields: dict) -> bytes:
     """The form as a browser would send it, leaving JSON's braces, quotes and colons as they are (a browser may):
     the deep JSON then costs its length to parse, not three times its length in percent escapes, on either side."""
-    return "&".join(f"{quote(name)}={quote(str(value), safe=JSON_PUNCTUATION)}" for name, value in fields.items()).encode()
+    return "&".join(
+        f"{quote(name)}={quote(str(value), safe=JSON_PUNCTUATION)}" for name, value in fields.items()
+    ).encode()
 
 
 def path_with(rule, values: dict, *, huge_ints: bool = False) -> str:

@@ -24,9 +24,8 @@ from app.profiles.models import ExperienceEntry, UploadedFile
 from app.sponsors.models import Cohort, ImportBatch
 from tests.assessments.conftest import bank_items, start
 from tests.auth.test_two_step import sign_in_admin_with_two_step
-from tests.conftest import AuthActions, csrf_from, shown
+from tests.conftest import AuthActions, csrf_from, post_form, shown
 from tests.profiles import files
-from tests.sponsors.conftest import post_form
 
 HUGE = "99999999999999999999999"
 NOT_ALLOWED = {

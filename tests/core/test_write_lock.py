@@ -13,8 +13,8 @@ from app.assessments.models import Answer, Attempt, ItemKind
 from app.auth import services as auth_services
 from app.core.timeutil import utcnow
 from app.extensions import db
-from tests.assessments.conftest import bank_items, signed_in, start
-from tests.conftest import PASSWORD, csrf_from
+from tests.assessments.conftest import bank_items, start
+from tests.conftest import PASSWORD, csrf_from, signed_in
 
 TEST = "numerical-reasoning"
 SLOW_HASH_SECONDS = 1.0

@@ -32,9 +32,9 @@ from app.simulations.models import InterviewSession
 from app.sponsors import services as sponsor_services
 from app.sponsors.models import Enrolment
 from tests.assessments.populate import make_test, submitted_attempt, take_many
-from tests.conftest import AuthActions, csrf_from, shown
+from tests.conftest import AuthActions, csrf_from, post_form, shown
 from tests.profiles import files
-from tests.simulations.conftest import REQUEST_FORM, post_form, public_id_of
+from tests.simulations.conftest import REQUEST_FORM, public_id_of
 from tests.simulations.test_flow import accept, invitation_of, invite_all
 from tests.sponsors.conftest import add_admin, enrol, make_organisation
 

@@ -11,7 +11,7 @@ from app.core.access_log import AccessLogEntry, AccessReason
 from app.extensions import db
 from app.profiles import access
 from tests.auth.test_two_step import sign_in_admin_with_two_step
-from tests.conftest import AuthActions, csrf_from
+from tests.conftest import AuthActions, csrf_from, signed_in
 from tests.profiles import files
 
 #: (viewer e-mail, owner e-mail) pairs that the test grounds below accept, as the features will.
@@ -65,12 +65,6 @@ def world(app, make_user):
     yield {"owner": owner, "public_id": public_id}
     access.unregister_ground(interviewer_ground)
     access.unregister_ground(client_ground)
-
-
-def signed_in(app, email):
-    client = app.test_client()
-    AuthActions(client).login(email)
-    return client
 
 
 def urls(public_id):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.auth.models import Role, User
 from app.extensions import db
 from app.profiles.models import AvailabilitySlot, InterviewerProfile
-from tests.conftest import AuthActions, csrf_from
+from tests.conftest import AuthActions
 
 
 def next_weekday(weekday: int, at_least_days: int = 3) -> date:
@@ -83,17 +83,6 @@ def candidate(app, make_user):
     AuthActions(client).login("camille@example.com", lang="fr")
     client.user_id = user_id
     return client
-
-
-def signed_in(app, email, lang="en"):
-    client = app.test_client()
-    AuthActions(client).login(email, lang=lang)
-    return client
-
-
-def post_form(client, url, data, page=None):
-    token = csrf_from(client.get(page or url).text)
-    return client.post(url, data={**data, "csrf_token": token})
 
 
 def public_id_of(app, email):

@@ -15,8 +15,8 @@ from app.core.access_log import AccessLogEntry
 from app.extensions import db
 from app.simulations import services
 from app.simulations.models import InterviewSession, RequestStatus, SimulationInvitation, SimulationRequest
-from tests.conftest import csrf_from, outbox, shown
-from tests.simulations.conftest import REQUEST_FORM, TUESDAY, post_form, public_id_of, signed_in, window_fields
+from tests.conftest import csrf_from, outbox, post_form, shown, signed_in
+from tests.simulations.conftest import REQUEST_FORM, TUESDAY, public_id_of, window_fields
 
 WINDOW_VALUE = r'name="window"[^>]*value="([0-9a-f]{32})"'
 

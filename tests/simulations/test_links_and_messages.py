@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.simulations.models import InterviewSession, SimulationInvitation
-from tests.conftest import csrf_from, shown
-from tests.simulations.conftest import public_id_of, signed_in
+from tests.conftest import csrf_from, shown, signed_in
+from tests.simulations.conftest import public_id_of
 from tests.simulations.test_flow import WINDOW_VALUE, create_request, invitation_of, invite_all
 
 INTERVIEWER = "julien.martin@example.com"

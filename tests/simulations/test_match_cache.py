@@ -10,8 +10,8 @@ from app.extensions import db
 from app.profiles.models import InterviewerProfile
 from app.simulations import services
 from app.simulations.models import SimulationInvitation
-from tests.conftest import AuthActions, shown
-from tests.simulations.conftest import THURSDAY, post_form, signed_in, window_fields
+from tests.conftest import AuthActions, post_form, shown, signed_in
+from tests.simulations.conftest import THURSDAY, window_fields
 from tests.simulations.test_flow import create_request, invite_all
 
 

@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.simulations.models import SimulationInvitation
-from tests.conftest import shown
-from tests.simulations.conftest import post_form
+from tests.conftest import post_form, shown
 from tests.simulations.test_flow import create_request, invite_all
 
 NBSP = "\u00a0"

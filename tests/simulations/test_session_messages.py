@@ -21,8 +21,7 @@ from app.extensions import db
 from app.privacy.erasure import start_erasure
 from app.simulations.models import InterviewSession, SessionMessage
 from tests.auth.test_two_step import sign_in_admin_with_two_step
-from tests.conftest import csrf_from, outbox, shown
-from tests.simulations.conftest import signed_in
+from tests.conftest import csrf_from, outbox, shown, signed_in
 from tests.simulations.test_flow import accept, create_request, in_french, invitation_of, invite_all
 
 INTERVIEWER = "julien.martin@example.com"

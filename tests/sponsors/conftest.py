@@ -11,7 +11,7 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.sponsors import services
 from app.sponsors.models import Cohort, Enrolment, Organisation, OrganisationKind, SponsorAdmin
-from tests.conftest import AuthActions, csrf_from
+from tests.conftest import signed_in
 
 
 def make_organisation(app, name="École Alpha", *, kind=OrganisationKind.SCHOOL, seats=10, locale="fr",
@@ -72,18 +72,6 @@ def enrol(app, organisation_public_id, user_id, *, cohort=None, grade="M1", ende
         db.session.add(enrolment)
         db.session.commit()
         return enrolment.public_id
-
-
-def signed_in(app, email) -> object:
-    client = app.test_client()
-    AuthActions(client).login(email)
-    return client
-
-
-def post_form(client, url, data=None, *, page=None, follow=False, **kwargs):
-    """POST with the CSRF token taken from `page` (default: the same URL)."""
-    html = client.get(page or url).text
-    return client.post(url, data={**(data or {}), "csrf_token": csrf_from(html)}, follow_redirects=follow, **kwargs)
 
 
 def token_in(text: str) -> str:

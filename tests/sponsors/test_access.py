@@ -9,8 +9,8 @@ from app.extensions import db
 from app.privacy.models import PrivacyRequest, RequestKind
 from app.sponsors import services
 from app.sponsors.models import Cohort, CorrectionRequest, Enrolment, Invitation
-from tests.conftest import csrf_from, outbox, shown
-from tests.sponsors.conftest import enrol, post_form, signed_in
+from tests.conftest import csrf_from, outbox, post_form, shown, signed_in
+from tests.sponsors.conftest import enrol
 
 
 def _ids(app, model, **where):

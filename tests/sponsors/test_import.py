@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from app.core.mail import OutboxMessage
 from app.extensions import db
 from app.sponsors.models import ImportBatch, Invitation
-from tests.conftest import outbox, shown
-from tests.sponsors.conftest import add_admin, enrol, make_organisation, post_form, signed_in
+from tests.conftest import outbox, post_form, shown, signed_in
+from tests.sponsors.conftest import add_admin, enrol, make_organisation
 
 HEADER = "email,first_name,last_name,cohort,grade,language\n"
 

@@ -11,8 +11,8 @@ from app.extensions import db
 from app.privacy.models import PolicyAcceptance
 from app.sponsors.models import Enrolment, Invitation, SponsorAdmin
 from tests.auth.test_two_step import sign_in_admin_with_two_step
-from tests.conftest import AuthActions, outbox, shown
-from tests.sponsors.conftest import admin_links, make_organisation, organisation_row, post_form, signed_in, token_in
+from tests.conftest import AuthActions, outbox, post_form, shown, signed_in
+from tests.sponsors.conftest import admin_links, make_organisation, organisation_row, token_in
 
 
 def invite(client, email, **fields):

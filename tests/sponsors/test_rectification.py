@@ -14,9 +14,9 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy.models import PrivacyRequest
 from app.sponsors.models import CorrectionRequest, Enrolment
-from tests.conftest import csrf_from, outbox, shown
+from tests.conftest import csrf_from, outbox, post_form, shown, signed_in
 from tests.privacy.conftest import rows
-from tests.sponsors.conftest import enrol, post_form, signed_in
+from tests.sponsors.conftest import enrol
 
 pytestmark = pytest.mark.promise("right-rectification")
 
