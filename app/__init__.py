@@ -126,16 +126,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.admin import bp as admin_bp
-    from app.applications import bp as applications_bp
-    from app.assessments import bp as assessments_bp
-    from app.auth import bp as auth_bp
-    from app.main import bp as main_bp
-    from app.main import root_bp
-    from app.privacy import bp as privacy_bp
-    from app.profiles import bp as profiles_bp
-    from app.simulations import bp as simulations_bp
-    from app.sponsors import bp as sponsors_bp
+    from app.admin.blueprint import bp as admin_bp
+    from app.applications.blueprint import bp as applications_bp
+    from app.assessments.blueprint import bp as assessments_bp
+    from app.auth.blueprint import bp as auth_bp
+    from app.main.blueprint import bp as main_bp
+    from app.main.blueprint import root_bp
+    from app.privacy.blueprint import bp as privacy_bp
+    from app.profiles.blueprint import bp as profiles_bp
+    from app.simulations.blueprint import bp as simulations_bp
+    from app.sponsors.blueprint import bp as sponsors_bp
 
     for blueprint in (
         root_bp,
@@ -155,11 +155,9 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from app.assessments.cli import assessments_cli
     from app.auth.cli import users_cli
-    from app.core.mail import mail_cli
-    from app.core.sms import sms_cli
-    from app.core.storage import storage_cli
-    from app.demo import demo_cli
-    from app.privacy.retention import privacy_cli
+    from app.core.cli import mail_cli, sms_cli, storage_cli
+    from app.demo.cli import demo_cli
+    from app.privacy.cli import privacy_cli
     from app.simulations.cli import simulations_cli
 
     app.cli.add_command(users_cli)

@@ -116,8 +116,8 @@ def make_app(database_url: str):
 
 def generate(database_url: str, volume: dict, bench_candidates: int, fresh: bool) -> None:
     """Create the schema from the models and fill it (the models, so that an index added there counts)."""
-    from app.demo_scale import BENCH_HEAVY, Volume
-    from app.demo_scale import generate as generate_volume
+    from app.demo.scale import BENCH_HEAVY, Volume
+    from app.demo.scale import generate as generate_volume
     from app.extensions import db
 
     app = make_app(database_url)
@@ -178,7 +178,7 @@ def read_targets(database_url: str) -> Targets:
 
     from app.assessments.models import Attempt, Item
     from app.auth.models import User
-    from app.demo_scale import BENCH_CLIENT, BENCH_DOMAIN, BENCH_HEAVY
+    from app.demo.scale import BENCH_CLIENT, BENCH_DOMAIN, BENCH_HEAVY
     from app.extensions import db
     from app.simulations.models import SimulationRequest
 

@@ -6,11 +6,12 @@ import os
 import re
 import shutil
 import socket
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -253,6 +254,23 @@ def post_form(client, url, data=None, *, page=None, follow=False, **kwargs):
     """POST a form with the CSRF token of `page` (default: the same URL)."""
     html = client.get(page or url).text
     return client.post(url, data={**(data or {}), "csrf_token": csrf_from(html)}, follow_redirects=follow, **kwargs)
+
+
+@contextmanager
+def recorded_statements(app):
+    """The SQL statements the app's engine sends inside the block, in order."""
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

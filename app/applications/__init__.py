@@ -1,7 +1,1 @@
 """Becoming an interviewer or a client: a member applies, an administrator accepts or refuses with a reason."""
-
-from flask import Blueprint
-
-bp = Blueprint("applications", __name__, url_prefix="/<lang:lang_code>")
-
-from app.applications import routes  # noqa: E402,F401  (registers the views on bp)

@@ -4,7 +4,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.applications import bp, services
+from app.applications import services
+from app.applications.blueprint import bp
 from app.applications.forms import (
     AcceptApplicationForm,
     ClientApplicationForm,

@@ -30,6 +30,13 @@ from app.core.access_log import AccessReason
 from app.core.mail import absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.privacy.consents import consenting, has_consent
+from app.privacy.disclosure import Recipient, disclosed_to, may_disclose
+from app.privacy.models import ConsentPurpose, PrivacyRequest, RequestKind, RequestStatus
+from app.privacy.requests import submit_request
+from app.privacy.services import unrestricted
+from app.profiles.choices import Section
+from app.profiles.models import CandidateProfile
 
 #: How many addresses one assignment form may carry.
 MAX_ADDRESSES = 50
@@ -229,8 +236,6 @@ def share_with_client(attempt: Attempt) -> None:
         return
     assignment.status = AssignmentStatus.COMPLETED.value
     assignment.result_shared_dt = utcnow()
-    from app.privacy.disclosure import Recipient, may_disclose
-
     if not may_disclose(attempt.candidate, Recipient.CLIENT):
         return  # restricted: the client is not told; it sees the result once the restriction is lifted
     client = assignment.client
@@ -263,8 +268,6 @@ def _client_visible(client: User):
 def _visible_to(client_id, since):
     """The client's assignments within their two years, without those of candidates whose data it may not read
     now (restriction, erasure under way: app/privacy/disclosure.py)."""
-    from app.privacy.disclosure import Recipient, disclosed_to
-
     return and_(
         Assignment.client_id == client_id,
         or_(Assignment.result_shared_dt.is_(None), Assignment.result_shared_dt >= since),
@@ -413,9 +416,6 @@ def consent_ground(viewer, owner) -> AccessReason | None:
     """A client may open the profile of a candidate who agreed to be found by employers and has results to show."""
     if not viewer.has_role(Role.CLIENT):
         return None
-    from app.privacy.consents import has_consent
-    from app.privacy.models import ConsentPurpose
-
     if not has_consent(owner, ConsentPurpose.SHARE_RESULTS):
         return None
     return AccessReason.RESULTS_SEARCH if has_assigned_result(owner) else None
@@ -491,12 +491,6 @@ def search_candidates(
     Practice results are the candidate's alone and never appear; nor does a candidate who restricted
     processing, withdrew consent, or objects. Each candidate appears once, with their best result.
     """
-    from app.privacy.consents import consenting
-    from app.privacy.models import ConsentPurpose
-    from app.privacy.services import unrestricted
-    from app.profiles.choices import Section
-    from app.profiles.models import CandidateProfile
-
     best = func.max(Result.percentage).label("best")
     query = (
         select(User, Test, best)
@@ -549,8 +543,6 @@ def searchable_tests() -> list[Test]:
 
 
 def open_contest(result: Result) -> ScoreContest | None:
-    from app.privacy.models import PrivacyRequest, RequestStatus
-
     return db.session.scalar(
         select(ScoreContest)
         .join(PrivacyRequest, PrivacyRequest.id == ScoreContest.request_id)
@@ -567,9 +559,6 @@ def contests_of(result: Result) -> list[ScoreContest]:
 
 def contest_score(user: User, attempt: Attempt, result: Result, reason: str) -> ScoreContest:
     """Record a contest as a privacy request (due in one month, answered by an admin), linked to the result."""
-    from app.privacy.models import RequestKind
-    from app.privacy.requests import submit_request
-
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise AssessmentError(_l("Explain in a few words what you contest (10 characters at least)."), field="reason")

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from app.assessments import authoring, bp
+from app.assessments import authoring
 from app.assessments.authoring import AuthoringError
 from app.assessments.authoring_forms import (
     ActionForm,
@@ -24,6 +24,7 @@ from app.assessments.authoring_forms import (
     format_number,
     item_type_labels,
 )
+from app.assessments.blueprint import bp
 from app.assessments.forms import agreement_choices
 from app.assessments.models import ItemKind, localised
 from app.auth.models import Role

@@ -6,7 +6,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.assessments import bank, services
-from app.assessments.models import Attempt
+from app.assessments.models import Attempt, Test
 from app.core.jobs import runs_once
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -49,8 +49,6 @@ def close_overdue_command() -> None:
 def export_command(slug: str) -> None:
     """Print the latest version of a test in the bank format (an import of it makes an identical version)."""
     import json
-
-    from app.assessments.models import Test
 
     test = db.session.scalar(select(Test).where(Test.slug == slug).order_by(Test.version.desc()).limit(1))
     if test is None:

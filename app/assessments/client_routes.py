@@ -15,8 +15,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.assessments import assignments, bp, corrections, services
+from app.assessments import assignments, corrections, routes, services
+from app.assessments.blueprint import bp
 from app.assessments.forms import (
+    TIME_FACTORS,
     AccommodationForm,
     AssignForm,
     CancelAssignmentForm,
@@ -25,7 +27,6 @@ from app.assessments.forms import (
     StartForm,
 )
 from app.assessments.models import AssignmentStatus
-from app.assessments.routes import render_instructions
 from app.assessments.services import AssessmentError
 from app.auth.models import Role, User
 from app.auth.permissions import admin_required, role_required
@@ -288,7 +289,8 @@ def assigned(public_id: str):
     if attempt is not None:
         target = "assessments.result" if attempt.submitted_dt else "assessments.take"
         return redirect(url_for(target, public_id=attempt.public_id))
-    return render_instructions(
+    # Through the module: routes may be half-imported here (it imports the blueprint, which imports us).
+    return routes.render_instructions(
         assignment.test,
         assignment=assignment,
         client_name=assignments.client_label(assignment.client),
@@ -354,8 +356,6 @@ def accommodation():
 
 
 def _factor_choice(factor: float) -> str:
-    from app.assessments.forms import TIME_FACTORS
-
     return min(TIME_FACTORS, key=lambda value: abs(float(value) - factor))
 
 

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.assessments import scoring
+from app.assessments.assignments import visible_since
 from app.assessments.forms import ContestCorrectionForm
 from app.assessments.models import (
     Assignment,
@@ -29,8 +30,13 @@ from app.assessments.models import (
     localised,
 )
 from app.assessments.services import AssessmentError, saved_answers
+from app.core.i18n import current_language
 from app.core.mail import absolute_url, queue_email
 from app.extensions import db
+from app.privacy.disclosure import Recipient, may_disclose
+from app.privacy.models import RequestStatus
+from app.privacy.requests import handle_request
+from app.privacy.services import PrivacyError
 
 #: How much of a question's prompt the admin's form shows.
 PROMPT_LENGTH = 90
@@ -188,10 +194,6 @@ def _check_key(item: Item, option, counting: set[int], aside: set[int], keys: di
 def uphold_contest(request, form: ContestCorrectionForm, handler) -> None:
     """Correct the score as the form says, answer the contest, and tell the candidate and the client (the
     correction e-mail carries the answer: the request's own update e-mail is not sent too)."""
-    from app.privacy.models import RequestStatus
-    from app.privacy.requests import handle_request
-    from app.privacy.services import PrivacyError
-
     case = contest_case(request)
     if case is None:
         raise PrivacyError(_l("This result can no longer be corrected."))
@@ -206,8 +208,6 @@ def uphold_contest(request, form: ContestCorrectionForm, handler) -> None:
 
 def contest_form(request) -> ContestCorrectionForm | None:
     """The correction form of a contest's handling page, in the admin's language; None when nothing applies."""
-    from app.core.i18n import current_language
-
     case = contest_case(request)
     return correction_form(case, current_language()) if case is not None else None
 
@@ -269,9 +269,6 @@ def local_date(moment: datetime, user, lang: str) -> str:
 
 def _client_to_tell(attempt: Attempt):
     """The assigning client and the assignment, while the result is still shared with it; else None."""
-    from app.assessments.assignments import visible_since
-    from app.privacy.disclosure import Recipient, may_disclose
-
     assignment = db.session.get(Assignment, attempt.assignment_id) if attempt.assignment_id else None
     if assignment is None or assignment.result_shared_dt is None or assignment.result_shared_dt < visible_since():
         return None

@@ -1,5 +1,5 @@
 """What candidates, clients and test authors have to do next about tests, for the home page (registered in
-app/assessments/__init__.py with core.next_steps). A fixed number of queries per member."""
+app/assessments/blueprint.py with core.next_steps). A fixed number of queries per member."""
 
 from datetime import timedelta
 

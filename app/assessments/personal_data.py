@@ -18,6 +18,7 @@ from app.assessments.models import (
 )
 from app.core.registry import ErasureAction, LegalBasis, PersonalDataEntry, declare_not_personal, register
 from app.extensions import db
+from app.privacy.models import PrivacyRequest
 
 
 def _iso(value):
@@ -134,8 +135,6 @@ def _corrections_by_result(user) -> dict[int, list[dict]]:
 def erase_contests(user) -> int:
     """The member's contests (privacy requests, erased with the account) and the corrections they brought: the
     corrected score stays in the anonymous result."""
-    from app.privacy.models import PrivacyRequest
-
     touched = db.session.execute(delete(ScoreCorrection).where(ScoreCorrection.candidate_id == user.id)).rowcount
     requests = select(PrivacyRequest.id).where(PrivacyRequest.user_id == user.id).scalar_subquery()
     return touched + db.session.execute(delete(ScoreContest).where(ScoreContest.request_id.in_(requests))).rowcount

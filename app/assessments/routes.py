@@ -8,8 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.assessments import bp, services
+from app.assessments import assignments, corrections, services
+from app.assessments.assignments import assignments_for_candidate, client_label
+from app.assessments.blueprint import bp
 from app.assessments.forms import (
+    ContestForm,
     StartForm,
     SubmitAttemptForm,
     cached_page_form_class,
@@ -33,8 +36,6 @@ from app.extensions import db, limiter
 @role_required(Role.CANDIDATE)
 def index():
     """The published practice tests and the candidate's own attempts."""
-    from app.assessments.assignments import assignments_for_candidate, client_label
-
     return render_template(
         "assessments/index.html",
         tests=services.published_tests(),
@@ -227,9 +228,6 @@ def result(public_id: str):
 def _sharing_and_contests(attempt, outcome) -> dict:
     """Who else sees this result (the assigning client, until when), the candidate's contests of it and the
     corrections they brought."""
-    from app.assessments import assignments, corrections
-    from app.assessments.forms import ContestForm
-
     assignment = db.session.get(Assignment, attempt.assignment_id) if attempt.assignment_id else None
     shared = None
     if assignment is not None and assignment.result_shared_dt is not None:

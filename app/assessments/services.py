@@ -26,6 +26,8 @@ from app.core.errors import DomainError
 from app.core.mail import absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.privacy.disclosure import Recipient, disclosed_to
+from app.sponsors import services as sponsor_services
 
 #: Items shown per page while taking a test.
 PAGE_SIZE = 5
@@ -168,9 +170,7 @@ def start_practice(user, test: Test) -> tuple[Attempt, bool]:
     if attempt is not None and not close_if_due(attempt):
         return attempt, False
     attempt = new_attempt(user, test)
-    from app.sponsors.services import charge_sponsor
-
-    charge_sponsor(user, "practice_test")
+    sponsor_services.charge_sponsor(user, "practice_test")
     return attempt, True
 
 
@@ -370,7 +370,7 @@ def submit(attempt: Attempt, *, timed_out: bool = False) -> Result | None:
     db.session.flush()
     _queue_result_email(attempt, result)
     if attempt.assignment_id is not None:
-        from app.assessments.assignments import share_with_client
+        from app.assessments.assignments import share_with_client  # assignments imports this module
 
         share_with_client(attempt)
     return result
@@ -391,8 +391,6 @@ def in_statistics_attempts():
 
     Percentiles, benchmarks and item statistics are aggregates; the policy lets a member object to them.
     """
-    from app.privacy.disclosure import Recipient, disclosed_to
-
     return disclosed_to(Recipient.STATISTICS, Attempt.candidate_id)
 
 

@@ -6,7 +6,8 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.assessments import bp, result_charts, routes, services, statistics
+from app.assessments import result_charts, routes, services, statistics
+from app.assessments.blueprint import bp
 from app.assessments.feedback import FeedbackError, RateTestForm, feedback_of, rate_test
 from app.assessments.models import ItemKind, TestFeedback, localised
 from app.auth.models import Role

@@ -11,6 +11,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from app.auth import services
 from app.auth.passwords import MAX_LENGTH, password_problem
 from app.core.forms import PortalForm, at_most, required
+from app.core.values import timezone_name
 
 
 def clean(field):
@@ -199,8 +200,6 @@ LIKELY_ZONE = {"fr": "Europe/Paris", "en": "Europe/London"}
 def _zones_by_region(locale: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
     """Every zone of each region as (identifier, place in `locale`), by place: computed once per language."""
     from babel import Locale
-
-    from app.core.values import timezone_name
 
     reader = Locale.parse(locale)
     grouped: dict[str, list[tuple[str, str]]] = {}

@@ -4,7 +4,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth import bp, services, sms_codes
+from app.auth import services, sms_codes
+from app.auth.blueprint import bp
 from app.auth.forms import ChangePhoneForm, ChangeUsernameForm, PasswordConfirmForm, PhoneCodeForm, clean
 from app.core.forms import show_domain_error
 from app.core.security import form_checks_csrf

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from app.auth import bp, limits, services, sms_codes
+from app.auth import limits, services, sms_codes
+from app.auth.blueprint import bp
 from app.auth.forms import (
     AccountForm,
     ChangeEmailForm,

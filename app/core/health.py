@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask, current_app, jsonify
 from sqlalchemy import inspect, text
 
+from app.core import storage
 from app.extensions import db
 
 
@@ -89,8 +90,6 @@ def _try(check) -> str:
 
 
 def _ping_storage() -> None:
-    from app.core import storage
-
     storage.backend().ping()
 
 

@@ -24,6 +24,8 @@ from wtforms import Field
 from wtforms.fields import DecimalField, FloatField, IntegerField
 from wtforms.widgets import TextArea
 
+from app.core.errors import render_error
+
 #: The largest integer a URL, a form or a JSON body may carry: PostgreSQL's `integer` (SQLite holds more).
 MAX_INTEGER = 2**31 - 1
 #: The last page number a list answers (at 50 rows a page, five million rows).
@@ -181,8 +183,6 @@ def _refuse_hostile_address():
             abort(404)
     for name, value in request.args.items(multi=True):
         if text_problem(name) or text_problem(value):
-            from app.core.errors import render_error
-
             return render_error(400, ADDRESS_NOT_ALLOWED)
     return None
 

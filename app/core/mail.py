@@ -17,9 +17,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
-import click
 from flask import Flask, current_app, render_template
-from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import JSON, ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -288,26 +286,6 @@ def start_sender_with_first_request(app: Flask) -> None:
         with lock:
             if not started:
                 started.append(start_background_sender(app))
-
-
-mail_cli = AppGroup("mail", help="Outgoing mail.")
-
-
-@mail_cli.command("send")
-@click.option("--loop", is_flag=True, help="Keep running and deliver every few seconds.")
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
-@click.option("--until-empty", is_flag=True, help="Deliver round after round until nothing is due, then stop.")
-def send_command(loop: bool, interval: float, until_empty: bool) -> None:
-    """Deliver the messages due in the outbox, retrying failed ones later. Any number of senders may run
-    at once, on any node: each message is claimed by one of them."""
-    while True:
-        report = deliver_pending()
-        click.echo(f"sent {report.sent}, failed {report.failed} (will retry), given up {report.given_up}")
-        if until_empty and (report.sent or report.failed or report.given_up):
-            continue
-        if not loop:
-            return
-        time.sleep(interval)
 
 
 def outbox_backlog() -> int:

@@ -20,6 +20,8 @@ from flask import Flask, Response, abort, g, has_request_context, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from app.extensions import db
+
 #: A request id we accept from the proxy: short, and nothing that could forge a log line.
 _TRUSTED_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 #: Paths that a load balancer asks every few seconds: neither counted as traffic nor logged.
@@ -93,8 +95,6 @@ class _DatabaseGauges:
                 value = float(read())
             except Exception:  # the database is down: /readyz says so; the process's own figures still count
                 logging.getLogger("caseinjob.metrics").warning("metric %s could not be read", name)
-                from app.extensions import db
-
                 db.session.rollback()
                 continue
             family = GaugeMetricFamily(name, help_text)

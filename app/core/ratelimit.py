@@ -75,7 +75,7 @@ def _beneath_limits(view: Callable) -> Callable:
 
 def retry_after() -> int:
     """Seconds until the window of the limit that refused this request starts again."""
-    from app.extensions import limiter
+    from app.extensions import limiter  # app.extensions imports this module
 
     try:
         refused = limiter.current_limit

@@ -12,15 +12,12 @@ with `Authorization: Bearer SMS_WEBHOOK_TOKEN` when set), the console when SMS_C
 
 import json
 import logging
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import click
 from flask import current_app
-from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import ForeignKey, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -174,19 +171,3 @@ def _post_to_webhook(url: str, token: str | None, to: str, text: str) -> None:
         raise SmsDeliveryFailed(f"the SMS provider could not be reached ({error.reason})") from None
     if not 200 <= status < 300:
         raise SmsDeliveryFailed(f"the SMS provider answered {status}")
-
-
-sms_cli = AppGroup("sms", help="Outgoing text messages.")
-
-
-@sms_cli.command("send")
-@click.option("--loop", is_flag=True, help="Keep running and deliver every few seconds.")
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
-def send_command(loop: bool, interval: float) -> None:
-    """Deliver the text messages due in the outbox, retrying failed ones later."""
-    while True:
-        report = deliver_pending()
-        click.echo(f"sent {report.sent}, failed {report.failed} (will retry), given up {report.given_up}")
-        if not loop:
-            return
-        time.sleep(interval)

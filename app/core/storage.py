@@ -11,9 +11,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import click
 from flask import current_app
-from flask.cli import AppGroup
 
 from app.core import crypto
 
@@ -182,17 +180,3 @@ def clean_label(filename: str | None, fallback: str) -> str:
     label = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     label = "".join(char for char in label if char.isprintable()).strip()
     return label[:120] or fallback
-
-
-storage_cli = AppGroup("storage", help="Uploaded files.")
-
-
-@storage_cli.command("migrate")
-@click.option("--to", "target_kind", type=click.Choice(BACKENDS), required=True, help="Where the files go.")
-def migrate_command(target_kind: str) -> None:
-    """Move every uploaded file to the other backend (local folder <-> S3 bucket); safe to run again.
-
-    Then set STORAGE_BACKEND to the target on every node."""
-    source_kind = "s3" if target_kind == "local" else "local"
-    counts = migrate(backend_for(source_kind), backend_for(target_kind))
-    click.echo(f"moved {counts['moved']}, already there {counts['already_there']} ({source_kind} -> {target_kind})")

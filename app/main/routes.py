@@ -8,7 +8,7 @@ from app.core.i18n import languages, preferred_language
 from app.core.next_steps import next_steps
 from app.core.security import safe_next
 from app.extensions import db
-from app.main import bp, root_bp
+from app.main.blueprint import bp, root_bp
 
 
 @root_bp.route("/")

@@ -21,7 +21,8 @@ from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.auth.models import User
-from app.core.access_log import AccessReason
+from app.core.access_log import AccessReason, register_disclosure_check
+from app.extensions import db
 from app.privacy.models import Objection, ObjectionStatus, ObjectionTopic
 
 
@@ -70,8 +71,6 @@ def is_being_erased(member) -> bool:
 
 
 def objects_to_statistics(member) -> bool:
-    from app.extensions import db
-
     return bool(
         db.session.scalar(
             select(Objection.id)
@@ -138,13 +137,9 @@ def disclosed_to(recipient: Recipient, member_id=None):
 
 
 def _access_check(owner_id: int, why: AccessReason) -> bool:
-    from app.extensions import db
-
     return may_disclose(db.session.get(User, owner_id), RECIPIENT_OF_REASON[AccessReason(why)])
 
 
 def register_access_check() -> None:
     """Every record_access (every view of another member's data) asks the rules above first."""
-    from app.core.access_log import register_disclosure_check
-
     register_disclosure_check(_access_check)

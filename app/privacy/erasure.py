@@ -21,6 +21,7 @@ from app.core import registry, secure_delete
 from app.core.mail import absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.privacy import holds
 from app.privacy.models import ErasureJob, RunStatus
 
 logger = logging.getLogger("caseinjob.privacy")
@@ -49,8 +50,6 @@ def run_erasure(job: ErasureJob) -> bool:
     Entries under a legal hold are left for later (their step is "held") together with the account row that
     links them, and the job waits as HELD; lifting the hold runs the job again.
     """
-    from app.privacy import holds
-
     job.attempts += 1
     job.last_attempt_dt = utcnow()
     user = db.session.get(User, job.user_id) if job.user_id else None
@@ -121,8 +120,6 @@ def _reduce_account(user: User) -> int:
 def _tell_member(address: str | None, locale: str, job: ErasureJob, held_for: User | None = None) -> None:
     """The erasure confirmation, in her language: done, or (`held_for` her kept account) what legal holds keep,
     why and until when. It names her, so it is deleted from the outbox once delivered."""
-    from app.privacy import holds
-
     if not address:
         return
     locale = locale if locale in ("fr", "en") else "fr"

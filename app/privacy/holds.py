@@ -99,7 +99,7 @@ def place_hold(member: User | None, *, reason: str, scope: list[str], until: dat
 def lift_hold(hold: LegalHold, *, admin: User | None = None, now: datetime | None = None) -> bool:
     """End the hold (by an admin, or because its day has passed), then finish the member's erasure if she asked
     for one; returns whether that erasure is now complete (False when none was waiting)."""
-    from app.privacy import erasure
+    from app.privacy import erasure  # erasure imports this module
 
     if not hold.is_active:
         return False

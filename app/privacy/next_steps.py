@@ -1,4 +1,4 @@
-"""What an operator has to do next about privacy, for the home page (registered in app/privacy/__init__.py
+"""What an operator has to do next about privacy, for the home page (registered in app/privacy/blueprint.py
 with core.next_steps): requests and score contests by due date, objections to review, erasures that failed
 or wait for a legal hold. A fixed number of queries."""
 

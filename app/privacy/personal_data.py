@@ -5,6 +5,7 @@ from sqlalchemy import delete, func, select
 
 from app.core.registry import ErasureAction, LegalBasis, PersonalDataEntry, declare_not_personal, register
 from app.extensions import db
+from app.privacy.holds import scope_categories
 from app.privacy.models import (
     Consent,
     ConsentEvent,
@@ -193,8 +194,6 @@ register(
 
 
 def export_holds(user) -> list[dict]:
-    from app.privacy.holds import scope_categories
-
     rows = db.session.scalars(select(LegalHold).where(LegalHold.user_id == user.id).order_by(LegalHold.placed_dt))
     return [
         {

@@ -11,13 +11,12 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from app.core.i18n import current_language
+from app.privacy.services import controller_context
 
 _rendered: dict[tuple, Markup] = {}
 
 
 def policy_text(template: str) -> Markup:
-    from app.privacy.services import controller_context
-
     context = controller_context()
     if current_app.jinja_env.auto_reload:
         return Markup(render_template(template, **context))  # noqa: S704 (rendered with autoescape)

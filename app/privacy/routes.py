@@ -4,7 +4,8 @@ from flask import abort, render_template, request
 
 from app.core.security import token_authorises
 from app.extensions import db
-from app.privacy import bp, consents, services
+from app.privacy import consents, services
+from app.privacy.blueprint import bp
 
 
 @bp.route("/privacy")

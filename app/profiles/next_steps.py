@@ -1,5 +1,5 @@
 """What candidates and interviewers have to do next about their profiles, for the home page (registered in
-app/profiles/__init__.py with core.next_steps). A fixed number of queries."""
+app/profiles/blueprint.py with core.next_steps). A fixed number of queries."""
 
 from flask import url_for
 from flask_babel import gettext, ngettext

@@ -13,8 +13,9 @@ from app.core.forms import show_domain_error
 from app.core.security import form_checks_csrf
 from app.core.storage import clean_label
 from app.extensions import db
-from app.profiles import bp, services
+from app.profiles import services
 from app.profiles.access import viewing_reason
+from app.profiles.blueprint import bp
 from app.profiles.choices import Section
 from app.profiles.forms import (
     CvForm,

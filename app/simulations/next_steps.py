@@ -1,5 +1,5 @@
 """What candidates and interviewers have to do next about their mock interviews, for the home page
-(registered in app/simulations/__init__.py with core.next_steps). A fixed number of queries per member."""
+(registered in app/simulations/blueprint.py with core.next_steps). A fixed number of queries per member."""
 
 from datetime import timedelta
 
@@ -12,6 +12,7 @@ from app.auth.models import User
 from app.core.next_steps import Link, NextStep
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.privacy.disclosure import Recipient, disclosed_to
 from app.profiles.choices import InterviewType
 from app.simulations.meeting import link_for
 from app.simulations.models import (
@@ -161,8 +162,6 @@ def candidate_steps(member) -> list[NextStep]:
 
 def interviewer_steps(member) -> list[NextStep]:
     """Invitations to answer before they expire, sessions to come, feedback to write."""
-    from app.privacy.disclosure import Recipient, disclosed_to
-
     now = utcnow()
     steps = []
     invitations = list(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from app.core.mail import absolute_url
+from app.profiles.choices import InterviewType
 from app.simulations import calendar
 from app.simulations.models import InterviewSession, SessionStatus
 
@@ -21,8 +22,6 @@ class CalendarEvent:
 
 def event_for(session: InterviewSession, reader) -> CalendarEvent:
     """The session as a calendar entry for `reader`, in the current language (the reader's page or e-mail)."""
-    from app.profiles.choices import InterviewType
-
     kind = session.request.interview_type
     label = InterviewType(kind).label if kind in InterviewType._value2member_map_ else kind
     link = absolute_url("simulations.session", lang_code=reader.locale, public_id=session.public_id)

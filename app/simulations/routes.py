@@ -16,7 +16,8 @@ from app.core.security import form_checks_csrf
 from app.extensions import db, limiter
 from app.profiles import services as profile_services
 from app.profiles.models import EducationEntry, ExperienceEntry
-from app.simulations import bp, messages, planning, services
+from app.simulations import messages, planning, services
+from app.simulations.blueprint import bp
 from app.simulations.explain import SUGGESTIONS, funnel_lines, obstacle_sentence, reasons_text
 from app.simulations.forms import (
     AcceptForm,

@@ -25,6 +25,8 @@ from app.core.errors import DomainError
 from app.core.mail import Attachment, absolute_url, queue_email
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.privacy.disclosure import Recipient, disclosed_to
+from app.profiles.choices import InterviewType
 from app.profiles.models import (
     AvailabilitySlot,
     CandidateProfile,
@@ -44,6 +46,7 @@ from app.simulations.models import (
     SimulationRequest,
     TimeWindow,
 )
+from app.sponsors.figures import SharedItem
 
 SESSION_LENGTH = timedelta(hours=1)
 MIN_WINDOWS, MAX_WINDOWS = 2, 5
@@ -523,8 +526,6 @@ def _mail_invitation(invitation: SimulationInvitation, interviewer: User) -> Non
 
 def invitations_for(interviewer: User, status: InvitationStatus | None = None) -> list[SimulationInvitation]:
     """The interviewer's invitations, except those of candidates who restricted processing (matching pauses)."""
-    from app.privacy.disclosure import Recipient, disclosed_to
-
     query = (
         select(SimulationInvitation)
         .join(SimulationRequest, SimulationRequest.id == SimulationInvitation.request_id)
@@ -873,8 +874,6 @@ def remind_feedback(now: datetime | None = None) -> int:
 
 def _in_statistics():
     """Sessions of candidates who neither restrict processing nor object to statistics."""
-    from app.privacy.disclosure import Recipient, disclosed_to
-
     return disclosed_to(Recipient.STATISTICS, InterviewSession.candidate_id)
 
 
@@ -954,9 +953,6 @@ def completed_interviews_by_candidate(user_ids: list[int]) -> dict[int, int]:
 
 def feedback_shared_with_sponsors(user_ids: list[int]) -> list:
     """The feedback these candidates chose to share with their sponsor, as the sponsors' page shows it."""
-    from app.profiles.choices import InterviewType
-    from app.sponsors.figures import SharedItem
-
     rows = db.session.execute(
         select(InterviewSession, Feedback, User)
         .join(Feedback, Feedback.session_id == InterviewSession.id)

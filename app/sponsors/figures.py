@@ -21,7 +21,9 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.privacy.disclosure import Recipient, disclosed_to
 from app.sponsors.models import Cohort, Enrolment, Organisation, Usage, UsageKind
+from app.sponsors.services import members_of
 
 #: No figure is shown about fewer members than this.
 MIN_GROUP = 5
@@ -129,8 +131,6 @@ def _monthly(organisation: Organisation, groups: list[tuple[str, list[int]]], to
 
 def cohort_figures(organisation: Organisation) -> Figures:
     """Members and activity counts by cohort, with every group of fewer than MIN_GROUP members withheld."""
-    from app.privacy.disclosure import Recipient, disclosed_to
-
     # Figures are statistics: a member who restricts processing or objects to statistics is not counted.
     members = db.session.execute(
         select(Enrolment.user_id, Enrolment.cohort_id)
@@ -209,8 +209,6 @@ def register_shared_items(provider: Callable[[list[int]], list[SharedItem]]) -> 
 
 def shared_items(organisation: Organisation) -> list[SharedItem]:
     """What the organisation's active, unrestricted members chose to share with it, newest first."""
-    from app.sponsors.services import members_of
-
     user_ids = [enrolment.user_id for enrolment in members_of(organisation)]
     if not user_ids:
         return []

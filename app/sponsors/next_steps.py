@@ -1,4 +1,4 @@
-"""What a sponsor admin has to do next, for the home page (registered in app/sponsors/__init__.py with
+"""What a sponsor admin has to do next, for the home page (registered in app/sponsors/blueprint.py with
 core.next_steps): seats used of total, invitations still pending, corrections to answer. One query per kind
 for every organisation the member administers together."""
 

@@ -20,7 +20,10 @@ from app.core.i18n import current_language
 from app.core.security import form_checks_csrf
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter
-from app.sponsors import bp, csv_import, figures, services
+from app.privacy import services as privacy_services
+from app.privacy.models import PrivacyRequest
+from app.sponsors import csv_import, figures, services
+from app.sponsors.blueprint import bp
 from app.sponsors.forms import (
     ActionForm,
     CohortForm,
@@ -586,8 +589,6 @@ def refuse_correction(public_id: str):
 
 
 def _render_invitation(invitation, token: str, *, form=None, status=200):
-    from app.privacy import services as privacy_services
-
     existing = None if current_user.is_authenticated else auth_services.find_user_by_email(invitation.email)
     if form is None and not current_user.is_authenticated and existing is None:
         form = JoinForm(first_name=invitation.first_name, last_name=invitation.last_name)
@@ -654,8 +655,6 @@ def accept_invitation(token: str):
 @form_checks_csrf
 def join_with_new_account(token: str):
     """Create an account with the invited address and accept at once; the member is signed in."""
-    from app.privacy import services as privacy_services
-
     invitation, problem = _usable_invitation(token)
     if problem:
         return problem
@@ -761,8 +760,6 @@ def request_correction(public_id: str):
 
 
 def correction_due_date(correction):
-    from app.privacy.models import PrivacyRequest
-
     if correction.privacy_request_id is None:
         return None
     request_row = db.session.get(PrivacyRequest, correction.privacy_request_id)

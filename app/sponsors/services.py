@@ -27,17 +27,22 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User, UserRole
 from app.auth.passwords import hash_password
+from app.auth.services import find_user_by_email, grant_role, remove_role
 from app.core.audit import EventKind, record_event
 from app.core.errors import DomainError
 from app.core.mail import absolute_url, queue_email, render_email
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.privacy.disclosure import Recipient, disclosed_to
+from app.privacy.models import PrivacyRequest, RequestKind, RequestStatus
+from app.privacy.requests import handle_request, submit_request
 from app.sponsors.models import (
     Cohort,
     CorrectionRequest,
     CorrectionStatus,
     EndReason,
     Enrolment,
+    ImportBatch,
     Invitation,
     InvitationRole,
     Organisation,
@@ -170,8 +175,6 @@ def add_admin(organisation: Organisation, user: User, actor: User | None) -> Spo
         return existing
     link = SponsorAdmin(organisation_id=organisation.id, user_id=user.id, added_by_id=actor.id if actor else None)
     db.session.add(link)
-    from app.auth.services import grant_role
-
     grant_role(user, Role.SPONSOR_ADMIN, actor=actor)
     db.session.flush()
     return link
@@ -188,8 +191,6 @@ def remove_admin(link: SponsorAdmin, actor: User) -> None:
     db.session.delete(link)
     db.session.flush()
     if not db.session.scalar(select(SponsorAdmin.id).where(SponsorAdmin.user_id == user.id).limit(1)):
-        from app.auth.services import remove_role
-
         remove_role(user, Role.SPONSOR_ADMIN, actor=actor)
 
 
@@ -258,8 +259,6 @@ def seats_used_by_organisation() -> dict[int, int]:
 
 def member_counts_by_cohort(organisation: Organisation) -> dict[int | None, int]:
     """{cohort id: active members the sponsor may see} (restricted members are left out)."""
-    from app.privacy.disclosure import Recipient, disclosed_to
-
     return dict(
         db.session.execute(
             select(Enrolment.cohort_id, func.count(Enrolment.id))
@@ -559,8 +558,6 @@ def _enrol(organisation: Organisation, invitation: Invitation, user: User) -> En
     enrolment.ended_dt = None
     enrolment.end_reason = None
     if not user.has_role(Role.CANDIDATE):
-        from app.auth.services import grant_role
-
         grant_role(user, Role.CANDIDATE)
     db.session.flush()
     return enrolment
@@ -568,8 +565,6 @@ def _enrol(organisation: Organisation, invitation: Invitation, user: User) -> En
 
 def create_account(invitation: Invitation, *, first_name: str, last_name: str, password: str, locale: str) -> User:
     """An account for an invitee who has none, with the invited address (the link proved it is theirs)."""
-    from app.auth.services import find_user_by_email
-
     check_usable(invitation)
     if find_user_by_email(invitation.email) is not None:
         raise SponsorError(_l("An account already uses this address: sign in to accept the invitation."))
@@ -619,8 +614,6 @@ def own_enrolment(user: User, public_id: str) -> Enrolment | None:
 
 def administered_enrolment(user: User, public_id: str) -> Enrolment | None:
     """An active member of one of the organisations `user` administers, whose data the sponsor may read now."""
-    from app.privacy.disclosure import Recipient, disclosed_to
-
     return db.session.scalar(
         select(Enrolment)
         .join(SponsorAdmin, SponsorAdmin.organisation_id == Enrolment.organisation_id)
@@ -645,8 +638,6 @@ def end_enrolment(enrolment: Enrolment, reason: EndReason) -> None:
 
 def members_of(organisation: Organisation, cohort: Cohort | None = None) -> list[Enrolment]:
     """Active members the sponsor may see: a member who restricted processing is left out."""
-    from app.privacy.disclosure import Recipient, disclosed_to
-
     query = (
         select(Enrolment)
         .join(User, User.id == Enrolment.user_id)
@@ -779,9 +770,6 @@ def consumption(organisation: Organisation) -> list[Consumption]:
 
 def request_correction(enrolment: Enrolment, message: str) -> CorrectionRequest:
     """The member asks for a correction: it goes to the privacy request queue and to the organisation's admins."""
-    from app.privacy.models import RequestKind
-    from app.privacy.requests import submit_request
-
     message = (message or "").strip()
     if not message:
         raise SponsorError(_l("This field is required."), "message")
@@ -886,9 +874,6 @@ def _close_correction(
     correction: CorrectionRequest, status: CorrectionStatus, actor: User, *, changes=(), reason: str = ""
 ) -> None:
     """Close the request here and in the privacy queue, and tell the member, in her language, what was done."""
-    from app.privacy.models import PrivacyRequest, RequestStatus
-    from app.privacy.requests import handle_request
-
     if not correction.is_open:
         raise SponsorError(_l("This request is already answered."))
     correction.status = status.value
@@ -954,8 +939,6 @@ def correction_outcome(correction: CorrectionRequest, organisation: Organisation
 
 def close_for_privacy_request(privacy_request) -> None:
     """Our data-protection contact answered or refused the member's request: the organisation's copy closes too."""
-    from app.privacy.models import RequestStatus
-
     refused = privacy_request.status == RequestStatus.REFUSED.value
     for correction in db.session.scalars(
         select(CorrectionRequest).where(
@@ -994,8 +977,6 @@ def purge_enrolments(now: datetime) -> int:
 
 def purge_invitations(now: datetime) -> int:
     """Delete invitations expired for longer than the grace period, and imports never confirmed."""
-    from app.sponsors.models import ImportBatch
-
     count = db.session.execute(
         delete(Invitation).where(Invitation.expires_dt < now - EXPIRED_INVITATION_GRACE),
         execution_options={"synchronize_session": False},

@@ -6,14 +6,14 @@ from datetime import timedelta
 import pytest
 from flask_login import current_user, login_required
 from freezegun import freeze_time
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from app.auth import services
 from app.auth.member import SignedInMember
 from app.auth.models import Role, User, UserRole, UserSession
 from app.core.timeutil import utcnow
 from app.extensions import db
-from tests.conftest import signed_in
+from tests.conftest import recorded_statements, signed_in
 
 
 @pytest.fixture
@@ -28,20 +28,10 @@ def floor_app(app):
     return app
 
 
-def statements_of(app, send) -> list[str]:
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+def statements_of(app, send) -> tuple:
+    with recorded_statements(app) as statements:
         response = send()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return response, statements
+    return response, [" ".join(statement.split()) for statement in statements]
 
 
 def test_a_signed_in_page_reads_session_member_roles_and_policy_key_in_one_statement(floor_app, make_user):

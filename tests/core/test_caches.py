@@ -15,7 +15,7 @@ from freezegun import freeze_time
 
 from app.auth.models import Role
 from app.core import i18n
-from app.privacy.dashboard import FixedParts
+from app.privacy.dashboard_parts import FixedParts
 from app.privacy.policy_text import policy_text
 from app.simulations.explain import reasons_text
 from app.simulations.matching import Reason

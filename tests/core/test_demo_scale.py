@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.assessments.models import Answer, Attempt, Result
 from app.auth.models import User
 from app.demo import DEMO_PASSWORD
-from app.demo_scale import BENCH_CLIENT, BENCH_HEAVY, bench_candidate_email
+from app.demo.scale import BENCH_CLIENT, BENCH_HEAVY, bench_candidate_email
 from app.extensions import db
 from app.simulations.models import InterviewSession, SimulationRequest
 from tests.conftest import AuthActions, csrf_from

@@ -6,7 +6,6 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import create_app
@@ -14,22 +13,13 @@ from app.core.mail import OutboxMessage
 from app.core.observability import JsonFormatter, RequestIdFilter
 from app.extensions import db
 from app.privacy.models import ErasureJob
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, recorded_statements
 from tests.s3_server import s3_server  # noqa: F401 (a fixture)
 
 
 def _statements(app, do):
-    seen = []
-
-    def count(*args):
-        seen.append(args[2])
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            response = do()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
+    with recorded_statements(app) as seen:
+        response = do()
     return response, seen
 
 

@@ -8,19 +8,18 @@ rows and queries per row (N+1) fails here long before it shows in the benchmark.
 import random
 from collections import Counter
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from app.assessments.models import Item
 from app.assessments.models import Test as AssessmentTest
 from app.auth.models import Role, User, UserRole
 from app.core.timeutil import utcnow
-from app.demo_scale import Generator, Member, Volume, reset_postgres_sequences
-from app.demo_scale import TestInfo as BankTest
+from app.demo.scale import Generator, Member, Volume, reset_postgres_sequences
+from app.demo.scale import TestInfo as BankTest
 from app.extensions import db
 from app.privacy import services as privacy_services
 from app.privacy.models import ConsentEvent, ConsentPurpose
@@ -28,8 +27,8 @@ from app.profiles.choices import InterviewType
 from app.profiles.models import AvailabilitySlot, InterviewerProfile
 from app.simulations.models import SimulationRequest
 from tests.assessments import conftest as assessment_fixtures
-from tests.assessments.conftest import signed_in, start
-from tests.conftest import csrf_from
+from tests.assessments.conftest import start
+from tests.conftest import csrf_from, recorded_statements, signed_in
 
 bank = assessment_fixtures.bank  # the fixture {slug: test public id}, shared with tests/assessments
 
@@ -38,23 +37,6 @@ TEST_SLUG = "numerical-reasoning"
 
 
 # --- counting -----------------------------------------------------------------------------------------
-
-
-@contextmanager
-def recorded_statements(app):
-    """The SQL statements sent to the database inside the block, in order."""
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def statements_of_one_request(app, send) -> list[str]:

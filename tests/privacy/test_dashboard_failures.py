@@ -4,7 +4,7 @@ still spoil only itself."""
 import re
 from datetime import timedelta
 
-from sqlalchemy import event, func, literal_column, select, table, text
+from sqlalchemy import func, literal_column, select, table, text
 
 from app.auth.models import User
 from app.core import registry
@@ -12,7 +12,7 @@ from app.core.audit import AuditEvent, EventKind
 from app.core.registry import LegalBasis, PersonalDataEntry
 from app.core.timeutil import utcnow
 from app.extensions import db
-from tests.conftest import shown
+from tests.conftest import recorded_statements, shown
 
 CANNOT_SHOW = "We cannot show this data right now"
 
@@ -123,18 +123,8 @@ def _count_shown(card: str) -> int:
 
 
 def test_the_counts_are_read_in_one_statement(app, member):
-    statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as statements:
         member.get("/en/privacy/dashboard")
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     with app.app_context():
         counted = [entry for entry in registry.entries() if entry.count_query is not None]
     assert len(counted) >= 20

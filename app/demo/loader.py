@@ -4,19 +4,27 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.assessments.bank import load_bank
+from app.assessments import assignments, authoring, feedback
+from app.assessments import services as assessments
+from app.assessments.models import Attempt, Result, Test, TestFeedback
 from app.auth import services as auth_services
 from app.auth.models import Role, User
 from app.auth.passwords import hash_password
+from app.core.access_log import AccessedData, AccessReason, record_access
+from app.core.mail import OutboxMessage, OutboxStatus
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.privacy import erasure, holds
 from app.privacy import services as privacy_services
-
-demo_cli = AppGroup("demo", help="Demonstration data.")
+from app.privacy.models import RequestKind
+from app.privacy.requests import submit_request
+from app.profiles import services as profiles
+from app.profiles.models import AvailabilitySlot, EducationEntry, ExperienceEntry, InterviewerProfile
+from app.simulations import services as simulations
+from app.sponsors import services as sponsors
+from app.sponsors.models import OrganisationKind
 
 #: Every demo account signs in with this password (README lists the accounts).
 DEMO_PASSWORD = "tulip-harbour-47"  # noqa: S105 (a documented demo password)
@@ -133,8 +141,6 @@ def load_demo_interviewer_profiles() -> int:
     """Fill the demo interviewers' profiles and weekly slots, once."""
     from datetime import time
 
-    from app.profiles.models import AvailabilitySlot, InterviewerProfile
-
     created = 0
     for email, data in DEMO_INTERVIEWERS.items():
         user = auth_services.find_user_by_email(email)
@@ -186,9 +192,6 @@ def load_demo_assignments() -> int:
     Emma (not started yet)."""
     from datetime import timedelta
 
-    from app.assessments import assignments, services
-    from app.assessments.models import Test
-
     client = _demo_user("thomas.petit@demo.caseinjob.fr")
     test = db.session.scalar(select(Test).where(Test.slug == "numerical-reasoning", Test.published_dt.is_not(None)))
     if client is None or test is None:
@@ -199,8 +202,8 @@ def load_demo_assignments() -> int:
     assignment = assignments.assignments_for_candidate(camille)[0]
     attempt = assignments.start_assigned(camille, assignment)
     for item in test.items[:10]:  # ten right answers, the rest left blank
-        services.save_answer(attempt, item, item.key if item.type in ("numeric", "multiple") else item.key[0])
-    services.submit(attempt)
+        assessments.save_answer(attempt, item, item.key if item.type in ("numeric", "multiple") else item.key[0])
+    assessments.submit(attempt)
     return len(emails)
 
 
@@ -376,7 +379,7 @@ ELISE_DRAFT = {
 
 def load_demo_history() -> None:
     """Organisations, tests, results, interviews in every state, privacy requests: each account has work."""
-    from app.demo_scale import reset_postgres_sequences
+    from app.demo.scale import reset_postgres_sequences
 
     users = {user.email: user for user in db.session.scalars(select(User))}
     _demo_profiles(users)
@@ -394,9 +397,6 @@ def load_demo_history() -> None:
 
 def _demo_profiles(users: dict) -> None:
     """Camille's and Emma's profiles, about two thirds complete: the home page says what to add next (the CV)."""
-    from app.profiles import services as profiles
-    from app.profiles.models import EducationEntry, ExperienceEntry
-
     for email, headline, school, degree, language, skills in (
         (
             CAMILLE,
@@ -442,9 +442,6 @@ def _demo_profiles(users: dict) -> None:
 def _demo_organisations(users: dict):
     """École Centrale (Claire, two cohorts, 13 members with grades, 3 invitations pending, a correction asked
     by Camille) and Northbridge Bank, an employer (Emma enrolled, one invitation pending)."""
-    from app.sponsors import services as sponsors
-    from app.sponsors.models import OrganisationKind
-
     admin = users[ADMIN]
     school = sponsors.create_organisation(
         sponsors.OrganisationSettings("École Centrale", OrganisationKind.SCHOOL, "fr", 40, 60, None), admin
@@ -480,8 +477,6 @@ def _demo_organisations(users: dict):
 
 
 def _published(slug: str):
-    from app.assessments.models import Test
-
     return db.session.scalar(
         select(Test).where(Test.slug == slug, Test.published_dt.is_not(None)).order_by(Test.version.desc())
     )
@@ -492,8 +487,6 @@ def _demo_more_assignments(users: dict) -> None:
     and to Oliver, who finished it (a result James has not read yet)."""
     from datetime import timedelta
 
-    from app.assessments import assignments, services
-
     assignments.assign(users[THOMAS], _published("five-trait-personality"), [CAMILLE], utcnow() + timedelta(days=5))
     sql = _published("sql-basics")
     oliver = "oliver.hughes@demo.caseinjob.fr"
@@ -501,15 +494,13 @@ def _demo_more_assignments(users: dict) -> None:
     assignment = next(a for a in assignments.assignments_for_candidate(users[oliver]) if a.test_id == sql.id)
     attempt = assignments.start_assigned(users[oliver], assignment)
     for item in sql.items:
-        services.save_answer(attempt, item, item.key if item.type in ("numeric", "multiple") else item.key[0])
-    services.submit(attempt)
+        assessments.save_answer(attempt, item, item.key if item.type in ("numeric", "multiple") else item.key[0])
+    assessments.submit(attempt)
 
 
 def _demo_authored_tests(users: dict):
     """Élise's published test (with results and ratings to come) and a draft she is still writing."""
     import json
-
-    from app.assessments import authoring
 
     published = authoring.import_file(users[ELISE], json.dumps(ELISE_PUBLISHED).encode())
     authoring.publish(published)
@@ -523,7 +514,7 @@ def _demo_results(users: dict, enrolments: dict, published):
     enrolled students count against the school's allowance, as the portal would charge them."""
     import random
 
-    from app.demo_scale import Generator, Member, TestInfo, Volume
+    from app.demo.scale import Generator, Member, TestInfo, Volume
 
     generator = Generator(Volume(), random.Random(8), utcnow())
     generator.load_tests()
@@ -545,9 +536,6 @@ def _demo_results(users: dict, enrolments: dict, published):
 
 def _demo_ratings(published) -> None:
     """Students rated Élise's test (five ratings at least, so that the author sees them)."""
-    from app.assessments import feedback
-    from app.assessments.models import Attempt, TestFeedback
-
     rated = set(db.session.scalars(select(TestFeedback.attempt_id).where(TestFeedback.test_id == published.id)))
     attempts = db.session.scalars(select(Attempt).where(Attempt.test_id == published.id).order_by(Attempt.id))
     comments = ("Clair et rapide.", "Bonnes questions, un peu court.", "", "Useful practice.", "", "Très bien.")
@@ -570,8 +558,6 @@ def _weekday_windows(member: User, weekday: int, start_hour: int, days_ahead: in
 
 def _demo_request(candidate: User, interviewer: User, kind: str, language: str, windows, goal: str):
     """A request and one invitation to `interviewer` (who must be among the matches, as on the page)."""
-    from app.simulations import services as simulations
-
     data = simulations.RequestData(
         mode="video", interview_type=kind, language=language, windows=windows, goal=goal, is_auto_invite=False
     )
@@ -581,8 +567,6 @@ def _demo_request(candidate: User, interviewer: User, kind: str, language: str, 
 
 
 def _accept(invitation, number: int):
-    from app.simulations import services as simulations
-
     return simulations.accept(
         invitation, invitation.request.windows[0].public_id, f"https://meet.example.com/caseinjob-demo-{number}"
     )
@@ -606,8 +590,7 @@ def _move_back(session, days: int) -> None:
 
 
 def _feedback(session, language: str) -> None:
-    from app.demo_scale import FEEDBACK_TEXTS
-    from app.simulations import services as simulations
+    from app.demo.scale import FEEDBACK_TEXTS
 
     strengths, improvements, recommendations, resources = FEEDBACK_TEXTS[language]
     simulations.submit_feedback(
@@ -626,8 +609,6 @@ def _feedback(session, language: str) -> None:
 def _demo_interviews(users: dict) -> None:
     """Requests in every state: invitations waiting for Julien and for Sarah, sessions to come, one held with
     feedback to read, one rated, one waiting for feedback, one cancelled, one where the candidate did not come."""
-    from app.simulations import services as simulations
-
     camille, emma, julien, sarah = users[CAMILLE], users[EMMA], users[JULIEN], users[SARAH]
     # Every invitation first, while the interviewers' weeks are empty, then the answers.
     _, waiting_julien = _demo_request(
@@ -692,13 +673,6 @@ def _demo_privacy(users: dict, school) -> None:
     the school page) and score contest, and the erasure of a former student that waits for a legal hold."""
     from datetime import timedelta
 
-    from app.assessments import assignments
-    from app.assessments.models import Result
-    from app.core.access_log import AccessedData, AccessReason, record_access
-    from app.privacy import erasure, holds
-    from app.privacy.models import RequestKind
-    from app.privacy.requests import submit_request
-
     emma = submit_request(
         users[EMMA],
         RequestKind.ACCESS,
@@ -739,8 +713,6 @@ def _demo_privacy(users: dict, school) -> None:
 
 def failed_outbox_message(user: User, subject: str, error: str):
     """An e-mail to `user` given up after every attempt, as the sender leaves it (demo data and tests)."""
-    from app.core.mail import OutboxMessage, OutboxStatus
-
     return OutboxMessage(
         user_id=user.id,
         to_address=user.email,
@@ -759,31 +731,3 @@ def _demo_failed_mail(users: dict) -> None:
         users[EMMA], "Reminder: your mock interview tomorrow", "SMTPRecipientsRefused: 452 4.2.2 mailbox full"
     )
     db.session.add(message)
-
-
-@demo_cli.command("load")
-@click.option("--if-empty", is_flag=True, help="Load only into a database that has no member yet (make run).")
-def load_command(if_empty: bool) -> None:
-    """Create demo members of every role and a history that shows every feature (password: tulip-harbour-47)."""
-    import time as clock
-
-    if if_empty and auth_services.count_users() > 0:
-        click.echo("The database already has members: demo data not loaded.")
-        return
-    started = clock.monotonic()
-    created = load_demo_members()
-    db.session.flush()
-    load_demo_interviewer_profiles()
-    load_bank()
-    db.session.flush()
-    if created == len(DEMO_MEMBERS) + len(DEMO_STUDENTS):  # a first load: the history goes with the members
-        load_demo_assignments()
-        load_demo_history()
-    db.session.commit()
-    click.echo(
-        f"{created} demo member(s) created in {clock.monotonic() - started:.1f} s. "
-        f"Password for every demo account: {DEMO_PASSWORD}"
-    )
-
-
-from app import demo_scale  # noqa: E402,F401  (registers `flask demo scale` on demo_cli)

@@ -40,7 +40,7 @@ from app.core import crypto
 from app.core.access_log import AccessLogEntry
 from app.core.audit import AuditEvent, EventKind
 from app.core.timeutil import utcnow
-from app.demo import DEMO_PASSWORD, demo_cli
+from app.demo.loader import DEMO_PASSWORD
 from app.extensions import db
 from app.privacy import services as privacy_services
 from app.privacy.models import Consent, ConsentEvent, ConsentPurpose, PolicyAcceptance, PrivacyRequest
@@ -1063,20 +1063,3 @@ def generate(volume: Volume, echo=print) -> dict[str, int]:
     reset_postgres_sequences(counts)
     db.session.commit()
     return counts
-
-
-@demo_cli.command("scale")
-@click.option("--members", default=2000, show_default=True, help="Accounts of every role.")
-@click.option("--interviewers", default=100, show_default=True)
-@click.option("--simulations", default=400, show_default=True, help="Interview requests.")
-@click.option("--answers", default=20000, show_default=True, help="Test answers (about 22 per attempt).")
-@click.option("--bench-candidates", default=20, show_default=True, help="Known candidates the benchmark uses.")
-@click.option("--seed", default=8, show_default=True)
-def scale_command(members, interviewers, simulations, answers, bench_candidates, seed) -> None:
-    """Volume data for benchmarks: realistic bilingual members, simulations, tests and answers."""
-    started = clock.monotonic()
-    volume = Volume(members, interviewers, simulations, answers, bench_candidates, seed)
-    counts = generate(volume, echo=click.echo)
-    for table, count in sorted(counts.items()):
-        click.echo(f"{table}: {count}")
-    click.echo(f"Done in {clock.monotonic() - started:.0f} s. Password for every account: {DEMO_PASSWORD}")

@@ -16,7 +16,8 @@ from app.core.forms import flash_domain_error, show_domain_error
 from app.core.security import form_checks_csrf
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.privacy import bp, consents, erasure, holds, requests, services
+from app.privacy import consents, erasure, holds, promises, requests, services
+from app.privacy.blueprint import bp
 from app.privacy.forms import ActionForm, HandleRequestForm, LegalHoldForm, PublishPolicyForm, ReviewObjectionForm
 from app.privacy.models import ExportRun, Objection, RequestStatus, RunStatus
 
@@ -307,8 +308,6 @@ def admin_policies():
 def admin_promises():
     """The last promise ledger: each promising clause of the policy, its tests and whether they passed."""
     from flask_babel import get_locale
-
-    from app.privacy import promises
 
     ledger = promises.read_ledger()
     return render_template(
