@@ -63,7 +63,9 @@ def load_user(app, user_id) -> User | None:
 
 def rows(app, model, **where) -> list:
     with app.app_context():
-        query = select(model)
+        # In the order they were made: without ORDER BY, PostgreSQL returns a table's rows in no set order (a table
+        # emptied by DELETE after the previous test puts new rows wherever there is room).
+        query = select(model).order_by(*model.__table__.primary_key.columns)
         for name, value in where.items():
             query = query.where(getattr(model, name) == value)
         found = list(db.session.scalars(query))
