@@ -994,6 +994,8 @@ def snapshot(app: Flask) -> dict:
 
 @functools.cache
 def _snapshot_statements(dialect_name: str) -> tuple[tuple[str, str], ...]:
+    """The snapshot's SQL, compiled with the current app's engine; kept by dialect name (each test's app has an
+    engine of its own, and every engine of one dialect compiles the same SQL)."""
     dialect = db.engine.dialect
     statements = []
     for table in db.metadata.sorted_tables:
