@@ -1,5 +1,6 @@
 """Fixtures: an app per test database (SQLite, or PostgreSQL from TEST_DATABASE_URL), members, mail."""
 
+import copy
 import functools
 import html
 import os
@@ -20,7 +21,7 @@ from app.auth.passwords import hash_password
 from app.config import normalise_database_url
 from app.core.mail import OutboxMessage, deliver_pending
 from app.core.timeutil import utcnow
-from app.extensions import db
+from app.extensions import db, limiter
 from app.privacy import services as privacy_services
 
 PASSWORD = "correct horse battery"  # noqa: S105 (the password of test members)
@@ -75,22 +76,30 @@ def _database_of_this_worker(url: str) -> str:
 
 
 @pytest.fixture
-def app_config(tmp_path) -> dict:
+def app_config(tmp_path, tmp_path_factory) -> dict:
     """Settings for the test app; a test may change them before `app` is built."""
     return {
         "APP_ENV": "testing",
-        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory.getbasetemp()),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
     }
 
 
 @pytest.fixture
-def app(app_config, tmp_path_factory):
-    """A new app per test, on a database that holds the schema and the shipped policy versions only.
-    The schema is built once per worker: SQLite copies a built file, PostgreSQL empties the tables it used."""
-    fresh = SqliteCopy(tmp_path_factory) if app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else EMPTIED
-    fresh.before_app(app_config["SQLALCHEMY_DATABASE_URI"])
-    app = create_app(app_config)
+def app(request, app_config, tmp_path_factory):
+    """The test app, on a database that holds the schema and the shipped policy versions only.
+
+    Building an app costs about 0.15 s (Werkzeug compiles each of its ~180 URL rules), more than most tests:
+    an app is built once per worker and per set of settings, and each test gets it back as new (see
+    ReusedApps); a test marked `own_app` gets one of its own. The schema is built once per worker: SQLite
+    copies a built file over the worker's database before each test, PostgreSQL empties the tables a test
+    used after it."""
+    url = app_config["SQLALCHEMY_DATABASE_URI"]
+    fresh = SqliteCopy(tmp_path_factory) if url.startswith("sqlite") else EMPTIED
+    REUSED_APPS.let_go_of_connections()
+    fresh.before_app(url)
+    own = request.node.get_closest_marker("own_app") is not None
+    app = create_app(app_config) if own else REUSED_APPS.checkout(app_config)
     with app.app_context():
         fresh.before_test()
     yield app
@@ -98,6 +107,51 @@ def app(app_config, tmp_path_factory):
         db.session.remove()
         fresh.after_test()
         db.engine.dispose()
+
+
+class ReusedApps:
+    """Apps kept from test to test, by their settings (the upload folder aside, which is each test's own).
+
+    A test gets its app back as create_app left it: the settings and `app.extensions` as they were after it
+    was built (what a test changed, and what views kept there, such as the storage backend and the policy
+    versions, go), and no rate-limit count. Flask-Limiter's one `limiter` takes its settings from the last
+    app it was given: an app whose limiter settings another app has since changed is built again."""
+
+    KEPT = 4
+
+    def __init__(self):
+        self.apps: dict[str, tuple] = {}  # settings -> (app, settings, extensions, limiter) after create_app
+
+    def checkout(self, config: dict):
+        key = repr(sorted((name, value) for name, value in config.items() if name != "UPLOAD_DIR"))
+        kept = self.apps.pop(key, None)
+        if kept is None or kept[3] != self._limiter_state():
+            app = create_app(config)
+            kept = (app, copy.deepcopy(dict(app.config)), dict(app.extensions), self._limiter_state())
+        self.apps[key] = kept  # the most recently used last
+        while len(self.apps) > self.KEPT:
+            self.apps.pop(next(iter(self.apps)))
+        app, settings, extensions, _ = kept
+        app.config.clear()
+        app.config.update(copy.deepcopy(settings), UPLOAD_DIR=config["UPLOAD_DIR"])
+        app.extensions.clear()
+        app.extensions.update(extensions)
+        if limiter.enabled:
+            limiter.reset()
+        return app
+
+    def let_go_of_connections(self) -> None:
+        """Before a test replaces the database file under them."""
+        for app, *_ in self.apps.values():
+            with app.app_context():
+                db.engine.dispose()
+
+    @staticmethod
+    def _limiter_state() -> tuple:
+        return (limiter.enabled, limiter.limiter if limiter.enabled else None)
+
+
+REUSED_APPS = ReusedApps()
 
 
 def _build_schema() -> None:
@@ -111,9 +165,10 @@ def _build_schema() -> None:
 
 
 class SqliteCopy:
-    """Each test's SQLite file is a copy of one built when the worker's first test started (a file copy costs
-    a few milliseconds, create_all about 150). A copy also isolates what a rolled-back transaction cannot:
-    the live servers, worker processes and second connections many tests open, and the write-ahead log."""
+    """Before each test, the worker's SQLite file is replaced by a copy of one built when the worker's first test
+    started (a file copy costs a few milliseconds, create_all about 150). A copy also isolates what a
+    rolled-back transaction cannot: the live servers, worker processes and second connections many tests
+    open, and the write-ahead log."""
 
     def __init__(self, tmp_path_factory):
         self.built = tmp_path_factory.getbasetemp() / "schema.sqlite"
@@ -121,7 +176,9 @@ class SqliteCopy:
 
     def before_app(self, url: str) -> None:
         self.path = Path(make_url(url).database)
-        if self.built.exists() and not self.path.exists():
+        for leftover in (self.path, *(self.path.with_name(self.path.name + end) for end in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+        if self.built.exists():
             shutil.copyfile(self.built, self.path)
 
     def before_test(self) -> None:
@@ -134,7 +191,7 @@ class SqliteCopy:
         shutil.copyfile(self.path, self.built)
 
     def after_test(self) -> None:
-        """Nothing: the file goes with the test's folder."""
+        """Nothing: the next test replaces the file."""
 
 
 class EmptiedTables:

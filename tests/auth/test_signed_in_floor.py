@@ -15,6 +15,8 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from tests.conftest import recorded_statements, signed_in
 
+pytestmark = pytest.mark.own_app  # floor_app adds a route
+
 
 @pytest.fixture
 def floor_app(app):

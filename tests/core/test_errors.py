@@ -33,6 +33,7 @@ def failing_app(app):
     return app
 
 
+@pytest.mark.own_app
 @pytest.mark.parametrize(("lang", "title"), [("en", "Something went wrong"), ("fr", "Une erreur s'est produite")])
 def test_500_shows_no_internals(failing_app, lang, title):
     response = failing_app.test_client().get(f"/{lang}/boom")
@@ -42,6 +43,7 @@ def test_500_shows_no_internals(failing_app, lang, title):
     assert "Traceback" not in response.text
 
 
+@pytest.mark.own_app
 @pytest.mark.parametrize(("lang", "title"), [("en", "Service unavailable"), ("fr", "Service indisponible")])
 def test_503_page(failing_app, lang, title):
     response = failing_app.test_client().get(f"/{lang}/down")

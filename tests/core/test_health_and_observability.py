@@ -86,6 +86,7 @@ def test_every_response_carries_a_request_id_and_the_error_page_shows_it(client)
     assert client.get("/healthz").headers["X-Request-ID"] != request_id
 
 
+@pytest.mark.own_app
 def test_a_request_id_is_taken_from_the_proxy_only_when_the_proxy_is_trusted(app):
     asked = {"X-Request-ID": "lb-7f3a9c21-0001"}
     assert app.test_client().get("/healthz", headers=asked).headers["X-Request-ID"] != "lb-7f3a9c21-0001"
@@ -95,6 +96,7 @@ def test_a_request_id_is_taken_from_the_proxy_only_when_the_proxy_is_trusted(app
     assert app.test_client().get("/healthz", headers=forged).headers["X-Request-ID"] != forged["X-Request-ID"]
 
 
+@pytest.mark.own_app
 def test_log_lines_carry_the_request_id_as_json_and_no_personal_data(app, make_user):
     make_user("camille.dupont@example.com", first_name="Camille", last_name="Dupont")
 
