@@ -22,11 +22,12 @@ run: $(VENV)/.installed translations-compile ## Serve the portal on http://127.0
 	@echo "Portal: http://$(HOST):$(PORT)/  (demo password: tulip-harbour-47)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# Two processes (pytest-xdist), one per core; a file's tests stay together (the two-node test starts its nodes once).
+# Two processes (pytest-xdist), one per core; a file's tests stay together (the two-node test starts its nodes once),
+# and files start in the order tests/conftest.py gives them (the long ones first).
 PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed translations-compile $(TOOLS_STAMP) ## The whole suite (e2e tests skip without chromium unless CI=true)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-e2e: $(VENV)/.installed translations-compile $(TOOLS_STAMP)
 	$(BIN)/pytest tests/e2e

@@ -48,6 +48,20 @@ def pytest_sessionstart(session) -> None:
         engine.dispose()
 
 
+#: Markers of the long files, longest kind first. pytest-xdist hands out whole files in collection order
+#: (`--dist loadfile --no-loadscope-reorder`, see the Makefile): a long file that started last would keep one
+#: worker busy long after the other has finished.
+LONG_FIRST = ("e2e", "load", "sweep", "nodes")
+
+
+@pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py marks its tests
+def pytest_collection_modifyitems(items) -> None:
+    def rank(item) -> int:
+        return next((place for place, name in enumerate(LONG_FIRST) if item.get_closest_marker(name)), len(LONG_FIRST))
+
+    items.sort(key=rank)  # stable: within a rank, files and tests keep their order
+
+
 def database_url(tmp_path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:

@@ -2,6 +2,8 @@
 tests/sweep_factories.py) opens for its owner, and answers 403 or 404 to every role that does not own it,
 GET and POST (the POST with a valid CSRF token and a body the owner could send), changing nothing."""
 
+import pytest
+
 from app.auth.models import Role
 from tests.conftest import csrf_from
 from tests.sweep_factories import (
@@ -14,6 +16,8 @@ from tests.sweep_factories import (
     snapshot,
     swept_rules,
 )
+
+pytestmark = pytest.mark.sweep  # long: run first (tests/conftest.py)
 
 #: Arguments that choose among a few fixed words, not an object (which kind of entry, which way to move).
 NOT_OBJECT_ARGUMENTS = {"lang_code", "kind", "direction", "role"}

@@ -3,11 +3,14 @@ what its URL names (built by tests/sweep_factories.py), refuses a request withou
 
 from collections import Counter
 
+import pytest
 from flask.testing import FlaskClient
 
 from app.core.errors import CSRF_TEXT
 from tests.conftest import shown
 from tests.sweep_factories import STATE_CHANGING, MissingFactory, build, changes, snapshot, swept_rules
+
+pytestmark = pytest.mark.sweep  # long: run first (tests/conftest.py)
 
 #: The 400 page of a view whose token the portal checks before the view runs (app/core/security.py).
 REFUSAL_PAGE = str(CSRF_TEXT)

@@ -23,6 +23,8 @@ from tests.conftest import csrf_from
 from tests.core.test_hostile_input import active_pdfs
 from tests.sweep_factories import MissingFactory, build, make_member, sign_in
 
+pytestmark = pytest.mark.sweep  # long: run first (tests/conftest.py)
+
 HUGE = "99999999999999999999999"
 HOSTILE_TEXT = "x\x00\x1b[31m\u202e\u2066\ufdd0\ufffe\u0085y"
 DEEP_JSON = '{"a":' * 1000 + "1" + "}" * 1000

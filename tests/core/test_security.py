@@ -8,6 +8,8 @@ from app.auth.models import Role
 from tests.auth.test_two_step import sign_in_admin_with_two_step
 from tests.conftest import AuthActions
 
+pytestmark = pytest.mark.sweep  # long: run first (tests/conftest.py)
+
 
 def test_security_headers_on_every_page(client):
     response = client.get("/en/")

@@ -38,6 +38,8 @@ from tests.simulations.conftest import REQUEST_FORM, public_id_of
 from tests.simulations.test_flow import accept, invitation_of, invite_all
 from tests.sponsors.conftest import add_admin, enrol, make_organisation
 
+pytestmark = pytest.mark.sweep  # long: run first (tests/conftest.py)
+
 EMAIL = "ombeline@example.com"
 #: Her first name appears on no other page of this world: a page that prints it names her.
 MARKERS = ("Ombeline", EMAIL)
