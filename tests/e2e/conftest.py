@@ -6,6 +6,7 @@ Without chromium (or Playwright) the tests are skipped, except in CI (CI=true) w
 import logging
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -121,12 +122,16 @@ def _bucket_holds_nothing_readable(e2e_bucket):
 
 
 class _Everything(logging.Handler):
+    """Every log line, while `recording` (during the e2e tests only: the other tests' lines are not theirs)."""
+
     def __init__(self):
         super().__init__(level=logging.DEBUG)
         self.lines: list[str] = []
+        self.recording = False
 
     def emit(self, record):
-        self.lines.append(self.format(record))
+        if self.recording:
+            self.lines.append(self.format(record))
 
 
 @pytest.fixture(scope="session")
@@ -136,26 +141,45 @@ def _logs_of_the_run():
     handler = _Everything()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
-    previous_level = root.level
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    for noisy in ("asyncio", "mail.log", "urllib3", "botocore", "boto3", "s3transfer", "faker"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     personal: set[str] = set()
-    yield personal
+    yield SimpleNamespace(handler=handler, personal=personal)
     root.removeHandler(handler)
-    root.setLevel(previous_level)
     text = "\n".join(handler.lines)
     leaked = sorted(value for value in personal if value in text)
     assert not leaked, f"personal data in the logs of the e2e run: {leaked[:10]}"
 
 
+NOISY_LOGGERS = ("asyncio", "mail.log", "urllib3", "botocore", "boto3", "s3transfer", "faker")
+
+
+@contextmanager
+def _every_line_recorded(handler: _Everything):
+    root = logging.getLogger()
+    previous_level = root.level
+    root.setLevel(logging.DEBUG)
+    noisy = [logging.getLogger(name) for name in NOISY_LOGGERS]
+    noisy_levels = [logger.level for logger in noisy]
+    for logger in noisy:
+        logger.setLevel(logging.WARNING)
+    handler.recording = True
+    try:
+        yield
+    finally:
+        handler.recording = False
+        root.setLevel(previous_level)
+        for logger, level in zip(noisy, noisy_levels, strict=True):
+            logger.setLevel(level)
+
+
 @pytest.fixture(autouse=True)
 def _collect_personal_data(request, _logs_of_the_run):
-    """After each journey, note who it created, so that the end of the run can look for them in the logs."""
+    """Record the journey's log lines; after it, note who it created, so that the end of the run can look for
+    them in the logs."""
     # Asked for now, so that the app is torn down after this fixture has read it.
     app = request.getfixturevalue("app") if "app" in request.fixturenames else None
-    yield
+    with _every_line_recorded(_logs_of_the_run.handler):
+        yield
     if app is None:
         return
     from sqlalchemy import select
@@ -167,7 +191,7 @@ def _collect_personal_data(request, _logs_of_the_run):
         for user in db.session.scalars(select(User)):
             for value in (user.email, user.phone, user.first_name, user.last_name):
                 if value and len(value) >= 4:
-                    _logs_of_the_run.add(value)
+                    _logs_of_the_run.personal.add(value)
 
 
 @pytest.fixture
