@@ -26,7 +26,7 @@ def _code_minutes() -> int:
 
 
 def _reset_number_key() -> str:
-    return f"reset-code:{sms_codes.pending_reset_phone()}"
+    return "reset-code:" + sms_codes.number_key(sms_codes.pending_reset_phone())
 
 
 @bp.route("/password/reset/code", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from app.auth import services
 from app.auth.models import User
-from app.core import ratelimit
+from app.core import crypto, ratelimit
 from app.core.audit import AuditEvent, EventKind, client_ip, client_user_agent
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter
@@ -46,19 +46,24 @@ def _failed(response) -> bool:
 
 def identifier_key(raw: str) -> str:
     """One spelling of an e-mail address, phone number or username, however it was typed: limits keyed on
-    it cannot be escaped by writing "Member@Example.com" or "06 12 34 56 78" instead."""
-    text = (raw or "").strip()
+    it cannot be escaped by writing "Member@Example.com" or "06 12 34 56 78" instead. The key holds a keyed
+    digest of it, not the identifier (crypto.keyed_digest)."""
+    kind, spelling = _one_spelling((raw or "").strip())
+    return f"{kind}:{crypto.keyed_digest(spelling)}"
+
+
+def _one_spelling(text: str) -> tuple[str, str]:
     if "@" in text:
         try:
-            return "email:" + services.normalise_email(text)
+            return "email", services.normalise_email(text)
         except services.AuthError:
-            return "email:" + text.lower()
+            return "email", text.lower()
     if any(char.isdigit() for char in text) and set(text) <= set("+0123456789 .-()"):
         try:
-            return "phone:" + services.normalise_phone(text)
+            return "phone", services.normalise_phone(text)
         except services.AuthError:
-            return "phone:" + "".join(char for char in text if char.isdigit())
-    return "username:" + text.lower()
+            return "phone", "".join(char for char in text if char.isdigit())
+    return "username", text.lower()
 
 
 def _form_identifier() -> str:

@@ -10,6 +10,7 @@ from flask import current_app, request, session
 from flask_login import current_user
 
 from app.auth import services
+from app.core import crypto
 from app.core.timeutil import utcnow
 from app.extensions import limiter
 
@@ -37,12 +38,17 @@ def _signed_in() -> bool:
     return current_user.is_authenticated
 
 
+def number_key(number: str | None) -> str:
+    """A limit's key for a phone number: a keyed digest of it, never the number (crypto.keyed_digest)."""
+    return f"sms-number:{crypto.keyed_digest(number or '')}"
+
+
 def _number_key() -> str:
-    return f"sms-number:{number_in_form()}"
+    return number_key(number_in_form())
 
 
 def _own_number_key() -> str:
-    return f"sms-number:{current_user.phone}"
+    return number_key(current_user.phone)
 
 
 def _account_key() -> str:

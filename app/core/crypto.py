@@ -1,6 +1,7 @@
-"""Encryption at rest with the key from configuration (FILE_ENCRYPTION_KEY, a Fernet key)."""
+"""Encryption at rest with the key from configuration (FILE_ENCRYPTION_KEY, a Fernet key), and digests."""
 
 import hashlib
+import hmac
 
 from cryptography.fernet import Fernet
 from flask import current_app
@@ -29,3 +30,11 @@ def decrypt_text(token: str) -> str:
 def sha256_hex(value: str) -> str:
     """A fixed-length digest, for storing tokens and codes that are compared, never shown."""
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def keyed_digest(value: str) -> str:
+    """A stand-in for a personal value where only equality matters, such as a rate limit's key (kept in Redis,
+    and named in Flask-Limiter's log line when the limit is reached): keyed with the secret key, so that the
+    value cannot be found again by trying every phone number or a list of addresses."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, value.encode(), "sha256").hexdigest()[:32]

@@ -2,6 +2,7 @@
 locking the owner out, two-step codes capped per pending sign-in, the client's address behind a proxy, and a
 429 that keeps what was typed. Every test runs with the counters in memory and, where Redis answers, in Redis."""
 
+import logging
 import os
 import time
 
@@ -76,6 +77,22 @@ def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out_elsewhere(li
     assert statuses[6] == 429  # the stranger is slowed down
     owner = at(app, "203.0.113.7")
     assert login(owner, "member@example.com").status_code == 302
+
+
+def test_a_limits_key_names_no_e_mail_address_in_the_log_or_in_redis(limits_on, request, caplog):
+    """The key of a limit on what was typed (an e-mail address here) is a keyed digest: Flask-Limiter's log
+    line when the limit is reached, and the counters kept in Redis, never hold the address."""
+    app = request.getfixturevalue("app")
+    caplog.set_level(logging.DEBUG)
+    stranger = at(app, "198.51.100.66")
+    statuses = [login(stranger, "Someone.Unknown@Example.com", "wrong-password-1").status_code for _ in range(7)]
+    assert statuses[-1] == 429 and "exceeded" in caplog.text
+    assert "someone.unknown" not in caplog.text.lower()
+    if limits_on.get("RATELIMIT_STORAGE_URI") == REDIS_URL:
+        import redis
+
+        keys = [key.decode() for key in redis.Redis.from_url(REDIS_URL).keys("*")]
+        assert keys and not [key for key in keys if "someone" in key.lower() or "example" in key.lower()]
 
 
 def test_only_failed_sign_ins_count(limits_on, request):

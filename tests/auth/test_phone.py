@@ -1,6 +1,7 @@
 """Phone number and username as identifiers: reset by SMS code, adding, changing and removing a number
 (re-verified by a code), the username, and the limits on codes sent by SMS."""
 
+import logging
 import re
 from datetime import timedelta
 
@@ -436,6 +437,19 @@ def test_typing_codes_is_limited(limited, app, client, make_phone_member):
     ask_reset(client, PHONE_TYPED)
     statuses = [type_code(client, "999999").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.promise("security-measures")
+def test_the_limits_log_line_names_no_phone_number(limited, app, client, make_phone_member, caplog):
+    """Flask-Limiter logs the key of a limit that is reached: the key holds a keyed digest, not the number."""
+    make_phone_member()
+    caplog.set_level(logging.DEBUG)
+    for _ in range(3):
+        ask_reset(client, PHONE_TYPED)
+    statuses = [type_code(client, "999999").status_code for _ in range(4)]
+    assert statuses[-1] == 429
+    assert caplog.text.count("exceeded") >= 2  # both limits were reached, and said so
+    assert "612345678" not in caplog.text.replace(" ", "")
 
 
 # --- the personal-data registry --------------------------------------------------------------------
