@@ -81,6 +81,7 @@ def python_calls(view) -> int:
 def main(argv=None) -> None:
     from pyinstrument import Profiler
 
+    from app.core import pooled_read
     from app.demo import DEMO_PASSWORD
     from app.extensions import db
 
@@ -106,6 +107,7 @@ def main(argv=None) -> None:
     statements = []
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        pooled_read.listen(db.engine, lambda statement, parameters: statements.append(statement))  # session's read
     for name in options.pages or list(views):
         view = views[name]
         status = view().status_code  # warm-up: templates compiled, caches filled

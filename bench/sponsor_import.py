@@ -141,6 +141,7 @@ def main(argv=None) -> None:
     )
     options = parser.parse_args(argv)
 
+    from app.core import pooled_read
     from app.extensions import db
     from app.privacy import services as privacy_services
 
@@ -157,6 +158,8 @@ def main(argv=None) -> None:
             privacy_services.ensure_shipped_versions()
             db.session.commit()
             event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+            # The session's read runs on a pooled cursor, which the engine's events do not see.
+            pooled_read.listen(db.engine, lambda statement, parameters: statements.append(statement))
         totals = []
         for run in range(1, options.runs + 1):
             phases = one_run(app, run, options.rows, statements)

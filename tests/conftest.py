@@ -337,11 +337,19 @@ def recorded_statements(app):
     def record(connection, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
+    def record_pooled(statement, parameters):
+        statements.append(statement)
+
+    # The session's read runs on a pooled cursor, which the engine's events do not see.
+    from app.core import pooled_read
+
     event.listen(engine, "before_cursor_execute", record)
+    pooled_read.listen(engine, record_pooled)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        pooled_read.remove(engine, record_pooled)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from flask import has_request_context, request
 from sqlalchemy import Select, Table, bindparam, select, true
 
 from app.auth.models import Role, User, UserRole, UserSession
+from app.core.pooled_read import PooledSelect
 from app.extensions import db
 
 _sessions: Table = UserSession.__table__
@@ -72,6 +73,7 @@ def read_with_session(name: str, one_row: Select) -> None:
     by the process is stale costs a join there rather than a statement of its own on every page."""
     _RIDERS[name] = one_row
     session_statement.cache_clear()
+    session_read.cache_clear()
     _rider_positions.cache_clear()
 
 
@@ -83,6 +85,12 @@ def session_statement() -> Select:
         columns = [column.label(f"{name}_{index}") for index, column in enumerate(joined.c)]
         statement = statement.add_columns(*columns).join(joined, true())
     return statement
+
+
+@functools.cache
+def session_read() -> PooledSelect:
+    """session_statement() on a pooled connection's cursor, without the ORM session (see load_session)."""
+    return PooledSelect(session_statement())
 
 
 @functools.cache

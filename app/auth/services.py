@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
-from app.auth.member import SignedInMember, keep_riders, session_statement
+from app.auth.member import SignedInMember, keep_riders, session_read, session_statement
 from app.auth.models import (
     EndReason,
     PhoneCode,
@@ -309,7 +309,13 @@ def load_session(token: str) -> SignedInMember | None:
     One Core statement reads the session, the member and their roles, and what other features read with
     them (app.auth.member.read_with_session); writes, when due, are single UPDATEs by primary key.
     """
-    rows = db.session.connection().execute(session_statement(), {"token_hash": crypto.sha256_hex(token)}).all()
+    parameters = {"token_hash": crypto.sha256_hex(token)}
+    if db.session.registry.has() and db.session().in_transaction():
+        # The request's ORM session has begun (and may have written): read in its transaction, which sees it all.
+        rows = db.session.connection().execute(session_statement(), parameters).all()
+    else:
+        # Most requests: no ORM session begun for the member, and so nothing for the teardown to close.
+        rows = session_read().rows(db.engine, parameters)
     if not rows:
         return None
     found = rows[0]

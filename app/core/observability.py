@@ -8,6 +8,7 @@
   never a member, an address or a URL with an id in it.
 """
 
+import functools
 import ipaddress
 import json
 import logging
@@ -68,10 +69,17 @@ def _finish(response: Response) -> Response:
     if request_id:
         response.headers["X-Request-ID"] = request_id
     if request.path not in PROBE_PATHS and "request_started" in g:
-        endpoint = request.endpoint or "unmatched"
-        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-        LATENCY.labels(endpoint).observe(time.perf_counter() - g.request_started)
+        count, latency = _metrics_of(request.endpoint or "unmatched", request.method, response.status_code)
+        count.inc()
+        latency.observe(time.perf_counter() - g.request_started)
     return response
+
+
+@functools.cache
+def _metrics_of(endpoint: str, method: str, status: int) -> tuple:
+    """The request's counter and histogram: `labels()` checks and converts its labels and takes a lock on every
+    call; the children it gives are the same for the life of the process (as many as endpoints and statuses)."""
+    return REQUESTS.labels(endpoint, method, str(status)), LATENCY.labels(endpoint)
 
 
 # --- metrics ----------------------------------------------------------------------------------------------

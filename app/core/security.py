@@ -1,5 +1,6 @@
 """Security headers and the CSRF check for state-changing requests that carry no WTForms form."""
 
+import functools
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -67,10 +68,32 @@ _DEFAULT_HEADERS = (
 )
 
 
+#: Every header _set_security_headers may add or replace, lower-cased (and the one that makes a download).
+_OWN_NAMES = frozenset(
+    {"content-security-policy", "strict-transport-security", "cache-control", "pragma", "content-disposition"}
+    | {name.lower() for name, _value in _DEFAULT_HEADERS}
+)
+
+
+@functools.cache
+def _all_headers(hsts_seconds: int, no_store: bool) -> tuple[tuple[str, str], ...]:
+    """What an answer that set none of these headers itself (nearly all) gets: built once per process and
+    setting, in the order the general case below adds them."""
+    headers = [("Content-Security-Policy", CONTENT_SECURITY_POLICY), *_DEFAULT_HEADERS]
+    if hsts_seconds:
+        headers.append(("Strict-Transport-Security", f"max-age={hsts_seconds}"))
+    if no_store:
+        headers += [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+    return tuple(headers)
+
+
 def _set_security_headers(response):
     headers = response.headers
     # Names looked up once: Headers.setdefault scans the list, and raises and catches a KeyError, per header.
     present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers iterates over pairs)
+    if present.isdisjoint(_OWN_NAMES):
+        headers.extend(_all_headers(current_app.config["HSTS_SECONDS"], _signed_in()))
+        return response
     is_download = "content-disposition" in present and "attachment" in headers["Content-Disposition"]
     if "content-security-policy" not in present:
         headers.add("Content-Security-Policy", DOWNLOAD_POLICY if is_download else CONTENT_SECURITY_POLICY)
