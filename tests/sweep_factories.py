@@ -987,7 +987,8 @@ def snapshot(app: Flask) -> dict:
     """
     with app.app_context(), db.engine.connect() as connection:
         return {
-            name: sorted(repr(row) for row in connection.exec_driver_sql(sql).fetchall())
+            # repr of plain tuples: SQLAlchemy's Row.__repr__ took a tenth of a sweep's time
+            name: sorted(map(repr, map(tuple, connection.exec_driver_sql(sql).fetchall())))
             for name, sql in _snapshot_statements(db.engine.dialect.name)
         }
 
