@@ -103,7 +103,7 @@ def _sqlite_lock_at_first_write(connection, cursor, statement, parameters, conte
 
 
 def _init_extensions(app: Flask) -> None:
-    from app.core import charts, errors, health, i18n, observability, security, values
+    from app.core import charts, errors, health, i18n, observability, security, static_files, values
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -118,6 +118,7 @@ def _init_extensions(app: Flask) -> None:
     cache.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)
     errors.init_app(app)
     observability.init_app(app)
     health.init_app(app)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from app.core import static_files
 from tests.conftest import csrf_from
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,6 +158,7 @@ def test_remembered_links_follow_the_language_and_keep_their_arguments(app):
         with app.test_request_context(f"/{lang}/"):
             app.preprocess_request()
             pages.setdefault(lang, []).append(render_template_string(template))
-    french = "/fr/privacy/dashboard /static/css/app.css /fr/privacy/versions/1.0 /fr/privacy/dashboard#consents"
+    stylesheet = f"/static/css/app.css?v={static_files.version_of('css/app.css', app.static_folder)}"
+    french = f"/fr/privacy/dashboard {stylesheet} /fr/privacy/versions/1.0 /fr/privacy/dashboard#consents"
     assert pages["fr"] == [french, french]
-    assert pages["en"][0].startswith("/en/privacy/dashboard /static/css/app.css /en/privacy/versions/1.0")
+    assert pages["en"][0].startswith(f"/en/privacy/dashboard {stylesheet} /en/privacy/versions/1.0")
