@@ -9,6 +9,7 @@ the PostgreSQL run uses a fresh database on TEST_DATABASE_URL's server, else on 
 when none answers (under CI=true, a TEST_DATABASE_URL that does not answer fails).
 """
 
+import http.client
 import os
 import threading
 import time
@@ -130,7 +131,8 @@ def autosave_until(candidate: Candidate, stop_at: float, start_signal: threading
             sent.status = response.status
             if response.status >= 400:
                 sent.error = response.text[:200]
-        except OSError as error:  # the worker died under this request
+        # The worker died under this request: before its answer (OSError), or halfway through it (IncompleteRead).
+        except (OSError, http.client.HTTPException) as error:
             sent.error = f"{type(error).__name__}: {error}"
         sent.ended = time.monotonic()
         candidate.sent.append(sent)
