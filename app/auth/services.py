@@ -511,8 +511,7 @@ class WrongCode(AuthError):
 
 def _hash_code(purpose: str, phone: str, code: str) -> str:
     # Keyed: a million codes are quickly hashed, so a leaked table must not be enough to find one.
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"{purpose}:{phone}:{code}".encode(), "sha256").hexdigest()
+    return crypto.keyed_digest(f"{purpose}:{phone}:{code}", length=64)
 
 
 def _code_minutes() -> int:

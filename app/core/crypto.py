@@ -32,9 +32,9 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def keyed_digest(value: str) -> str:
-    """A stand-in for a personal value where only equality matters, such as a rate limit's key (kept in Redis,
-    and named in Flask-Limiter's log line when the limit is reached): keyed with the secret key, so that the
-    value cannot be found again by trying every phone number or a list of addresses."""
+def keyed_digest(value: str, length: int = 32) -> str:
+    """A stand-in for a value where only equality matters (a rate limit's key, kept in Redis and named in
+    Flask-Limiter's log line when the limit is reached; an SMS code's stored hash): keyed with the secret key,
+    so that the value cannot be found again by trying every phone number, address or code."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, value.encode(), "sha256").hexdigest()[:32]
+    return hmac.new(key, value.encode(), "sha256").hexdigest()[:length]

@@ -24,11 +24,11 @@ def init_app(app: Flask) -> None:
 def version_of(filename: str, folder: str) -> str:
     """The first 12 hex digits of the file's SHA-256, read again only when its size or time changes."""
     path = safe_join(folder, filename)
+    if path is None:  # outside the folder
+        return "0"
     try:
-        stat = Path(path).stat() if path else None
+        stat = Path(path).stat()
     except OSError:
-        stat = None
-    if stat is None:
         return "0"
     return _digest(path, stat.st_mtime_ns, stat.st_size)
 
