@@ -1,4 +1,4 @@
-"""Fixtures: an app per test database (SQLite, or PostgreSQL from TEST_DATABASE_URL), members, mail."""
+"""Fixtures: the test app and its database (SQLite, or PostgreSQL from TEST_DATABASE_URL), members, mail."""
 
 import copy
 import functools
@@ -10,8 +10,10 @@ import socket
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+from flask import Flask
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 
@@ -19,6 +21,7 @@ from app import create_app
 from app.auth.models import Role, User
 from app.auth.passwords import hash_password
 from app.config import normalise_database_url
+from app.core import pooled_read
 from app.core.mail import OutboxMessage, deliver_pending
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter
@@ -62,10 +65,10 @@ def pytest_collection_modifyitems(items) -> None:
     items.sort(key=rank)  # stable: within a rank, files and tests keep their order
 
 
-def database_url(tmp_path) -> str:
+def database_url(folder) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
-        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+        return f"sqlite:///{folder / 'test.sqlite'}"
     return _database_of_this_worker(normalise_database_url(url))
 
 
@@ -123,6 +126,15 @@ def app(request, app_config, tmp_path_factory):
         db.engine.dispose()
 
 
+class KeptApp(NamedTuple):
+    """An app as create_app left it: its settings and extensions, and the limiter's state it was built with."""
+
+    app: Flask
+    settings: dict
+    extensions: dict
+    limiter_state: tuple
+
+
 class ReusedApps:
     """Apps kept from test to test, by their settings (the upload folder aside, which is each test's own).
 
@@ -134,30 +146,30 @@ class ReusedApps:
     KEPT = 4
 
     def __init__(self):
-        self.apps: dict[str, tuple] = {}  # settings -> (app, settings, extensions, limiter) after create_app
+        self.apps: dict[str, KeptApp] = {}  # by settings
 
     def checkout(self, config: dict):
         key = repr(sorted((name, value) for name, value in config.items() if name != "UPLOAD_DIR"))
         kept = self.apps.pop(key, None)
-        if kept is None or kept[3] != self._limiter_state():
+        if kept is None or kept.limiter_state != self._limiter_state():
             app = create_app(config)
-            kept = (app, copy.deepcopy(dict(app.config)), dict(app.extensions), self._limiter_state())
+            kept = KeptApp(app, copy.deepcopy(dict(app.config)), dict(app.extensions), self._limiter_state())
         self.apps[key] = kept  # the most recently used last
         while len(self.apps) > self.KEPT:
             self.apps.pop(next(iter(self.apps)))
-        app, settings, extensions, _ = kept
+        app = kept.app
         app.config.clear()
-        app.config.update(copy.deepcopy(settings), UPLOAD_DIR=config["UPLOAD_DIR"])
+        app.config.update(copy.deepcopy(kept.settings), UPLOAD_DIR=config["UPLOAD_DIR"])
         app.extensions.clear()
-        app.extensions.update(extensions)
+        app.extensions.update(kept.extensions)
         if limiter.enabled:
             limiter.reset()
         return app
 
     def let_go_of_connections(self) -> None:
         """Before a test replaces the database file under them."""
-        for app, *_ in self.apps.values():
-            with app.app_context():
+        for kept in self.apps.values():
+            with kept.app.app_context():
                 db.engine.dispose()
 
     @staticmethod
@@ -341,8 +353,6 @@ def recorded_statements(app):
         statements.append(statement)
 
     # The session's read runs on a pooled cursor, which the engine's events do not see.
-    from app.core import pooled_read
-
     event.listen(engine, "before_cursor_execute", record)
     pooled_read.listen(engine, record_pooled)
     try:
