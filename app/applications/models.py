@@ -3,11 +3,12 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import Role, User, new_public_id
-from app.core.enums import LabelledEnum
+from app.auth.models import Role, User
+from app.core.columns import PublicIdMixin, one_of
+from app.core.enums import LabelledEnum, label_property
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -16,30 +17,20 @@ APPLICABLE_ROLES = (Role.INTERVIEWER, Role.CLIENT)
 
 
 class ApplicationStatus(LabelledEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REFUSED = "refused"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.PENDING: _l("Waiting for review"),
-            cls.ACCEPTED: _l("Accepted"),
-            cls.REFUSED: _l("Refused"),
-        }
+    PENDING = "pending", _l("Waiting for review")
+    ACCEPTED = "accepted", _l("Accepted")
+    REFUSED = "refused", _l("Refused")
 
 
-class RoleApplication(db.Model):
+class RoleApplication(PublicIdMixin, db.Model):
     __tablename__ = "role_application"
     __table_args__ = (
-        CheckConstraint("role IN ('interviewer', 'client')", name="known_role"),
-        CheckConstraint("status IN ('pending', 'accepted', 'refused')", name="known_status"),
+        one_of("role", APPLICABLE_ROLES),
+        one_of("status", ApplicationStatus),
         Index("ix_role_application_user_role", "user_id", "role"),
         Index("ix_role_application_status_created", "status", "created_dt"),  # the admins' queue
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=ApplicationStatus.PENDING.value)
@@ -62,10 +53,5 @@ class RoleApplication(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
-    @property
-    def role_label(self) -> str:
-        return Role(self.role).label
-
-    @property
-    def status_label(self) -> str:
-        return ApplicationStatus(self.status).label
+    role_label = label_property("role", Role)
+    status_label = label_property("status", ApplicationStatus)

@@ -2,49 +2,32 @@
 
 import enum
 import secrets
-import uuid
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.columns import IdMixin, PublicIdMixin, one_of
+from app.core.columns import new_public_id as new_public_id  # where app.demo imports it from
 from app.core.enums import LabelledEnum
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 
 class Role(LabelledEnum):
-    CANDIDATE = "candidate"
-    INTERVIEWER = "interviewer"
-    SPONSOR_ADMIN = "sponsor_admin"
-    CLIENT = "client"
-    TEST_AUTHOR = "test_author"
-    ADMIN = "admin"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.CANDIDATE: _l("Candidate"),
-            cls.INTERVIEWER: _l("Interviewer"),
-            cls.SPONSOR_ADMIN: _l("Sponsor admin"),
-            cls.CLIENT: _l("Client"),
-            cls.TEST_AUTHOR: _l("Test author"),
-            cls.ADMIN: _l("Administrator"),
-        }
+    CANDIDATE = "candidate", _l("Candidate")
+    INTERVIEWER = "interviewer", _l("Interviewer")
+    SPONSOR_ADMIN = "sponsor_admin", _l("Sponsor admin")
+    CLIENT = "client", _l("Client")
+    TEST_AUTHOR = "test_author", _l("Test author")
+    ADMIN = "admin", _l("Administrator")
 
 
-def new_public_id() -> str:
-    """An identifier for URLs that name someone's data: random, so it cannot be guessed."""
-    return uuid.uuid4().hex
-
-
-class User(db.Model):
+class User(PublicIdMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="email_or_phone"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     #: Lower-cased, so that uniqueness is case-insensitive on every database.
@@ -128,17 +111,13 @@ class User(db.Model):
         return f"<User {self.id}>"
 
 
-class UserRole(db.Model):
+class UserRole(IdMixin, db.Model):
     __tablename__ = "user_role"
     __table_args__ = (
         UniqueConstraint("user_id", "role", name="uq_user_role_user_id_role"),
-        CheckConstraint(
-            "role IN ('candidate', 'interviewer', 'sponsor_admin', 'client', 'test_author', 'admin')",
-            name="known_role",
-        ),
+        one_of("role", Role),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20))
     granted_dt: Mapped[datetime] = mapped_column(default=utcnow)
@@ -156,13 +135,11 @@ class EndReason(enum.StrEnum):
     EXPIRED = "expired"
 
 
-class UserSession(db.Model):
+class UserSession(PublicIdMixin, db.Model):
     """One signed-in device. The cookie carries a random token; only its hash is stored."""
 
     __tablename__ = "user_session"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
@@ -186,12 +163,11 @@ class UserSession(db.Model):
         return self.ended_dt is None
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(IdMixin, db.Model):
     """Single-use codes that stand in for the authenticator app; only their hashes are stored."""
 
     __tablename__ = "recovery_code"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     used_dt: Mapped[datetime | None]
@@ -202,16 +178,15 @@ class PhoneCodePurpose(enum.StrEnum):
     RESET_PASSWORD = "reset_password"
 
 
-class PhoneCode(db.Model):
+class PhoneCode(IdMixin, db.Model):
     """A short numeric code sent by SMS: to prove a (new) number is the member's, or to reset a password.
 
     Only a keyed hash of the code is stored; it is short-lived, single use, and spent after a few wrong tries.
     """
 
     __tablename__ = "phone_code"
-    __table_args__ = (CheckConstraint("purpose IN ('verify_phone', 'reset_password')", name="known_purpose"),)
+    __table_args__ = (one_of("purpose", PhoneCodePurpose),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(20))
     #: The number the code was sent to (E.164): for a change, the new number, set on the account once proven.

@@ -11,48 +11,30 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.columns import IdMixin
 from app.core.enums import LabelledEnum
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 
 class AccessedData(LabelledEnum):
-    PROFILE = "profile"
-    CV = "cv"
-    PHOTO = "photo"
-    TEST_RESULT = "test_result"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.PROFILE: _l("your profile"),
-            cls.CV: _l("your CV"),
-            cls.PHOTO: _l("your photo"),
-            cls.TEST_RESULT: _l("your test result"),
-        }
+    PROFILE = "profile", _l("your profile")
+    CV = "cv", _l("your CV")
+    PHOTO = "photo", _l("your photo")
+    TEST_RESULT = "test_result", _l("your test result")
 
 
 class AccessReason(LabelledEnum):
-    INTERVIEW_REQUEST = "interview_request"
-    CLIENT_ASSIGNMENT = "client_assignment"
-    ADMIN_REVIEW = "admin_review"
-    RESULTS_SEARCH = "results_search"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.INTERVIEW_REQUEST: _l("an interviewer preparing or running your mock interview"),
-            cls.CLIENT_ASSIGNMENT: _l("an employer that assigned you a test"),
-            cls.ADMIN_REVIEW: _l("a Caseinjob administrator"),
-            cls.RESULTS_SEARCH: _l("an employer that found you by your test results, with your consent"),
-        }
+    INTERVIEW_REQUEST = "interview_request", _l("an interviewer preparing or running your mock interview")
+    CLIENT_ASSIGNMENT = "client_assignment", _l("an employer that assigned you a test")
+    ADMIN_REVIEW = "admin_review", _l("a Caseinjob administrator")
+    RESULTS_SEARCH = "results_search", _l("an employer that found you by your test results, with your consent")
 
 
-class AccessLogEntry(db.Model):
+class AccessLogEntry(IdMixin, db.Model):
     __tablename__ = "access_log_entry"
     __table_args__ = (Index("ix_access_log_entry_owner_dt", "owner_id", "created_dt"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     #: Whose data was seen.
     owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))

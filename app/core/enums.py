@@ -7,8 +7,19 @@ from wtforms.fields.choices import SelectChoice
 
 
 class LabelledEnum(enum.StrEnum):
-    """A string enum whose members carry a translated `label`: the subclass's `labels()` maps each member to a
-    lazy string (translated when shown, in the page's language)."""
+    """A string enum whose members carry a translated `label`, declared next to the code:
+
+        CV = "cv", _l("CV")
+
+    The label is a lazy string, translated when shown, in the page's language. A subclass may instead
+    override `labels()` to map each member to its label.
+    """
+
+    def __new__(cls, value: str, label=None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
 
     @property
     def label(self) -> str:
@@ -16,7 +27,7 @@ class LabelledEnum(enum.StrEnum):
 
     @classmethod
     def labels(cls) -> dict:
-        raise NotImplementedError
+        return {member: member._label for member in cls}
 
     @classmethod
     def choices(cls) -> list[SelectChoice]:
@@ -32,3 +43,8 @@ def _labels_of(enum_class: type[LabelledEnum]) -> dict:
 def label_of(enum_class: type[LabelledEnum]):
     """For templates: a stored code's label, or the code itself when `enum_class` does not know it."""
     return lambda code: enum_class(code).label if code in enum_class._value2member_map_ else code
+
+
+def label_property(column: str, enum_class: type[enum.Enum]) -> property:
+    """For models: a read-only `<column>_label`, the label of the code stored in `column`."""
+    return property(lambda row: enum_class(getattr(row, column)).label)

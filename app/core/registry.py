@@ -18,33 +18,16 @@ from app.extensions import db
 
 
 class LegalBasis(LabelledEnum):
-    CONSENT = "consent"
-    CONTRACT = "contract"
-    LEGAL_OBLIGATION = "legal_obligation"
-    LEGITIMATE_INTEREST = "legitimate_interest"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.CONSENT: _l("Your consent"),
-            cls.CONTRACT: _l("Performance of our contract with you"),
-            cls.LEGAL_OBLIGATION: _l("A legal obligation"),
-            cls.LEGITIMATE_INTEREST: _l("Our legitimate interest"),
-        }
+    CONSENT = "consent", _l("Your consent")
+    CONTRACT = "contract", _l("Performance of our contract with you")
+    LEGAL_OBLIGATION = "legal_obligation", _l("A legal obligation")
+    LEGITIMATE_INTEREST = "legitimate_interest", _l("Our legitimate interest")
 
 
 class ErasureAction(LabelledEnum):
-    DELETE = "delete"
-    ANONYMISE = "anonymise"
-    KEEP = "keep"  # kept for a legal obligation; the dashboard shows why
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.DELETE: _l("Deleted"),
-            cls.ANONYMISE: _l("Anonymised"),
-            cls.KEEP: _l("Kept"),
-        }
+    DELETE = "delete", _l("Deleted")
+    ANONYMISE = "anonymise", _l("Anonymised")
+    KEEP = "keep", _l("Kept")  # kept for a legal obligation; the dashboard shows why
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,19 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import new_public_id
-from app.core.enums import LabelledEnum
+from app.core.columns import IdMixin, PublicIdMixin, one_of
+from app.core.enums import LabelledEnum, label_property
 from app.core.registry import LegalBasis
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 
-class PolicyVersion(db.Model):
+class PolicyVersion(IdMixin, db.Model):
     __tablename__ = "policy_version"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[str] = mapped_column(String(10), unique=True)
     effective_date: Mapped[date]
     #: A material change must be accepted again (or the account closed) once it takes effect.
@@ -34,11 +33,10 @@ class PolicyVersion(db.Model):
         return self.summary_fr if locale == "fr" else self.summary_en
 
 
-class PolicyAcceptance(db.Model):
+class PolicyAcceptance(IdMixin, db.Model):
     __tablename__ = "policy_acceptance"
     __table_args__ = (UniqueConstraint("user_id", "policy_version_id", name="uq_policy_acceptance_user_version"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     policy_version_id: Mapped[int] = mapped_column(ForeignKey("policy_version.id", ondelete="RESTRICT"))
     accepted_dt: Mapped[datetime] = mapped_column(default=utcnow)
@@ -109,42 +107,30 @@ DIRECT_MARKETING = frozenset({ConsentPurpose.MARKETING, ConsentPurpose.JOB_OPPOR
 
 
 class ConsentSource(LabelledEnum):
-    DASHBOARD = "dashboard"
-    UNSUBSCRIBE_LINK = "unsubscribe_link"
-    OBJECTION = "objection"
-    RESTRICTION = "restriction"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.DASHBOARD: _l("Privacy dashboard"),
-            cls.UNSUBSCRIBE_LINK: _l("Unsubscribe link in an e-mail"),
-            cls.OBJECTION: _l("Objection to direct marketing"),
-            cls.RESTRICTION: _l("Restriction of processing"),
-        }
+    DASHBOARD = "dashboard", _l("Privacy dashboard")
+    UNSUBSCRIBE_LINK = "unsubscribe_link", _l("Unsubscribe link in an e-mail")
+    OBJECTION = "objection", _l("Objection to direct marketing")
+    RESTRICTION = "restriction", _l("Restriction of processing")
 
 
-class Consent(db.Model):
+class Consent(IdMixin, db.Model):
     """The member's current choice for one purpose; ConsentEvent keeps the history."""
 
     __tablename__ = "consent"
     __table_args__ = (UniqueConstraint("user_id", "purpose", name="uq_consent_user_purpose"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(30))
     is_granted: Mapped[bool] = mapped_column(default=False)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ConsentEvent(db.Model):
+class ConsentEvent(PublicIdMixin, db.Model):
     """One grant or withdrawal, with the time, the policy version in force and where it came from."""
 
     __tablename__ = "consent_event"
     __table_args__ = (Index("ix_consent_event_user_dt", "user_id", "created_dt"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(30))
     is_granted: Mapped[bool]
@@ -155,31 +141,17 @@ class ConsentEvent(db.Model):
 
     policy_version: Mapped[PolicyVersion | None] = relationship(lazy="joined")
 
-    @property
-    def purpose_label(self) -> str:
-        return ConsentPurpose(self.purpose).label
-
-    @property
-    def source_label(self) -> str:
-        return ConsentSource(self.source).label
+    purpose_label = label_property("purpose", ConsentPurpose)
+    source_label = label_property("source", ConsentSource)
 
 
 class ObjectionTopic(LabelledEnum):
     """What a member may object to: direct marketing (absolute), or a processing on legitimate interest."""
 
-    DIRECT_MARKETING = "direct_marketing"
-    STATISTICS = "statistics"
-    SECURITY_RECORDS = "security_records"
-    ACCESS_LOG = "access_log"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.DIRECT_MARKETING: _l("Direct marketing (news, surveys, job opportunities)"),
-            cls.STATISTICS: _l("Use of my data in aggregated statistics, benchmarks and sponsors' figures"),
-            cls.SECURITY_RECORDS: _l("Sign-in and security records"),
-            cls.ACCESS_LOG: _l("The log of who viewed my data"),
-        }
+    DIRECT_MARKETING = "direct_marketing", _l("Direct marketing (news, surveys, job opportunities)")
+    STATISTICS = "statistics", _l("Use of my data in aggregated statistics, benchmarks and sponsors' figures")
+    SECURITY_RECORDS = "security_records", _l("Sign-in and security records")
+    ACCESS_LOG = "access_log", _l("The log of who viewed my data")
 
     @property
     def is_absolute(self) -> bool:
@@ -188,38 +160,22 @@ class ObjectionTopic(LabelledEnum):
 
 class ObjectionStatus(LabelledEnum):
     #: In effect at once, waiting for an administrator's review.
-    IN_EFFECT = "in_effect"
+    IN_EFFECT = "in_effect", _l("In effect, under review")
     #: Upheld after review (and always, at once, for direct marketing).
-    UPHELD = "upheld"
+    UPHELD = "upheld", _l("In effect")
     #: Compelling legitimate grounds override it; the member is told why.
-    OVERRIDDEN = "overridden"
-    WITHDRAWN = "withdrawn"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.IN_EFFECT: _l("In effect, under review"),
-            cls.UPHELD: _l("In effect"),
-            cls.OVERRIDDEN: _l("Not upheld"),
-            cls.WITHDRAWN: _l("Withdrawn"),
-        }
+    OVERRIDDEN = "overridden", _l("Not upheld")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
 
     @property
     def is_active(self) -> bool:
         return self in (ObjectionStatus.IN_EFFECT, ObjectionStatus.UPHELD)
 
 
-class Objection(db.Model):
+class Objection(PublicIdMixin, db.Model):
     __tablename__ = "objection"
-    __table_args__ = (
-        CheckConstraint(
-            "status IN ('in_effect', 'upheld', 'overridden', 'withdrawn')",
-            name="known_status",
-        ),
-    )
+    __table_args__ = (one_of("status", ObjectionStatus),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     topic: Mapped[str] = mapped_column(String(30))
     #: The member's grounds, in their words (optional for direct marketing).
@@ -234,13 +190,8 @@ class Objection(db.Model):
     user = relationship("User", foreign_keys=[user_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
 
-    @property
-    def topic_label(self) -> str:
-        return ObjectionTopic(self.topic).label
-
-    @property
-    def status_label(self) -> str:
-        return ObjectionStatus(self.status).label
+    topic_label = label_property("topic", ObjectionTopic)
+    status_label = label_property("status", ObjectionStatus)
 
     @property
     def is_active(self) -> bool:
@@ -251,31 +202,16 @@ class Objection(db.Model):
 
 
 class RequestKind(LabelledEnum):
-    QUESTION = "question"
-    COMPLAINT = "complaint"
-    RECTIFICATION = "rectification"
-    SPONSOR_DATA_CORRECTION = "sponsor_data_correction"
-    ACCESS = "access"
-    ERASURE = "erasure"
-    RESTRICTION = "restriction"
-    OBJECTION = "objection"
-    SCORE_CONTEST = "score_contest"
-    OTHER = "other"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.QUESTION: _l("A question to the data-protection contact"),
-            cls.COMPLAINT: _l("A complaint"),
-            cls.RECTIFICATION: _l("Correct data I cannot edit myself"),
-            cls.SPONSOR_DATA_CORRECTION: _l("Correct data a sponsor provided about me"),
-            cls.ACCESS: _l("Access to my data"),
-            cls.ERASURE: _l("Erasure of my data"),
-            cls.RESTRICTION: _l("Restriction of processing"),
-            cls.OBJECTION: _l("Objection to a processing"),
-            cls.SCORE_CONTEST: _l("Contest of a test score"),
-            cls.OTHER: _l("Something else"),
-        }
+    QUESTION = "question", _l("A question to the data-protection contact")
+    COMPLAINT = "complaint", _l("A complaint")
+    RECTIFICATION = "rectification", _l("Correct data I cannot edit myself")
+    SPONSOR_DATA_CORRECTION = "sponsor_data_correction", _l("Correct data a sponsor provided about me")
+    ACCESS = "access", _l("Access to my data")
+    ERASURE = "erasure", _l("Erasure of my data")
+    RESTRICTION = "restriction", _l("Restriction of processing")
+    OBJECTION = "objection", _l("Objection to a processing")
+    SCORE_CONTEST = "score_contest", _l("Contest of a test score")
+    OTHER = "other", _l("Something else")
 
 
 #: Requests to correct data: once done, the data is corrected.
@@ -283,36 +219,25 @@ CORRECTION_KINDS = frozenset({RequestKind.RECTIFICATION.value, RequestKind.SPONS
 
 
 class RequestStatus(LabelledEnum):
-    RECEIVED = "received"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    REFUSED = "refused"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.RECEIVED: _l("Received"),
-            cls.IN_PROGRESS: _l("In progress"),
-            cls.DONE: _l("Answered"),
-            cls.REFUSED: _l("Refused, with reasons"),
-        }
+    RECEIVED = "received", _l("Received")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    DONE = "done", _l("Answered")
+    REFUSED = "refused", _l("Refused, with reasons")
 
     @property
     def is_open(self) -> bool:
         return self in (RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS)
 
 
-class PrivacyRequest(db.Model):
+class PrivacyRequest(PublicIdMixin, db.Model):
     """A request, question or complaint to the data-protection contact, answered within one month."""
 
     __tablename__ = "privacy_request"
     __table_args__ = (
-        CheckConstraint("status IN ('received', 'in_progress', 'done', 'refused')", name="known_status"),
+        one_of("status", RequestStatus),
         Index("ix_privacy_request_status_due", "status", "due_date"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     subject: Mapped[str] = mapped_column(String(200))
@@ -330,9 +255,7 @@ class PrivacyRequest(db.Model):
     user = relationship("User", foreign_keys=[user_id])
     handled_by = relationship("User", foreign_keys=[handled_by_id])
 
-    @property
-    def kind_label(self) -> str:
-        return RequestKind(self.kind).label
+    kind_label = label_property("kind", RequestKind)
 
     @property
     def status_label(self) -> str:
@@ -352,23 +275,14 @@ class PrivacyRequest(db.Model):
 
 
 class RunStatus(LabelledEnum):
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
+    RUNNING = "running", _l("Running")
+    DONE = "done", _l("Done")
+    FAILED = "failed", _l("Failed, to be retried")
     #: An erasure that erased everything but the data under a legal hold; it finishes when the hold is lifted.
-    HELD = "held"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.RUNNING: _l("Running"),
-            cls.DONE: _l("Done"),
-            cls.FAILED: _l("Failed, to be retried"),
-            cls.HELD: _l("Waiting for a legal hold to end"),
-        }
+    HELD = "held", _l("Waiting for a legal hold to end")
 
 
-class ErasureJob(db.Model):
+class ErasureJob(PublicIdMixin, db.Model):
     """An account erasure, step by step (one step per registry entry, then the account row).
 
     It names nobody: once the account row is gone, `user_id` is null and nothing links the job to the member.
@@ -377,8 +291,6 @@ class ErasureJob(db.Model):
 
     __tablename__ = "erasure_job"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     #: "member", "retention" (unverified account) or "admin".
     requested_by: Mapped[str] = mapped_column(String(20))
@@ -390,27 +302,21 @@ class ErasureJob(db.Model):
     last_attempt_dt: Mapped[datetime | None]
     completed_dt: Mapped[datetime | None]
 
-    @property
-    def status_label(self) -> str:
-        return RunStatus(self.status).label
+    status_label = label_property("status", RunStatus)
 
 
-class ExportRun(db.Model):
+class ExportRun(PublicIdMixin, db.Model):
     """One download of the member's data; a step that failed is shown to admins, never served as complete."""
 
     __tablename__ = "export_run"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(10), default=RunStatus.RUNNING.value, index=True)
     steps: Mapped[dict] = mapped_column(JSON, default=dict)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     size_bytes: Mapped[int | None]
 
-    @property
-    def status_label(self) -> str:
-        return RunStatus(self.status).label
+    status_label = label_property("status", RunStatus)
 
 
 # --- legal holds -------------------------------------------------------------------------------------
@@ -421,17 +327,13 @@ class HoldLift(enum.StrEnum):
     EXPIRED = "expired"
 
 
-class LegalHold(db.Model):
+class LegalHold(PublicIdMixin, db.Model):
     """Data an admin must keep, for a legal claim or an authority's request, until a date: erasure keeps
     exactly the registry entries in `scope` (and the account that links them) until the hold is lifted."""
 
     __tablename__ = "legal_hold"
-    __table_args__ = (
-        CheckConstraint("lifted_reason IS NULL OR lifted_reason IN ('admin', 'expired')", name="known_lift"),
-    )
+    __table_args__ = (one_of("lifted_reason", HoldLift, nullable=True, name="known_lift"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     #: Why, as the member reads it (the claim or the authority's request).
     reason: Mapped[str] = mapped_column(Text)

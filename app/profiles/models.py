@@ -6,7 +6,7 @@ from datetime import datetime, time
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.auth.models import new_public_id
+from app.core.columns import IdMixin, PublicIdMixin
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.profiles.choices import Section, Visibility
@@ -16,12 +16,11 @@ def _user_fk() -> Mapped[int]:
     return mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
 
 
-class CandidateProfile(db.Model):
+class CandidateProfile(IdMixin, db.Model):
     """One per candidate: headline, skills and goals, and who may see each section."""
 
     __tablename__ = "candidate_profile"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
     headline: Mapped[str] = mapped_column(String(160), default="")
     #: Free-text skills, in the member's words, in the order given.
@@ -40,12 +39,10 @@ class CandidateProfile(db.Model):
         return self.visibility_of(section) == Visibility.CONNECTIONS
 
 
-class EducationEntry(db.Model):
+class EducationEntry(PublicIdMixin, db.Model):
     __tablename__ = "education_entry"
     __table_args__ = (CheckConstraint("end_year IS NULL OR end_year >= start_year", name="years_in_order"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     user_id: Mapped[int] = _user_fk()
     position: Mapped[int] = mapped_column(default=0)
     school: Mapped[str] = mapped_column(String(160))
@@ -56,11 +53,9 @@ class EducationEntry(db.Model):
     grade: Mapped[str] = mapped_column(String(120), default="")
 
 
-class ExperienceEntry(db.Model):
+class ExperienceEntry(PublicIdMixin, db.Model):
     __tablename__ = "experience_entry"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     user_id: Mapped[int] = _user_fk()
     position: Mapped[int] = mapped_column(default=0)
     employer: Mapped[str] = mapped_column(String(160))
@@ -71,24 +66,21 @@ class ExperienceEntry(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class SpokenLanguage(db.Model):
+class SpokenLanguage(PublicIdMixin, db.Model):
     __tablename__ = "spoken_language"
     __table_args__ = (UniqueConstraint("user_id", "language", name="uq_spoken_language_user_language"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     user_id: Mapped[int] = _user_fk()
     language: Mapped[str] = mapped_column(String(5))
     level: Mapped[str] = mapped_column(String(10))
 
 
-class InterviewerProfile(db.Model):
+class InterviewerProfile(IdMixin, db.Model):
     """What an interviewer offers; matching reads it."""
 
     __tablename__ = "interviewer_profile"
     __table_args__ = (CheckConstraint("weekly_capacity BETWEEN 0 AND 40", name="capacity_range"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
     bio: Mapped[str] = mapped_column(Text, default="")
     current_employer: Mapped[str] = mapped_column(String(160), default="")
@@ -105,7 +97,7 @@ class InterviewerProfile(db.Model):
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class AvailabilitySlot(db.Model):
+class AvailabilitySlot(PublicIdMixin, db.Model):
     """A weekly window, in the interviewer's own time zone (their account's)."""
 
     __tablename__ = "availability_slot"
@@ -114,8 +106,6 @@ class AvailabilitySlot(db.Model):
         CheckConstraint("end_time > start_time", name="times_in_order"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     user_id: Mapped[int] = _user_fk()
     weekday: Mapped[int]  # 0 = Monday
     start_time: Mapped[time]
@@ -127,14 +117,12 @@ class FileKind(enum.StrEnum):
     CV = "cv"
 
 
-class UploadedFile(db.Model):
+class UploadedFile(PublicIdMixin, db.Model):
     """A photo or CV; its bytes live encrypted in storage under `storage_name`."""
 
     __tablename__ = "uploaded_file"
     __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_uploaded_file_user_kind"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     user_id: Mapped[int] = _user_fk()
     kind: Mapped[str] = mapped_column(String(10))
     storage_name: Mapped[str] = mapped_column(String(32), unique=True)

@@ -6,72 +6,41 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import User, new_public_id
+from app.auth.models import User
+from app.core.columns import IdMixin, PublicIdMixin
 from app.core.enums import LabelledEnum
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 
 class RequestStatus(LabelledEnum):
-    OPEN = "open"  # looking for an interviewer
-    SCHEDULED = "scheduled"  # an interviewer accepted: there is a session
-    CANCELLED = "cancelled"
-    CLOSED = "closed"  # the session took place (or was cancelled after scheduling)
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.OPEN: _l("Looking for an interviewer"),
-            cls.SCHEDULED: _l("Scheduled"),
-            cls.CANCELLED: _l("Cancelled"),
-            cls.CLOSED: _l("Closed"),
-        }
+    OPEN = "open", _l("Looking for an interviewer")  # looking for an interviewer
+    SCHEDULED = "scheduled", _l("Scheduled")  # an interviewer accepted: there is a session
+    CANCELLED = "cancelled", _l("Cancelled")
+    CLOSED = "closed", _l("Closed")  # the session took place (or was cancelled after scheduling)
 
 
 class InvitationStatus(LabelledEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-    TOO_LATE = "too_late"  # another interviewer accepted first
-    WITHDRAWN = "withdrawn"  # the candidate cancelled the request
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.PENDING: _l("Waiting for an answer"),
-            cls.ACCEPTED: _l("Accepted"),
-            cls.DECLINED: _l("Declined"),
-            cls.EXPIRED: _l("Expired"),
-            cls.TOO_LATE: _l("Another interviewer accepted first"),
-            cls.WITHDRAWN: _l("Withdrawn"),
-        }
+    PENDING = "pending", _l("Waiting for an answer")
+    ACCEPTED = "accepted", _l("Accepted")
+    DECLINED = "declined", _l("Declined")
+    EXPIRED = "expired", _l("Expired")
+    TOO_LATE = "too_late", _l("Another interviewer accepted first")  # another interviewer accepted first
+    WITHDRAWN = "withdrawn", _l("Withdrawn")  # the candidate cancelled the request
 
 
 class SessionStatus(LabelledEnum):
-    SCHEDULED = "scheduled"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-    NO_SHOW_CANDIDATE = "no_show_candidate"
-    NO_SHOW_INTERVIEWER = "no_show_interviewer"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.SCHEDULED: _l("Scheduled"),
-            cls.COMPLETED: _l("Completed"),
-            cls.CANCELLED: _l("Cancelled"),
-            cls.NO_SHOW_CANDIDATE: _l("The candidate did not come"),
-            cls.NO_SHOW_INTERVIEWER: _l("The interviewer did not come"),
-        }
+    SCHEDULED = "scheduled", _l("Scheduled")
+    COMPLETED = "completed", _l("Completed")
+    CANCELLED = "cancelled", _l("Cancelled")
+    NO_SHOW_CANDIDATE = "no_show_candidate", _l("The candidate did not come")
+    NO_SHOW_INTERVIEWER = "no_show_interviewer", _l("The interviewer did not come")
 
 
-class SimulationRequest(db.Model):
+class SimulationRequest(PublicIdMixin, db.Model):
     __tablename__ = "simulation_request"
     __table_args__ = (Index("ix_simulation_request_candidate_created", "candidate_id", "created_dt"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     mode: Mapped[str] = mapped_column(String(20))
     city: Mapped[str] = mapped_column(String(120), default="")
@@ -101,12 +70,10 @@ class SimulationRequest(db.Model):
     )
 
 
-class TimeWindow(db.Model):
+class TimeWindow(PublicIdMixin, db.Model):
     __tablename__ = "time_window"
     __table_args__ = (CheckConstraint("end_dt > start_dt", name="in_order"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     request_id: Mapped[int] = mapped_column(ForeignKey("simulation_request.id", ondelete="CASCADE"), index=True)
     start_dt: Mapped[datetime]  # UTC
     end_dt: Mapped[datetime]
@@ -114,7 +81,7 @@ class TimeWindow(db.Model):
     request: Mapped[SimulationRequest] = relationship(back_populates="windows")
 
 
-class SimulationInvitation(db.Model):
+class SimulationInvitation(PublicIdMixin, db.Model):
     __tablename__ = "simulation_invitation"
     __table_args__ = (
         UniqueConstraint("request_id", "interviewer_id", name="uq_simulation_invitation_request_interviewer"),
@@ -123,8 +90,6 @@ class SimulationInvitation(db.Model):
         Index("ix_simulation_invitation_status_expires", "status", "expires_dt"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     request_id: Mapped[int] = mapped_column(ForeignKey("simulation_request.id", ondelete="CASCADE"), index=True)
     interviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20), default=InvitationStatus.PENDING.value)
@@ -140,13 +105,11 @@ class SimulationInvitation(db.Model):
     interviewer: Mapped[User] = relationship(foreign_keys=[interviewer_id])
 
 
-class InterviewSession(db.Model):
+class InterviewSession(PublicIdMixin, db.Model):
     """The interview itself. One per request: the unique constraint makes the first acceptance win."""
 
     __tablename__ = "interview_session"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     request_id: Mapped[int] = mapped_column(ForeignKey("simulation_request.id", ondelete="CASCADE"), unique=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
@@ -169,7 +132,7 @@ class InterviewSession(db.Model):
     )
 
 
-class Feedback(db.Model):
+class Feedback(IdMixin, db.Model):
     """The interviewer's structured assessment, and the candidate's rating of the session."""
 
     __tablename__ = "feedback"
@@ -177,7 +140,6 @@ class Feedback(db.Model):
         CheckConstraint("candidate_rating IS NULL OR candidate_rating BETWEEN 1 AND 5", name="rating_range"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id", ondelete="CASCADE"), unique=True)
     #: {criterion: 1..5}, criteria depending on the interview type.
     scores: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -195,14 +157,12 @@ class Feedback(db.Model):
     session: Mapped[InterviewSession] = relationship(back_populates="feedback")
 
 
-class SessionMessage(db.Model):
+class SessionMessage(PublicIdMixin, db.Model):
     """A message between the candidate and the interviewer of a session; only the two of them read it."""
 
     __tablename__ = "session_message"
     __table_args__ = (Index("ix_session_message_session_created", "session_id", "created_dt"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id", ondelete="CASCADE"))
     #: Erasing the author deletes her messages (the registry's entry does, the cascade backs it up).
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)

@@ -8,54 +8,42 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import User, new_public_id
-from app.core.enums import LabelledEnum
+from app.auth.models import User
+from app.core.columns import PublicIdMixin, one_of
+from app.core.enums import LabelledEnum, label_property
 from app.core.timeutil import utcnow
 from app.extensions import db
 
+#: The languages of invitations and of an organisation's default (a schema check lists them).
+LOCALES = ("fr", "en")
+
 
 class OrganisationKind(LabelledEnum):
-    SCHOOL = "school"
-    EMPLOYER = "employer"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.SCHOOL: _l("School"),
-            cls.EMPLOYER: _l("Employer"),
-        }
+    SCHOOL = "school", _l("School")
+    EMPLOYER = "employer", _l("Employer")
 
 
 class UsageKind(LabelledEnum):
     """The work a seat pays for."""
 
-    SIMULATION = "simulation"
-    PRACTICE_TEST = "practice_test"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.SIMULATION: _l("Interview simulations"),
-            cls.PRACTICE_TEST: _l("Practice tests"),
-        }
+    SIMULATION = "simulation", _l("Interview simulations")
+    PRACTICE_TEST = "practice_test", _l("Practice tests")
 
 
-class Organisation(db.Model):
+class Organisation(PublicIdMixin, db.Model):
     """A school or an employer that buys the service for its students, staff or alumni."""
 
     __tablename__ = "sponsor_organisation"
     __table_args__ = (
-        CheckConstraint("kind IN ('school', 'employer')", name="known_kind"),
+        one_of("kind", OrganisationKind),
         CheckConstraint("seats >= 0", name="seats_not_negative"),
-        CheckConstraint("default_locale IN ('fr', 'en')", name="known_locale"),
+        one_of("default_locale", LOCALES, name="known_locale"),
         CheckConstraint("simulation_allowance IS NULL OR simulation_allowance >= 0", name="simulations_not_negative"),
         CheckConstraint(
             "practice_test_allowance IS NULL OR practice_test_allowance >= 0", name="practice_tests_not_negative"
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10))
     #: The language of invitations when neither the import nor the invitee's account says otherwise.
@@ -69,9 +57,7 @@ class Organisation(db.Model):
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
 
-    @property
-    def kind_label(self) -> str:
-        return OrganisationKind(self.kind).label
+    kind_label = label_property("kind", OrganisationKind)
 
     @property
     def is_school(self) -> bool:
@@ -81,14 +67,12 @@ class Organisation(db.Model):
         return self.simulation_allowance if kind == UsageKind.SIMULATION else self.practice_test_allowance
 
 
-class SponsorAdmin(db.Model):
+class SponsorAdmin(PublicIdMixin, db.Model):
     """A member who manages an organisation's seats, enrolments and figures."""
 
     __tablename__ = "sponsor_admin"
     __table_args__ = (UniqueConstraint("organisation_id", "user_id", name="uq_sponsor_admin_organisation_user"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     added_dt: Mapped[datetime] = mapped_column(default=utcnow)
@@ -98,14 +82,12 @@ class SponsorAdmin(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class Cohort(db.Model):
+class Cohort(PublicIdMixin, db.Model):
     """A class, a year or a department within an organisation."""
 
     __tablename__ = "sponsor_cohort"
     __table_args__ = (UniqueConstraint("organisation_id", "name", name="uq_sponsor_cohort_organisation_name"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
@@ -118,7 +100,7 @@ class InvitationRole(enum.StrEnum):
     ADMIN = "admin"
 
 
-class Invitation(db.Model):
+class Invitation(PublicIdMixin, db.Model):
     """An invitation to join an organisation, as a member or as one of its admins.
 
     The sponsor-provided data travels with it until acceptance, when it moves to the enrolment and the
@@ -127,14 +109,12 @@ class Invitation(db.Model):
 
     __tablename__ = "sponsor_invitation"
     __table_args__ = (
-        CheckConstraint("role IN ('member', 'admin')", name="known_role"),
-        CheckConstraint("locale IN ('fr', 'en')", name="known_locale"),
+        one_of("role", InvitationRole),
+        one_of("locale", LOCALES),
         Index("ix_sponsor_invitation_organisation_role", "organisation_id", "role"),
         Index("ix_sponsor_invitation_email", "email"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(10), default=InvitationRole.MEMBER.value)
     #: Lower-cased, as app.auth.services.normalise_email returns it.
@@ -166,18 +146,11 @@ class Invitation(db.Model):
 
 
 class EndReason(LabelledEnum):
-    LEFT = "left"
-    REMOVED = "removed"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.LEFT: _l("You left"),
-            cls.REMOVED: _l("Ended by the organisation"),
-        }
+    LEFT = "left", _l("You left")
+    REMOVED = "removed", _l("Ended by the organisation")
 
 
-class Enrolment(db.Model):
+class Enrolment(PublicIdMixin, db.Model):
     """A member sponsored by an organisation, with the data the organisation provided about them.
 
     An active enrolment (ended_dt is null) takes a seat. The provided data is kept until the enrolment ends,
@@ -187,12 +160,10 @@ class Enrolment(db.Model):
     __tablename__ = "sponsor_enrolment"
     __table_args__ = (
         UniqueConstraint("organisation_id", "user_id", name="uq_sponsor_enrolment_organisation_user"),
-        CheckConstraint("end_reason IS NULL OR end_reason IN ('left', 'removed')", name="known_end_reason"),
+        one_of("end_reason", EndReason, nullable=True),
         Index("ix_sponsor_enrolment_organisation_ended", "organisation_id", "ended_dt"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("sponsor_cohort.id", ondelete="SET NULL"))
@@ -222,7 +193,7 @@ class Enrolment(db.Model):
         return EndReason(self.end_reason).label if self.end_reason else ""
 
 
-class Usage(db.Model):
+class Usage(PublicIdMixin, db.Model):
     """One piece of work (a simulation request, a practice test) paid for by a sponsor's allowance.
 
     When the member's data is erased or its retention ends, the row stays without the member, so the
@@ -231,12 +202,10 @@ class Usage(db.Model):
 
     __tablename__ = "sponsor_usage"
     __table_args__ = (
-        CheckConstraint("kind IN ('simulation', 'practice_test')", name="known_kind"),
+        one_of("kind", UsageKind),
         Index("ix_sponsor_usage_organisation_kind", "organisation_id", "kind"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
     enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("sponsor_enrolment.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
@@ -251,13 +220,11 @@ class Usage(db.Model):
         return self.organisation.name
 
 
-class ImportBatch(db.Model):
+class ImportBatch(PublicIdMixin, db.Model):
     """A checked CSV file waiting for the admin's go-ahead; deleted once imported, or after a day."""
 
     __tablename__ = "sponsor_import"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(200), default="")
@@ -269,27 +236,17 @@ class ImportBatch(db.Model):
 
 
 class CorrectionStatus(LabelledEnum):
-    OPEN = "open"
-    DONE = "done"
-    REFUSED = "refused"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.OPEN: _l("Open"),
-            cls.DONE: _l("Corrected"),
-            cls.REFUSED: _l("Refused, with reasons"),
-        }
+    OPEN = "open", _l("Open")
+    DONE = "done", _l("Corrected")
+    REFUSED = "refused", _l("Refused, with reasons")
 
 
-class CorrectionRequest(db.Model):
+class CorrectionRequest(PublicIdMixin, db.Model):
     """A member asks the organisation to correct the data it provided; the privacy queue has it too."""
 
     __tablename__ = "sponsor_correction_request"
-    __table_args__ = (CheckConstraint("status IN ('open', 'done', 'refused')", name="known_status"),)
+    __table_args__ = (one_of("status", CorrectionStatus),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("sponsor_organisation.id", ondelete="CASCADE"))
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("sponsor_enrolment.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
@@ -306,9 +263,7 @@ class CorrectionRequest(db.Model):
 
     enrolment: Mapped[Enrolment] = relationship()
 
-    @property
-    def status_label(self) -> str:
-        return CorrectionStatus(self.status).label
+    status_label = label_property("status", CorrectionStatus)
 
     @property
     def is_open(self) -> bool:
