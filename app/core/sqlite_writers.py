@@ -98,8 +98,17 @@ def _lock_path(database, *, uri: bool) -> Path | None:
 
 
 #: Set on every connection the app opens (app.__init__): foreign keys enforced, readers beside the writer,
-#: fsync at checkpoints only, and deleted content zeroed in the file and its log (erasure must leave no bytes).
-SQLITE_PRAGMAS = ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "secure_delete=ON")
+#: fsync at checkpoints only, deleted content zeroed in the file and its log (erasure must leave no bytes), and
+#: a page cache of up to 64 MiB instead of 2: a client's list of 2,000 assignments reads more pages than 2 MiB
+#: hold, and read them again from the system on every view (12 ms, not 6, on the benchmark's data).
+SQLITE_CACHE_KIB = 65536
+SQLITE_PRAGMAS = (
+    "foreign_keys=ON",
+    "journal_mode=WAL",
+    "synchronous=NORMAL",
+    "secure_delete=ON",
+    f"cache_size=-{SQLITE_CACHE_KIB}",
+)
 
 
 def configure_sqlite_connection(dbapi_connection: sqlite3.Connection) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select, text
 
 from app import create_app
 from app.auth.models import User
+from app.core.sqlite_writers import SQLITE_CACHE_KIB
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.simulations.models import SimulationRequest, TimeWindow
@@ -32,6 +33,7 @@ def test_every_environment_enforces_foreign_keys_and_uses_the_write_ahead_log(tm
             assert _pragma("journal_mode") == "wal"
             assert _pragma("synchronous") == 1  # NORMAL
             assert _pragma("secure_delete") == 1
+            assert _pragma("cache_size") == -SQLITE_CACHE_KIB  # KiB (negative), not pages
             assert _pragma("busy_timeout") == app.config["SQLITE_BUSY_TIMEOUT_SECONDS"] * 1000
             db.session.remove()
             db.engine.dispose()
