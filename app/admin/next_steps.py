@@ -4,23 +4,19 @@ from flask import url_for
 from flask_babel import ngettext
 
 from app.admin import services
-from app.core.next_steps import NextStep
+from app.core.next_steps import NextStep, counted
 
 
 def admin_steps(member) -> list[NextStep]:
     failed = services.count_failed_mail()
-    if not failed:
-        return []
-    return [
-        NextStep(
-            ngettext("%(num)d e-mail could not be sent", "%(num)d e-mails could not be sent", failed),
-            url_for("admin.failed_mail"),
-            detail=ngettext(
-                "Members wait for it: fix the cause, then send it again.",
-                "Members wait for them: fix the cause, then send them again.",
-                failed,
-            ),
-            count=failed,
-            is_urgent=True,
-        )
-    ]
+    return counted(
+        ngettext("%(num)d e-mail could not be sent", "%(num)d e-mails could not be sent", failed),
+        url_for("admin.failed_mail"),
+        failed,
+        detail=ngettext(
+            "Members wait for it: fix the cause, then send it again.",
+            "Members wait for them: fix the cause, then send them again.",
+            failed,
+        ),
+        is_urgent=True,
+    )

@@ -21,7 +21,7 @@ from app.auth import services as auth_services
 from app.auth.models import Role, User
 from app.auth.permissions import admin_required
 from app.core.audit import EventKind
-from app.core.forms import flash_domain_error
+from app.core.forms import commit_or_flash_refusal, flash_domain_error
 from app.core.input_guard import page_argument
 from app.core.security import form_checks_csrf
 from app.extensions import db
@@ -36,11 +36,19 @@ def members():
     return render_template("admin/members.html", form=form, page=page)
 
 
+def _member_or_404(public_id: str) -> User:
+    return db.first_or_404(select(User).where(User.public_id == public_id))
+
+
+def _back_to_member(user: User):
+    return redirect(url_for("admin.member", public_id=user.public_id))
+
+
 @bp.route("/members/<public_id>")
 @admin_required
 def member(public_id: str):
     """One member: roles, status, recent security events."""
-    user = db.first_or_404(select(User).where(User.public_id == public_id))
+    user = _member_or_404(public_id)
     return _render_member(user)
 
 
@@ -66,7 +74,7 @@ def _render_member(user: User, *, role_form=None, suspend_form=None, status: int
 @form_checks_csrf
 def grant_role(public_id: str):
     """Grant a role."""
-    user = db.first_or_404(select(User).where(User.public_id == public_id))
+    user = _member_or_404(public_id)
     form = RoleForm()
     if not form.validate_on_submit():
         return _render_member(user, role_form=form, status=400)
@@ -74,14 +82,14 @@ def grant_role(public_id: str):
     if auth_services.grant_role(user, role, actor=current_user):
         db.session.commit()
         flash(_("%(name)s is now %(role)s.", name=user.full_name, role=role.label), "success")
-    return redirect(url_for("admin.member", public_id=user.public_id))
+    return _back_to_member(user)
 
 
 @bp.route("/members/<public_id>/roles/<role>/remove", methods=["POST"])
 @admin_required
 def remove_role(public_id: str, role: str):
     """Remove a role."""
-    user = db.first_or_404(select(User).where(User.public_id == public_id))
+    user = _member_or_404(public_id)
     if role not in {item.value for item in Role}:
         abort(404)
     form = RemoveRoleForm()
@@ -91,11 +99,11 @@ def remove_role(public_id: str, role: str):
         removed = auth_services.remove_role(user, Role(role), actor=current_user)
     except auth_services.AuthError as error:
         flash_domain_error(error, rollback=False)
-        return redirect(url_for("admin.member", public_id=user.public_id))
-    if removed:
-        db.session.commit()
-        flash(_("The role %(role)s was removed.", role=Role(role).label), "success")
-    return redirect(url_for("admin.member", public_id=user.public_id))
+    else:
+        if removed:
+            db.session.commit()
+            flash(_("The role %(role)s was removed.", role=Role(role).label), "success")
+    return _back_to_member(user)
 
 
 @bp.route("/members/<public_id>/suspend", methods=["POST"])
@@ -103,30 +111,29 @@ def remove_role(public_id: str, role: str):
 @form_checks_csrf
 def suspend(public_id: str):
     """Suspend an account: its sessions end and it cannot sign in; the member is told the reason."""
-    user = db.first_or_404(select(User).where(User.public_id == public_id))
+    user = _member_or_404(public_id)
     form = SuspendForm()
     if not form.validate_on_submit():
         return _render_member(user, suspend_form=form, status=400)
-    try:
-        auth_services.suspend_user(user, form.reason.data, actor=current_user)
-    except auth_services.AuthError as error:
-        flash_domain_error(error, rollback=False)
-        return redirect(url_for("admin.member", public_id=user.public_id))
-    db.session.commit()
-    flash(_("The account is suspended."), "success")
-    return redirect(url_for("admin.member", public_id=user.public_id))
+    if commit_or_flash_refusal(
+        lambda: auth_services.suspend_user(user, form.reason.data, actor=current_user),
+        auth_services.AuthError,
+        rollback=False,
+    ):
+        flash(_("The account is suspended."), "success")
+    return _back_to_member(user)
 
 
 @bp.route("/members/<public_id>/reinstate", methods=["POST"])
 @admin_required
 def reinstate(public_id: str):
     """Lift a suspension."""
-    user = db.first_or_404(select(User).where(User.public_id == public_id))
+    user = _member_or_404(public_id)
     if ReinstateForm().validate_on_submit():
         auth_services.reinstate_user(user, actor=current_user)
         db.session.commit()
         flash(_("The account is reinstated."), "success")
-    return redirect(url_for("admin.member", public_id=user.public_id))
+    return _back_to_member(user)
 
 
 @bp.route("/audit")

@@ -3,27 +3,12 @@
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import PortalForm, at_most, required
-from app.profiles.choices import SPOKEN_LANGUAGES, CompanyType, Sector, language_name
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of checkboxes (the forms macro's `checkboxes` renders it in a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def _languages():
-    from flask_babel import get_locale
-
-    locale = get_locale()
-    return [SelectChoice(code, language_name(code, locale)) for code in SPOKEN_LANGUAGES]
+from app.core.forms import CheckboxesField, PortalForm, at_most, required
+from app.profiles.choices import CompanyType, Sector
+from app.profiles.forms import spoken_language_choices
 
 
 def _at_least_one(form, field) -> None:
@@ -41,7 +26,9 @@ class InterviewerApplicationForm(PortalForm):
     company_types = CheckboxesField(
         _l("Kinds of company you know"), choices=CompanyType.choices, validators=[_at_least_one]
     )
-    languages = CheckboxesField(_l("Languages you interview in"), choices=_languages, validators=[_at_least_one])
+    languages = CheckboxesField(
+        _l("Languages you interview in"), choices=spoken_language_choices, validators=[_at_least_one]
+    )
     submit = SubmitField(_l("Send my application"))
 
 

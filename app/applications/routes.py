@@ -17,10 +17,10 @@ from app.applications.services import ApplicationError
 from app.auth.models import Role
 from app.auth.permissions import admin_required
 from app.core.errors import found_or_404
-from app.core.forms import show_domain_error
+from app.core.forms import commit_or_show_refusal
 from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.profiles.choices import CompanyType, Sector, language_name
 
 #: Applications a member may send in a day: a refused one may be sent again, not a flood of them.
@@ -41,15 +41,13 @@ def index():
 
 def _apply(role: Role, form, submit, template: str):
     reason = services.why_not(current_user, role)
-    if reason is None and form.validate_on_submit():
-        try:
-            submit(form)
-        except ApplicationError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Thank you! An administrator will review your application; you will receive an e-mail."), "success")
-            return redirect(url_for("applications.index"))
+    if (
+        reason is None
+        and form.validate_on_submit()
+        and commit_or_show_refusal(form, lambda: submit(form), ApplicationError)
+    ):
+        flash(_("Thank you! An administrator will review your application; you will receive an e-mail."), "success")
+        return redirect(url_for("applications.index"))
     return render_template(template, form=form, blocked=reason), 400 if form.errors or form.form_errors else 200
 
 
@@ -132,15 +130,11 @@ def review(public_id: str):
 def accept(public_id: str):
     application = found_or_404(services.find(public_id))
     form = AcceptApplicationForm()
-    if form.validate_on_submit():
-        try:
-            services.accept(application, current_user)
-        except ApplicationError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The application is accepted and the applicant is told."), "success")
-            return redirect(url_for("applications.review_queue"))
+    if form.validate_on_submit() and commit_or_show_refusal(
+        form, lambda: services.accept(application, current_user), ApplicationError
+    ):
+        flash(_("The application is accepted and the applicant is told."), "success")
+        return redirect(url_for("applications.review_queue"))
     return _render_review(found_or_404(services.find(public_id)), accept_form=form, status=400)
 
 
@@ -150,13 +144,9 @@ def accept(public_id: str):
 def refuse(public_id: str):
     application = found_or_404(services.find(public_id))
     form = RefuseApplicationForm()
-    if form.validate_on_submit():
-        try:
-            services.refuse(application, current_user, form.reason.data)
-        except ApplicationError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The application is refused and the applicant is told why."), "success")
-            return redirect(url_for("applications.review_queue"))
+    if form.validate_on_submit() and commit_or_show_refusal(
+        form, lambda: services.refuse(application, current_user, form.reason.data), ApplicationError
+    ):
+        flash(_("The application is refused and the applicant is told why."), "success")
+        return redirect(url_for("applications.review_queue"))
     return _render_review(found_or_404(services.find(public_id)), refuse_form=form, status=400)

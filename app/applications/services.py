@@ -8,7 +8,7 @@ from app.applications.models import ApplicationStatus, RoleApplication
 from app.auth import services as auth_services
 from app.auth.models import Role, User
 from app.core.errors import DomainError
-from app.core.mail import absolute_url, queue_email
+from app.core.mail import absolute_url, queue_member_email
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.profiles import services as profile_services
@@ -152,13 +152,10 @@ def _mail(application: RoleApplication, template: str, subject, endpoint: str) -
     user = application.user
     if not user.email:
         return
-    queue_email(
-        to=user.email,
-        template=template,
-        locale=user.locale,
-        subject=subject,
-        user_id=user.id,
-        user=user,
+    queue_member_email(
+        user,
+        template,
+        subject,
         application=application,
         role_code=application.role,
         link=absolute_url(endpoint, lang_code=user.locale),

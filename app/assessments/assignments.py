@@ -24,10 +24,10 @@ from app.assessments.models import (
     TestKind,
     localised,
 )
-from app.assessments.services import AssessmentError, close_if_due, new_attempt
+from app.assessments.services import AssessmentError, close_if_due, email_language, new_attempt
 from app.auth.models import Role, User
 from app.core.access_log import AccessReason
-from app.core.mail import absolute_url, queue_email
+from app.core.mail import absolute_url, queue_email, queue_member_email
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy.consents import consenting, has_consent
@@ -139,7 +139,7 @@ def assign(client: User, test: Test, addresses: list[str], due: datetime) -> Ass
 def _notify_assigned(assignment: Assignment, member: User | None) -> None:
     """A service message: the member is told of the test; anyone else is invited to register to take it."""
     client = assignment.client
-    lang = member.locale if member is not None and member.locale in ("fr", "en") else "fr"
+    lang = email_language(member) if member is not None else "fr"
     common = {
         "client_name": client_label(client),
         "test_title": localised(assignment.test.title, lang),
@@ -147,13 +147,11 @@ def _notify_assigned(assignment: Assignment, member: User | None) -> None:
         "minutes": assignment.test.time_limit_minutes,
     }
     if member is not None:
-        queue_email(
-            to=member.email,
-            template="assessments/email/assigned",
+        queue_member_email(
+            member,
+            "assessments/email/assigned",
+            _l("A test to take for %(client)s", client=common["client_name"]),
             locale=lang,
-            subject=_l("A test to take for %(client)s", client=common["client_name"]),
-            user_id=member.id,
-            user=member,
             link=absolute_url("assessments.index", lang_code=lang),
             **common,
         )
@@ -239,14 +237,12 @@ def share_with_client(attempt: Attempt) -> None:
     if not may_disclose(attempt.candidate, Recipient.CLIENT):
         return  # restricted: the client is not told; it sees the result once the restriction is lifted
     client = assignment.client
-    lang = client.locale if client.locale in ("fr", "en") else "fr"
-    queue_email(
-        to=client.email,
-        template="assessments/email/assignment_completed",
+    lang = email_language(client)
+    queue_member_email(
+        client,
+        "assessments/email/assignment_completed",
+        _l("A candidate completed a test"),
         locale=lang,
-        subject=_l("A candidate completed a test"),
-        user_id=client.id,
-        user=client,
         candidate_name=attempt.candidate.full_name,
         test_title=localised(assignment.test.title, lang),
         link=absolute_url("assessments.client_assignment", lang_code=lang, public_id=assignment.public_id),
@@ -461,7 +457,7 @@ def shares_of(user: User) -> list[dict]:
             Assignment.result_shared_dt >= visible_since(),
         )
     )
-    lang = user.locale if user.locale in ("fr", "en") else "fr"
+    lang = email_language(user)
     return [
         {
             "what": localised(row.test.title, lang),

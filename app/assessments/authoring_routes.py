@@ -30,7 +30,7 @@ from app.assessments.models import ItemKind, localised
 from app.auth.models import Role
 from app.auth.permissions import admin_required, role_required
 from app.core.errors import found_or_404
-from app.core.forms import flash_domain_error, show_domain_error
+from app.core.forms import commit_or_show_refusal, flash_domain_error, show_domain_error
 from app.core.i18n import current_language
 from app.core.security import form_checks_csrf
 from app.extensions import db, limiter
@@ -184,15 +184,11 @@ def edit_test(public_id: str):
     if request.method == "GET":
         return _render_edit(test)
     form = EditTestForm()
-    if form.validate_on_submit():
-        try:
-            authoring.update_test(test, form.settings())
-        except AuthoringError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The test settings are saved."), "success")
-            return redirect(url_for("assessments.edit_test", public_id=public_id))
+    if form.validate_on_submit() and commit_or_show_refusal(
+        form, lambda: authoring.update_test(test, form.settings()), AuthoringError
+    ):
+        flash(_("The test settings are saved."), "success")
+        return redirect(url_for("assessments.edit_test", public_id=public_id))
     return _render_edit(test, form=form, status=400)
 
 
@@ -317,15 +313,11 @@ def edit_item(public_id: str):
     item = _draft_item_or_404(public_id)
     test = item.test
     form = _item_form(test, item.type, item=item)
-    if form.validate_on_submit():
-        try:
-            authoring.update_item(item, form.content())
-        except AuthoringError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The item is saved."), "success")
-            return redirect(url_for("assessments.edit_test", public_id=test.public_id, _anchor=f"item-{public_id}"))
+    if form.validate_on_submit() and commit_or_show_refusal(
+        form, lambda: authoring.update_item(item, form.content()), AuthoringError
+    ):
+        flash(_("The item is saved."), "success")
+        return redirect(url_for("assessments.edit_test", public_id=test.public_id, _anchor=f"item-{public_id}"))
     number = authoring.numbered_items(test)[item.id]
     status = 400 if request.method == "POST" else 200
     return _render_item(test, form, section=item.section, item=item, number=number, status=status)

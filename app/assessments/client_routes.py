@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -32,7 +32,7 @@ from app.auth.models import Role, User
 from app.auth.permissions import admin_required, role_required
 from app.core.access_log import AccessedData, AccessReason, record_access
 from app.core.errors import found_or_404
-from app.core.forms import flash_domain_error, show_domain_error
+from app.core.forms import commit_or_show_refusal, flash_domain_error, show_domain_error
 from app.core.i18n import current_language, url_for_each
 from app.core.input_guard import page_argument
 from app.core.ratelimit import form_kept_when_limited
@@ -325,9 +325,7 @@ def start_assigned(public_id: str):
 def contest(public_id: str):
     """Contest the score of one's own submitted attempt: a request answered by an admin within one month."""
     attempt = services.find_own_attempt(current_user, public_id)
-    result = services.result_of(attempt) if attempt is not None else None
-    if result is None:
-        abort(404)
+    result = found_or_404(services.result_of(attempt) if attempt is not None else None)
     form = ContestForm()
     if not form.validate_on_submit():
         message = form.reason.errors[0] if form.reason.errors else _(EXPIRED_FORM)
@@ -364,9 +362,7 @@ def _factor_choice(factor: float) -> str:
 @form_checks_csrf
 def admin_accommodation(public_id: str):
     """An administrator sets a member's extra time (for example from a disability document sent by e-mail)."""
-    member = db.session.scalar(select(User).where(User.public_id == public_id))
-    if member is None:
-        abort(404)
+    member = db.first_or_404(select(User).where(User.public_id == public_id))
     return _accommodation_page(
         member,
         saved=_("The member's extra time is saved."),
@@ -382,13 +378,14 @@ def _accommodation_page(owner: User, *, saved: str, next_url: str, **context):
     if request.method == "GET" and setting is not None:
         form.time_factor.data = _factor_choice(setting.time_factor)
         form.note.data = setting.note
-    if form.validate_on_submit():
-        try:
-            services.set_accommodation(owner, float(form.time_factor.data), form.note.data or "", actor=current_user)
-        except AssessmentError as error:
-            show_domain_error(form, error, flash_unplaced=True)
-        else:
-            db.session.commit()
-            flash(saved, "success")
-            return redirect(next_url)
+    if form.validate_on_submit() and commit_or_show_refusal(
+        form,
+        lambda: services.set_accommodation(
+            owner, float(form.time_factor.data), form.note.data or "", actor=current_user
+        ),
+        AssessmentError,
+        flash_unplaced=True,
+    ):
+        flash(saved, "success")
+        return redirect(next_url)
     return render_template("assessments/accommodation.html", form=form, setting=setting, **context)

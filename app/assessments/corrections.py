@@ -29,9 +29,9 @@ from app.assessments.models import (
     Test,
     localised,
 )
-from app.assessments.services import AssessmentError, saved_answers
+from app.assessments.services import AssessmentError, email_language, saved_answers
 from app.core.i18n import current_language
-from app.core.mail import absolute_url, queue_email
+from app.core.mail import absolute_url, queue_member_email
 from app.extensions import db
 from app.privacy.disclosure import Recipient, may_disclose
 from app.privacy.models import RequestStatus
@@ -254,10 +254,6 @@ def notes_of(result: Result) -> list[CorrectionNote]:
     return [_note(correction, numbers) for correction in corrections]
 
 
-def _language(user) -> str:
-    return user.locale if user.locale in ("fr", "en") else "fr"
-
-
 def local_date(moment: datetime, user, lang: str) -> str:
     """A UTC moment's date as `user` reads it: in their time zone and language (an e-mail has no request's)."""
     try:
@@ -282,14 +278,12 @@ def notify_correction(case: ContestCase, correction: ScoreCorrection, answer: st
     attempt = case.attempt
     note = _note(correction, _numbers(attempt.test))
     candidate = attempt.candidate
-    lang = _language(candidate)
-    queue_email(
-        to=candidate.email,
-        template="assessments/email/score_corrected",
+    lang = email_language(candidate)
+    queue_member_email(
+        candidate,
+        "assessments/email/score_corrected",
+        _l("Your test score is corrected"),
         locale=lang,
-        subject=_l("Your test score is corrected"),
-        user_id=candidate.id,
-        user=candidate,
         test_title=localised(attempt.test.title, lang),
         note=note,
         date=local_date(correction.corrected_dt, candidate, lang),
@@ -300,14 +294,12 @@ def notify_correction(case: ContestCase, correction: ScoreCorrection, answer: st
     if assignment is None:
         return
     client = assignment.client
-    lang = _language(client)
-    queue_email(
-        to=client.email,
-        template="assessments/email/score_corrected_client",
+    lang = email_language(client)
+    queue_member_email(
+        client,
+        "assessments/email/score_corrected_client",
+        _l("A test score was corrected"),
         locale=lang,
-        subject=_l("A test score was corrected"),
-        user_id=client.id,
-        user=client,
         candidate_name=candidate.full_name,
         test_title=localised(attempt.test.title, lang),
         note=note,

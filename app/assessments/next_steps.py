@@ -14,7 +14,7 @@ from app.assessments.models import Assignment, AssignmentStatus, Attempt, Test, 
 from app.assessments.services import in_statistics_attempts
 from app.auth.models import User
 from app.core.i18n import current_language
-from app.core.next_steps import NextStep
+from app.core.next_steps import NextStep, counted
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -88,13 +88,8 @@ def candidate_steps(member) -> list[NextStep]:
             )
         )
     if not to_take and not open_practice:
-        steps.append(
-            NextStep(
-                gettext("Take a practice test"),
-                url_for("assessments.index"),
-                detail=gettext("Aptitude, personality and skills tests, with your result at once."),
-            )
-        )
+        offer = gettext("Aptitude, personality and skills tests, with your result at once.")
+        steps.append(NextStep(gettext("Take a practice test"), url_for("assessments.index"), detail=offer))
     return steps
 
 
@@ -132,40 +127,14 @@ def client_steps(member) -> list[NextStep]:
     started = counts.get(AssignmentStatus.STARTED.value, 0)
     completed = counts.get(AssignmentStatus.COMPLETED.value, 0)
     listing = url_for("assessments.client_assignments")
-    if waiting:
-        steps.append(
-            NextStep(
-                ngettext("%(num)d assignment not started yet", "%(num)d assignments not started yet", waiting),
-                listing,
-                count=waiting,
-                is_status=True,
-            )
-        )
-    if started:
-        steps.append(
-            NextStep(
-                ngettext("%(num)d test in progress", "%(num)d tests in progress", started),
-                listing,
-                count=started,
-                is_status=True,
-            )
-        )
-    if completed:
-        steps.append(
-            NextStep(
-                ngettext("%(num)d result available", "%(num)d results available", completed),
-                listing,
-                count=completed,
-                is_status=True,
-            )
-        )
-    steps.append(
-        NextStep(
-            gettext("Assign a test to candidates"),
-            url_for("assessments.assign"),
-            detail=gettext("They receive an e-mail with the due date; you see their result once they finish."),
-        )
-    )
+    for count, text in (
+        (waiting, ngettext("%(num)d assignment not started yet", "%(num)d assignments not started yet", waiting)),
+        (started, ngettext("%(num)d test in progress", "%(num)d tests in progress", started)),
+        (completed, ngettext("%(num)d result available", "%(num)d results available", completed)),
+    ):
+        steps += counted(text, listing, count, is_status=True)
+    how = gettext("They receive an e-mail with the due date; you see their result once they finish.")
+    steps.append(NextStep(gettext("Assign a test to candidates"), url_for("assessments.assign"), detail=how))
     return steps
 
 

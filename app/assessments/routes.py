@@ -209,9 +209,7 @@ def result(public_id: str):
         if not services.close_if_due(attempt):
             return redirect(url_for("assessments.take", public_id=public_id))
         db.session.commit()  # the deadline passed: the server submits what was saved, once
-    outcome = services.result_of(attempt)
-    if outcome is None:
-        abort(404)
+    outcome = found_or_404(services.result_of(attempt))
     lang = current_language()
     return render_template(
         "assessments/result.html",

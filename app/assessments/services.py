@@ -23,7 +23,7 @@ from app.assessments.models import (
     localised,
 )
 from app.core.errors import DomainError
-from app.core.mail import absolute_url, queue_email
+from app.core.mail import absolute_url, queue_member_email
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy.disclosure import Recipient, disclosed_to
@@ -460,16 +460,19 @@ def describe_result(attempt: Attempt, result: Result) -> ResultView:
     )
 
 
+def email_language(member) -> str:
+    """The language of an e-mail about tests: the member's when tests are written in it, else French."""
+    return member.locale if member.locale in ("fr", "en") else "fr"
+
+
 def _queue_result_email(attempt: Attempt, result: Result) -> None:
     user = attempt.candidate
-    lang = user.locale if user.locale in ("fr", "en") else "fr"
-    queue_email(
-        to=user.email,
-        template="assessments/email/result",
+    lang = email_language(user)
+    queue_member_email(
+        user,
+        "assessments/email/result",
+        _l("Your test result"),
         locale=lang,
-        subject=_l("Your test result"),
-        user_id=user.id,
-        user=user,
         test_title=attempt.test.title.get(lang) or "",
         result=result,
         trait_names={trait: (attempt.test.traits.get(trait) or {}).get(lang, trait) for trait in result.trait_scores},

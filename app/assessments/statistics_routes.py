@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from app.assessments.feedback import FeedbackError, RateTestForm, feedback_of, r
 from app.assessments.models import ItemKind, TestFeedback, localised
 from app.auth.models import Role
 from app.auth.permissions import admin_required, refuse, role_required
+from app.core.errors import found_or_404
 from app.core.forms import flash_domain_error
 from app.core.i18n import current_language
 from app.core.security import form_checks_csrf
@@ -23,9 +24,7 @@ from app.extensions import db, limiter
 @role_required(Role.TEST_AUTHOR, Role.ADMIN)
 def statistics_page(public_id: str):
     """Aggregated item statistics, benchmark and ratings of a test version, for its author and admins."""
-    test = statistics.find_test_for_statistics(public_id)
-    if test is None:
-        abort(404)
+    test = found_or_404(statistics.find_test_for_statistics(public_id))
     if test.author_id is not None and test.author_id == current_user.id:
         return _render_statistics(test)
     if not current_user.has_role(Role.ADMIN):
@@ -97,9 +96,7 @@ def rating_panel(attempt) -> RatingPanel:
 @form_checks_csrf
 def rate_attempt(public_id: str):
     """Record the candidate's rating of a test they submitted; a form with errors shows the result page again."""
-    attempt = services.find_own_attempt(current_user, public_id)
-    if attempt is None:
-        abort(404)
+    attempt = found_or_404(services.find_own_attempt(current_user, public_id))
     result_url = url_for("assessments.result", public_id=public_id)
     if attempt.submitted_dt is None:
         flash(_("You can rate a test once you have submitted your answers."), "error")

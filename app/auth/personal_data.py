@@ -8,13 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 
 from app.auth.models import PhoneCode, RecoveryCode, Role, UserSession
+from app.core.personal_data import erases_rows, iso, member_table_entry
 from app.core.registry import LegalBasis, PersonalDataEntry, register
 from app.core.values import labels_of
 from app.extensions import db
-
-
-def _iso(value):
-    return value.isoformat() if value else None
 
 
 def export_account(user) -> dict:
@@ -22,15 +19,15 @@ def export_account(user) -> dict:
         "first_name": user.first_name,
         "last_name": user.last_name,
         "email": user.email,
-        "email_verified": _iso(user.email_verified_dt),
+        "email_verified": iso(user.email_verified_dt),
         "phone": user.phone,
-        "phone_verified": _iso(user.phone_verified_dt),
+        "phone_verified": iso(user.phone_verified_dt),
         "username": user.username,
         "company": user.company,
         "language": user.locale,
         "time_zone": user.timezone,
-        "created": _iso(user.created_dt),
-        "last_sign_in": _iso(user.last_login_dt),
+        "created": iso(user.created_dt),
+        "last_sign_in": iso(user.last_login_dt),
         "roles": sorted(link.role for link in user.roles),
         "two_step_verification": user.has_totp,
         "suspended": user.is_suspended,
@@ -76,23 +73,15 @@ register(
 )
 
 
-def export_sessions(user) -> list[dict]:
-    rows = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id))
-    return [
-        {
-            "signed_in": _iso(row.created_dt),
-            "last_activity": _iso(row.last_seen_dt),
-            "ended": _iso(row.ended_dt),
-            "ip_address": row.ip_address,
-            "device": row.user_agent,
-            "remembered": row.is_remembered,
-        }
-        for row in rows
-    ]
-
-
-def erase_sessions(user) -> int:
-    return db.session.execute(delete(UserSession).where(UserSession.user_id == user.id)).rowcount
+def _session_row(row: UserSession) -> dict:
+    return {
+        "signed_in": iso(row.created_dt),
+        "last_activity": iso(row.last_seen_dt),
+        "ended": iso(row.ended_dt),
+        "ip_address": row.ip_address,
+        "device": row.user_agent,
+        "remembered": row.is_remembered,
+    }
 
 
 def purge_sessions(now) -> int:
@@ -106,25 +95,19 @@ def purge_sessions(now) -> int:
 
 
 register(
-    PersonalDataEntry(
+    member_table_entry(
+        UserSession,
+        to_row=_session_row,
         key="sessions",
         category=_l("Signed-in devices (IP address, browser, last activity)"),
         purpose=_l("Keeping you signed in, and letting you sign out any device"),
         legal_basis=LegalBasis.CONTRACT,
         recipients=(),
         retention=_l("Until the session ends, then 12 months"),
-        tables=("user_session",),
-        export=export_sessions,
-        erase=erase_sessions,
         purge=purge_sessions,
-        count_query=lambda user: select(func.count(UserSession.id)).where(UserSession.user_id == user.id),
         order=70,
     )
 )
-
-
-def erase_recovery_codes(user) -> int:
-    return db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id)).rowcount
 
 
 # Recovery codes are hashes only: nothing to show or export, but erasure removes them.
@@ -143,7 +126,7 @@ register(
                 )
             )
         },
-        erase=erase_recovery_codes,
+        erase=erases_rows(RecoveryCode),
         order=75,
     )
 )
@@ -153,23 +136,15 @@ register(
 PHONE_CODE_KEPT_AFTER_EXPIRY = timedelta(days=1)
 
 
-def export_phone_codes(user) -> list[dict]:
-    rows = db.session.scalars(select(PhoneCode).where(PhoneCode.user_id == user.id).order_by(PhoneCode.id))
-    return [
-        {
-            "purpose": row.purpose,
-            "sent_to": row.phone,
-            "sent": _iso(row.created_dt),
-            "expires": _iso(row.expires_dt),
-            "used_or_replaced": _iso(row.used_dt),
-            "wrong_attempts": row.wrong_attempts,
-        }
-        for row in rows
-    ]
-
-
-def erase_phone_codes(user) -> int:
-    return db.session.execute(delete(PhoneCode).where(PhoneCode.user_id == user.id)).rowcount
+def _phone_code_row(row: PhoneCode) -> dict:
+    return {
+        "purpose": row.purpose,
+        "sent_to": row.phone,
+        "sent": iso(row.created_dt),
+        "expires": iso(row.expires_dt),
+        "used_or_replaced": iso(row.used_dt),
+        "wrong_attempts": row.wrong_attempts,
+    }
 
 
 def purge_phone_codes(now) -> int:
@@ -179,18 +154,16 @@ def purge_phone_codes(now) -> int:
 
 
 register(
-    PersonalDataEntry(
+    member_table_entry(
+        PhoneCode,
+        to_row=_phone_code_row,
         key="phone_codes",
         category=_l("Codes sent to your phone by text message (stored as keyed hashes, with the number)"),
         purpose=_l("Checking that a phone number is yours, and letting you reset your password by phone"),
         legal_basis=LegalBasis.CONTRACT,
         retention=_l("They work for a few minutes, once; deleted a day after they expire"),
         retention_period=PHONE_CODE_KEPT_AFTER_EXPIRY,
-        tables=("phone_code",),
-        export=export_phone_codes,
-        erase=erase_phone_codes,
         purge=purge_phone_codes,
-        count_query=lambda user: select(func.count(PhoneCode.id)).where(PhoneCode.user_id == user.id),
         order=76,
     )
 )

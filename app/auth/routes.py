@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import qrcode
 import qrcode.image.svg
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -28,6 +28,7 @@ from app.auth.forms import (
 from app.auth.member import SignedInMember
 from app.auth.models import EndReason, User, new_token
 from app.core.audit import EventKind, record_event
+from app.core.errors import found_or_404
 from app.core.forms import flash_domain_error, show_domain_error
 from app.core.i18n import current_language
 from app.core.ratelimit import form_kept_when_limited
@@ -353,9 +354,7 @@ def sessions():
 @login_required
 def end_session(public_id: str):
     """Sign one device out (from this page or the privacy dashboard); another member's session is 404."""
-    user_session = services.find_open_session(current_user, public_id)
-    if user_session is None:
-        abort(404)
+    user_session = found_or_404(services.find_open_session(current_user, public_id))
     is_this_device = user_session.id == current_user.current_session.id
     services.end_session(user_session, EndReason.ENDED_BY_MEMBER)
     db.session.commit()

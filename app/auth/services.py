@@ -33,7 +33,7 @@ from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.core import crypto
 from app.core.audit import EventKind, client_ip, client_user_agent, record_event
 from app.core.errors import DomainError
-from app.core.mail import absolute_url, queue_email
+from app.core.mail import absolute_url, queue_email, queue_member_email
 from app.core.sms import queue_sms
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -188,27 +188,16 @@ def email_verification_token(user: User) -> str:
 def send_verification_email(user: User) -> None:
     link = absolute_url("auth.verify_email", lang_code=user.locale, token=email_verification_token(user))
     hours = int(current_app.config["EMAIL_VERIFICATION_MAX_AGE"].total_seconds() // 3600)
-    queue_email(
-        to=user.email,
-        template="verify_email",
-        locale=user.locale,
-        subject=_l("Confirm your e-mail address"),
-        user_id=user.id,
-        user=user,
-        link=link,
-        hours=hours,
-    )
+    queue_member_email(user, "verify_email", _l("Confirm your e-mail address"), link=link, hours=hours)
 
 
 def send_registration_attempt_notice(user: User, locale: str) -> None:
     """Tell the owner of an address that someone tried to register with it (instead of telling the visitor)."""
-    queue_email(
-        to=user.email,
-        template="registration_attempt",
+    queue_member_email(
+        user,
+        "registration_attempt",
+        _l("Someone tried to create an account with your address"),
         locale=user.locale or locale,
-        subject=_l("Someone tried to create an account with your address"),
-        user_id=user.id,
-        user=user,
         login_link=absolute_url("auth.login", lang_code=user.locale or locale),
         reset_link=absolute_url("auth.forgot_password", lang_code=user.locale or locale),
     )
@@ -432,13 +421,11 @@ def request_password_reset(email: str, locale: str) -> None:
         return
     token = password_reset_token(user)
     minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60)
-    queue_email(
-        to=user.email,
-        template="reset_password",
+    queue_member_email(
+        user,
+        "reset_password",
+        _l("Reset your password"),
         locale=user.locale or locale,
-        subject=_l("Reset your password"),
-        user_id=user.id,
-        user=user,
         link=absolute_url("auth.reset_password", lang_code=user.locale or locale, token=token),
         minutes=minutes,
     )
@@ -717,13 +704,10 @@ def change_username(user: User, username: str | None) -> bool:
 
 def _queue_security_notice(user: User, subject, template: str) -> None:
     if user.email:
-        queue_email(
-            to=user.email,
-            template=template,
-            locale=user.locale,
-            subject=subject,
-            user_id=user.id,
-            user=user,
+        queue_member_email(
+            user,
+            template,
+            subject,
             reset_link=absolute_url("auth.forgot_password", lang_code=user.locale),
         )
 
@@ -830,13 +814,10 @@ def verify_second_factor(user: User, code: str) -> bool:
 def send_two_step_attempts_notice(user: User, wrong_codes: int) -> None:
     """Tell the member, in her language, that someone had her password and tried codes (the sign-in was stopped)."""
     if user.email:
-        queue_email(
-            to=user.email,
-            template="two_step_attempts",
-            locale=user.locale,
-            subject=_l("Someone tried to sign in to your account"),
-            user_id=user.id,
-            user=user,
+        queue_member_email(
+            user,
+            "two_step_attempts",
+            _l("Someone tried to sign in to your account"),
             count=wrong_codes,
             reset_link=absolute_url("auth.forgot_password", lang_code=user.locale),
         )

@@ -2,14 +2,16 @@
 
 Every form of the portal derives from `PortalForm` (tests/core/test_forms.py checks it), so that these rules
 live in one class of ours rather than in Flask-WTF's, which other code in the process shares.
-Also how a view shows a service's DomainError on its form (`show_domain_error`).
+Also how a view shows a service's DomainError on its form (`show_domain_error`), and runs a service call that
+may refuse (`commit_or_show_refusal`, `commit_or_flash_refusal`).
 """
 
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
 from wtforms.validators import DataRequired, Length
-from wtforms.widgets import HiddenInput, Select, SubmitInput
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, Select, SubmitInput
 
 from app.core import ratelimit
 from app.core.errors import DomainError
@@ -26,6 +28,13 @@ def required():
 def at_most(count: int):
     """The portal's length limit, with its one message."""
     return Length(max=count, message=_l("Use at most %(max)d characters."))
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (the forms macro's `checkboxes` renders it in a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class PortalForm(FlaskForm):
@@ -82,3 +91,26 @@ def flash_domain_error(error: DomainError, *, rollback: bool = True) -> None:
     if rollback:
         db.session.rollback()
     flash(str(error.message), "error")
+
+
+def commit_or_show_refusal(form, change, refusal: type[DomainError] = DomainError, **show) -> bool:
+    """Run `change` (the service call a valid form asks for) and commit it. When the service refuses with
+    `refusal`, show why on the form instead (show_domain_error, given `show`) and answer False."""
+    try:
+        change()
+    except refusal as error:
+        show_domain_error(form, error, **show)
+        return False
+    db.session.commit()
+    return True
+
+
+def commit_or_flash_refusal(change, refusal: type[DomainError] = DomainError, *, rollback: bool = True) -> bool:
+    """As commit_or_show_refusal, for a view that redirects either way: a refusal is flashed."""
+    try:
+        change()
+    except refusal as error:
+        flash_domain_error(error, rollback=rollback)
+        return False
+    db.session.commit()
+    return True

@@ -135,6 +135,20 @@ def queue_email(**kwargs) -> OutboxMessage:
     return message
 
 
+def queue_member_email(member, template: str, subject, *, locale: str | None = None, **context) -> OutboxMessage:
+    """queue_email to a member: to her address, in her language unless `locale` says otherwise, tied to her id
+    (so that erasure deletes it), and with her as `user` in the template."""
+    return queue_email(
+        to=member.email,
+        template=template,
+        locale=member.locale if locale is None else locale,
+        subject=subject,
+        user_id=member.id,
+        user=member,
+        **context,
+    )
+
+
 def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
     """The MIME message for an outbox row: text, HTML alternative, then attachments."""
     message = EmailMessage()
@@ -157,6 +171,8 @@ def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
 
 @dataclass
 class DeliveryReport:
+    """What one round of a sender did; the text message outbox (core.sms) counts the same way."""
+
     sent: int = 0
     failed: int = 0
     given_up: int = 0
@@ -167,7 +183,7 @@ def deliver_pending(limit: int = 100) -> DeliveryReport:
     report = DeliveryReport()
     erased = False
     now = utcnow()
-    _release_stale_claims(now)
+    release_stale_claims(OutboxMessage, now)
     for message_id in _claim_due(now, limit):
         row = db.session.get(OutboxMessage, message_id)
         try:
@@ -175,10 +191,7 @@ def deliver_pending(limit: int = 100) -> DeliveryReport:
         except (OSError, smtplib.SMTPException) as error:
             _record_failure(row, error, report)
         else:
-            row.status = OutboxStatus.SENT
-            row.sent_dt = utcnow()
-            row.last_error = None
-            report.sent += 1
+            record_sent(row, report)
             if row.erase_after_sending:
                 db.session.delete(row)
                 erased = True
@@ -188,13 +201,37 @@ def deliver_pending(limit: int = 100) -> DeliveryReport:
     return report
 
 
-def _release_stale_claims(now: datetime) -> None:
+def release_stale_claims(outbox, now: datetime) -> None:
+    """Put back in the queue the rows of an outbox table (mail or SMS) whose sender died while sending them."""
     db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_dt < now - STALE_CLAIM)
+        update(outbox)
+        .where(outbox.status == OutboxStatus.SENDING, outbox.claimed_dt < now - STALE_CLAIM)
         .values(status=OutboxStatus.PENDING)
     )
     db.session.commit()
+
+
+def record_sent(row, report: DeliveryReport) -> None:
+    """An outbox row (mail or SMS) delivered."""
+    row.status = OutboxStatus.SENT
+    row.sent_dt = utcnow()
+    row.last_error = None
+    report.sent += 1
+
+
+def record_failed_attempt(row, error: Exception, report: DeliveryReport, max_attempts: int) -> bool:
+    """An outbox row (mail or SMS) not delivered: tried again after a delay that doubles each time, or given up
+    after `max_attempts`. True when given up. The error is kept by its type and text only."""
+    row.attempts += 1
+    row.last_error = f"{type(error).__name__}: {error}"[:500]
+    if row.attempts >= max_attempts:
+        row.status = OutboxStatus.FAILED
+        report.given_up += 1
+        return True
+    row.status = OutboxStatus.PENDING
+    row.next_attempt_dt = utcnow() + timedelta(minutes=2**row.attempts)
+    report.failed += 1
+    return False
 
 
 def _claim_due(now: datetime, limit: int) -> list[int]:
@@ -224,15 +261,7 @@ def _claim_due(now: datetime, limit: int) -> list[int]:
 
 
 def _record_failure(row: OutboxMessage, error: Exception, report: DeliveryReport) -> None:
-    row.attempts += 1
-    row.last_error = f"{type(error).__name__}: {error}"[:500]
-    if row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-        row.status = OutboxStatus.FAILED
-        report.given_up += 1
-    else:
-        row.status = OutboxStatus.PENDING
-        row.next_attempt_dt = utcnow() + timedelta(minutes=2**row.attempts)
-        report.failed += 1
+    record_failed_attempt(row, error, report, current_app.config["MAIL_MAX_ATTEMPTS"])
     logger.warning("mail %s not delivered (attempt %s): %r", row.id, row.attempts, row.last_error)
 
 

@@ -44,6 +44,11 @@ class NextStep:
     links: tuple[Link, ...] = field(default_factory=tuple)
 
 
+def counted(text: str, url: str, count: int, **details) -> list[NextStep]:
+    """The step standing for `count` things (shown with a badge), or no step when there are none."""
+    return [NextStep(text, url, count=count, **details)] if count else []
+
+
 Provider = Callable[[object], Iterable[NextStep]]
 
 

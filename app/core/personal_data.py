@@ -1,8 +1,11 @@
-"""Personal data that core stores: the audit log (sign-ins included) and the e-mails sent to a member."""
+"""Personal data that core stores: the audit log (sign-ins included) and the e-mails sent to a member.
+
+It also holds the helpers that the features' personal_data.py modules build their entries with."""
 
 import base64
 import html
 import re
+from collections.abc import Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -15,24 +18,85 @@ from app.core.registry import LegalBasis, PersonalDataEntry, register
 from app.core.sms import FINISHED_STATUSES, SmsMessage
 from app.extensions import db
 
+# --- helpers for the features' entries ---------------------------------------------------------------------
+# Most personal data is a table whose rows belong to one member through one column (user_id, candidate_id...):
+# these helpers write its export, erasure and count once, so that an entry states only its model, its
+# columns and what it tells the member.
 
-def _iso(value):
+#: The retention of most entries.
+AS_LONG_AS_THE_ACCOUNT = _l("As long as your account exists")
+
+
+def iso(value) -> str | None:
+    """A date or time as the export writes it (ISO 8601), None when there is none."""
     return value.isoformat() if value else None
+
+
+def member_rows(model, user, *order_by, owner: str = "user_id"):
+    """The member's rows of `model`, linked to her by the column named `owner`, in the order given (by default
+    the order they were added in)."""
+    statement = select(model).where(getattr(model, owner) == user.id)
+    return db.session.scalars(statement.order_by(*(order_by or (model.id,))))
+
+
+def delete_member_rows(model, user, owner: str = "user_id", **execution_options) -> int:
+    """Delete the member's rows of `model`, and say how many went."""
+    statement = delete(model).where(getattr(model, owner) == user.id)
+    return db.session.execute(statement, execution_options=execution_options).rowcount
+
+
+def unlink_member(model, column: str, user) -> int:
+    """Rows that name the member only in `column` (who decided, who set it) stay for the others, without her."""
+    statement = update(model).where(getattr(model, column) == user.id).values({column: None})
+    return db.session.execute(statement).rowcount
+
+
+def exports_rows(model, to_row: Callable, *order_by, owner: str = "user_id") -> Callable:
+    """An entry's `export`: each of the member's rows of `model`, written by `to_row`."""
+
+    def export(user) -> list[dict]:
+        return [to_row(row) for row in member_rows(model, user, *order_by, owner=owner)]
+
+    return export
+
+
+def erases_rows(*models, owner: str = "user_id", **execution_options) -> Callable:
+    """An entry's `erase`: delete the member's rows of each model in turn (a child table before its parent)."""
+
+    def erase(user) -> int:
+        return sum(delete_member_rows(model, user, owner, **execution_options) for model in models)
+
+    return erase
+
+
+def counts_rows(model, owner: str = "user_id") -> Callable:
+    """An entry's `count_query`: how many rows of `model` are the member's."""
+    return lambda user: select(func.count(model.id)).where(getattr(model, owner) == user.id)
+
+
+def member_table_entry(model, *, to_row: Callable, order_by: tuple = (), owner: str = "user_id", **fields):
+    """The entry of a table whose rows are the member's through `owner`: exported row by row with `to_row`,
+    deleted on erasure, counted on the dashboard. `fields` say the rest, and replace any of these defaults."""
+    defaults = {
+        "tables": (model.__tablename__,),
+        "export": exports_rows(model, to_row, *order_by, owner=owner),
+        "erase": erases_rows(model, owner=owner),
+        "count_query": counts_rows(model, owner),
+    }
+    return PersonalDataEntry(**(defaults | fields))
+
+
+# --- core's own entries ------------------------------------------------------------------------------------
 
 
 def _event_row(event: AuditEvent) -> dict:
     return {
-        "when": _iso(event.created_dt),
+        "when": iso(event.created_dt),
         "event": event.kind,
         "ip_address": event.ip_address,
         "device": event.user_agent,
         "details": event.details,
     }
-
-
-def export_security_events(user) -> list[dict]:
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.user_id == user.id).order_by(AuditEvent.created_dt))
-    return [_event_row(event) for event in events]
 
 
 #: The dashboard lists the latest sign-ins only; the export has them all.
@@ -53,8 +117,8 @@ def latest_logins(user) -> list[dict]:
 
 def erase_security_events(user) -> int:
     # Events where the member was only the actor keep the row, without the link to them.
-    db.session.execute(AuditEvent.__table__.update().where(AuditEvent.actor_id == user.id).values(actor_id=None))
-    return db.session.execute(delete(AuditEvent).where(AuditEvent.user_id == user.id)).rowcount
+    unlink_member(AuditEvent, "actor_id", user)
+    return delete_member_rows(AuditEvent, user)
 
 
 def purge_login_records(now) -> int:
@@ -66,23 +130,19 @@ def purge_login_records(now) -> int:
     ).rowcount
 
 
-def count_security_events(user):
-    return select(func.count(AuditEvent.id)).where(AuditEvent.user_id == user.id)
-
-
 register(
-    PersonalDataEntry(
+    member_table_entry(
+        AuditEvent,
+        to_row=_event_row,
+        order_by=(AuditEvent.created_dt,),
         key="security_events",
         category=_l("Sign-ins and security events (with IP address and device)"),
         purpose=_l("Keeping your account secure, investigating fraud, showing you where you are signed in"),
         legal_basis=LegalBasis.LEGITIMATE_INTEREST,
         recipients=(_l("Caseinjob administrators"),),
         retention=_l("12 months for sign-in records; other security events as long as your account exists"),
-        tables=("audit_event",),
-        export=export_security_events,
         erase=erase_security_events,
         purge=purge_login_records,
-        count_query=count_security_events,
         order=80,
         extra={"login_kinds": tuple(kind.value for kind in LOGIN_KINDS), "dashboard_export": latest_logins},
     )
@@ -93,11 +153,11 @@ def export_emails(user) -> list[dict]:
     rows = db.session.scalars(select(OutboxMessage).where(_addressed_to(user)).order_by(OutboxMessage.created_dt))
     return [
         {
-            "created": _iso(row.created_dt),
+            "created": iso(row.created_dt),
             "to": row.to_address,
             "subject": row.subject,
             "status": row.status,
-            "sent": _iso(row.sent_dt),
+            "sent": iso(row.sent_dt),
             "text": row.body_text,
         }
         for row in rows
@@ -208,19 +268,13 @@ register(
 )
 
 
-def export_access_log(user) -> list[dict]:
-    rows = db.session.scalars(
-        select(AccessLogEntry).where(AccessLogEntry.owner_id == user.id).order_by(AccessLogEntry.created_dt.desc())
-    )
-    return [
-        {
-            "when": _iso(row.created_dt),
-            "viewer": row.viewer_name,
-            "what": AccessedData(row.what).label,
-            "why": AccessReason(row.why).label,
-        }
-        for row in rows
-    ]
+def _access_row(row: AccessLogEntry) -> dict:
+    return {
+        "when": iso(row.created_dt),
+        "viewer": row.viewer_name,
+        "what": AccessedData(row.what).label,
+        "why": AccessReason(row.why).label,
+    }
 
 
 def erase_access_log(user) -> int:
@@ -230,44 +284,35 @@ def erase_access_log(user) -> int:
         .where(AccessLogEntry.viewer_id == user.id)
         .values(viewer_id=None, viewer_name=str(_l("A former member")))
     )
-    return db.session.execute(delete(AccessLogEntry).where(AccessLogEntry.owner_id == user.id)).rowcount
+    return delete_member_rows(AccessLogEntry, user, "owner_id")
 
 
 register(
-    PersonalDataEntry(
+    member_table_entry(
+        AccessLogEntry,
+        to_row=_access_row,
+        order_by=(AccessLogEntry.created_dt.desc(),),
+        owner="owner_id",
         key="access_log",
         category=_l("Who viewed your profile, CV or photo, when and why"),
         purpose=_l("Showing you who accessed your data, and checking that access was legitimate"),
         legal_basis=LegalBasis.LEGITIMATE_INTEREST,
         recipients=(_l("You"), _l("Caseinjob administrators")),
-        retention=_l("As long as your account exists"),
-        tables=("access_log_entry",),
-        export=export_access_log,
+        retention=AS_LONG_AS_THE_ACCOUNT,
         erase=erase_access_log,
-        count_query=lambda user: select(func.count(AccessLogEntry.id)).where(AccessLogEntry.owner_id == user.id),
         order=85,
     )
 )
 
 
-def export_text_messages(user) -> list[dict]:
-    rows = db.session.scalars(
-        select(SmsMessage).where(SmsMessage.user_id == user.id).order_by(SmsMessage.created_dt, SmsMessage.id)
-    )
-    return [
-        {
-            "created": _iso(row.created_dt),
-            "to": row.to_number,
-            "status": row.status,
-            "sent": _iso(row.sent_dt),
-            "text": row.body,
-        }
-        for row in rows
-    ]
-
-
-def erase_text_messages(user) -> int:
-    return db.session.execute(delete(SmsMessage).where(SmsMessage.user_id == user.id)).rowcount
+def _text_message_row(row: SmsMessage) -> dict:
+    return {
+        "created": iso(row.created_dt),
+        "to": row.to_number,
+        "status": row.status,
+        "sent": iso(row.sent_dt),
+        "text": row.body,
+    }
 
 
 def purge_text_messages(now) -> int:
@@ -283,18 +328,17 @@ def purge_text_messages(now) -> int:
 
 
 register(
-    PersonalDataEntry(
+    member_table_entry(
+        SmsMessage,
+        to_row=_text_message_row,
+        order_by=(SmsMessage.created_dt, SmsMessage.id),
         key="text_messages",
         category=_l("Text messages we sent you (number, date, delivery; the text is deleted once delivered)"),
         purpose=_l("Sending you codes to verify your phone number or reset your password, and security notices"),
         legal_basis=LegalBasis.CONTRACT,
         recipients=(_l("Our text message delivery provider"),),
         retention=_l("The text until it is delivered; the record of the message 3 months"),
-        tables=("sms_message",),
-        export=export_text_messages,
-        erase=erase_text_messages,
         purge=purge_text_messages,
-        count_query=lambda user: select(func.count(SmsMessage.id)).where(SmsMessage.user_id == user.id),
         order=91,
     )
 )

@@ -14,22 +14,19 @@ import json
 import logging
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import ForeignKey, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.mail import OutboxStatus
+from app.core.mail import DeliveryReport, OutboxStatus, record_failed_attempt, record_sent, release_stale_claims
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 logger = logging.getLogger("caseinjob.sms")
 
-#: A message still "sending" after this long belonged to a sender that died; it is tried again.
-STALE_CLAIM = timedelta(minutes=10)
 WEBHOOK_TIMEOUT_SECONDS = 10
 #: Messages no longer waiting for delivery: their text is gone.
 FINISHED_STATUSES = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value)
@@ -74,18 +71,11 @@ def queue_sms(*, to: str, text, locale: str, user_id: int | None = None) -> SmsM
     return message
 
 
-@dataclass
-class SmsDeliveryReport:
-    sent: int = 0
-    failed: int = 0
-    given_up: int = 0
-
-
-def deliver_pending(limit: int = 100) -> SmsDeliveryReport:
+def deliver_pending(limit: int = 100) -> DeliveryReport:
     """Send what is due; each message is claimed first, so two senders never both send it."""
-    report = SmsDeliveryReport()
+    report = DeliveryReport()
     now = utcnow()
-    _release_stale_claims(now)
+    release_stale_claims(SmsMessage, now)
     due_ids = db.session.scalars(
         select(SmsMessage.id)
         .where(SmsMessage.status == OutboxStatus.PENDING, SmsMessage.next_attempt_dt <= now)
@@ -101,22 +91,10 @@ def deliver_pending(limit: int = 100) -> SmsDeliveryReport:
         except (OSError, SmsDeliveryFailed, SmsNotConfigured) as error:
             _record_failure(row, error, report)
         else:
-            row.status = OutboxStatus.SENT
-            row.sent_dt = utcnow()
-            row.last_error = None
+            record_sent(row, report)
             row.body = None
-            report.sent += 1
         db.session.commit()
     return report
-
-
-def _release_stale_claims(now: datetime) -> None:
-    db.session.execute(
-        update(SmsMessage)
-        .where(SmsMessage.status == OutboxStatus.SENDING, SmsMessage.claimed_dt < now - STALE_CLAIM)
-        .values(status=OutboxStatus.PENDING)
-    )
-    db.session.commit()
 
 
 def _claim(message_id: int) -> bool:
@@ -129,18 +107,10 @@ def _claim(message_id: int) -> bool:
     return result.rowcount == 1
 
 
-def _record_failure(row: SmsMessage, error: Exception, report: SmsDeliveryReport) -> None:
-    row.attempts += 1
+def _record_failure(row: SmsMessage, error: Exception, report: DeliveryReport) -> None:
     # The error names the failure, never the text (it may hold a code) nor the webhook's address.
-    row.last_error = f"{type(error).__name__}: {error}"[:500]
-    if row.attempts >= current_app.config["SMS_MAX_ATTEMPTS"]:
-        row.status = OutboxStatus.FAILED
-        row.body = None
-        report.given_up += 1
-    else:
-        row.status = OutboxStatus.PENDING
-        row.next_attempt_dt = utcnow() + timedelta(minutes=2**row.attempts)
-        report.failed += 1
+    if record_failed_attempt(row, error, report, current_app.config["SMS_MAX_ATTEMPTS"]):
+        row.body = None  # given up: the code it held must not stay at rest
     logger.warning("sms %s not delivered (attempt %s): %r", row.id, row.attempts, row.last_error)
 
 

@@ -3,7 +3,7 @@ export runs, records of processing, policy versions. Every view needs an admin w
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.auth.permissions import admin_required
 from app.core import registry
 from app.core.errors import found_or_404
-from app.core.forms import flash_domain_error, show_domain_error
+from app.core.forms import commit_or_show_refusal, flash_domain_error, show_domain_error
 from app.core.security import form_checks_csrf
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -91,19 +91,12 @@ def _request_page(item, form, *, uphold_form=None, status: int = 200):
 def uphold_request(public_id: str):
     """Uphold a request with the change its feature makes (a score corrected), and answer it."""
     item = found_or_404(requests.find_request(public_id))
-    upholding = requests.upholding_of(item)
-    if upholding is None:
-        abort(404)
-    handler, form = upholding
-    if form.validate_on_submit():
-        try:
-            handler.uphold(item, form, current_user)
-        except services.PrivacyError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The request is upheld and answered."), "success")
-            return redirect(url_for("privacy.admin_request", public_id=item.public_id))
+    handler, form = found_or_404(requests.upholding_of(item))
+    if form.validate_on_submit() and commit_or_show_refusal(
+        form, lambda: handler.uphold(item, form, current_user), services.PrivacyError
+    ):
+        flash(_("The request is upheld and answered."), "success")
+        return redirect(url_for("privacy.admin_request", public_id=item.public_id))
     # The handling form as on a first visit: what was posted belongs to the other form.
     handle_form = HandleRequestForm(formdata=None, obj=item)
     handle_form.extend_months.data = 0
@@ -126,9 +119,7 @@ def admin_objections():
 @admin_required
 def review_objection(public_id: str):
     """Uphold an objection, or override it with compelling grounds told to the member."""
-    objection = db.session.scalar(select(Objection).where(Objection.public_id == public_id))
-    if objection is None:
-        abort(404)
+    objection = db.first_or_404(select(Objection).where(Objection.public_id == public_id))
     form = ReviewObjectionForm()
     if form.validate_on_submit():
         try:
@@ -168,9 +159,7 @@ def admin_runs():
 @admin_required
 def retry_erasure(public_id: str):
     """Run the steps of a failed erasure again."""
-    job = erasure.find_job(public_id)
-    if job is None:
-        abort(404)
+    job = found_or_404(erasure.find_job(public_id))
     if job.status != RunStatus.DONE.value:
         done = erasure.run_erasure(job)
         db.session.commit()
@@ -233,9 +222,7 @@ def admin_holds():
 @admin_required
 def lift_hold(public_id: str):
     """Lift a hold; an erasure that waited for it finishes now."""
-    hold = holds.find_hold(public_id)
-    if hold is None:
-        abort(404)
+    hold = found_or_404(holds.find_hold(public_id))
     finished = holds.lift_hold(hold, admin=current_user)
     db.session.commit()
     erasure.wipe_freed_pages()

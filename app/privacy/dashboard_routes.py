@@ -21,7 +21,8 @@ from app.auth import services as auth_services
 from app.auth.permissions import get_owned_or_404
 from app.core.audit import EventKind
 from app.core.dateformat import DateTimeFormatter
-from app.core.forms import flash_domain_error, show_domain_error
+from app.core.errors import found_or_404
+from app.core.forms import commit_or_flash_refusal, commit_or_show_refusal, show_domain_error
 from app.core.i18n import url_for_each
 from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf
@@ -198,15 +199,13 @@ def consent_receipt(public_id: str):
 def object_to():
     """Object to direct marketing (stops at once, without exception) or to a legitimate-interest processing."""
     form = ObjectionForm()
-    if form.validate_on_submit():
-        try:
-            consents.object_to(current_user, ObjectionTopic(form.topic.data), form.reason.data or "")
-        except services.PrivacyError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your objection is recorded and applies from now on."), "success")
-            return redirect(url_for("privacy.dashboard", _anchor="objections"))
+    if form.validate_on_submit() and commit_or_show_refusal(
+        form,
+        lambda: consents.object_to(current_user, ObjectionTopic(form.topic.data), form.reason.data or ""),
+        services.PrivacyError,
+    ):
+        flash(_("Your objection is recorded and applies from now on."), "success")
+        return redirect(url_for("privacy.dashboard", _anchor="objections"))
     return _render_dashboard(objection_form=form, status=400)
 
 
@@ -215,14 +214,10 @@ def object_to():
 def withdraw_objection(public_id: str):
     """Withdraw one of the member's own objections."""
     objection = get_owned_or_404(Objection, public_id)
-    if ActionForm().validate_on_submit():
-        try:
-            consents.withdraw_objection(current_user, objection)
-        except services.PrivacyError as error:
-            flash_domain_error(error, rollback=False)
-        else:
-            db.session.commit()
-            flash(_("Your objection is withdrawn."), "success")
+    if ActionForm().validate_on_submit() and commit_or_flash_refusal(
+        lambda: consents.withdraw_objection(current_user, objection), services.PrivacyError, rollback=False
+    ):
+        flash(_("Your objection is withdrawn."), "success")
     return redirect(url_for("privacy.dashboard", _anchor="objections"))
 
 
@@ -358,9 +353,7 @@ def erase_account():
 @bp.route("/privacy/erasure/<public_id>")
 def erasure_status(public_id: str):
     """Where the member lands after erasure: done, or being finished after a failed step."""
-    job = erasure.find_job(public_id)
-    if job is None:
-        abort(404)
+    job = found_or_404(erasure.find_job(public_id))
     held = erasure.held_member(job)
     return render_template(
         "privacy/erasure_status.html", job=job, legal_holds=holds.member_view(held) if held is not None else []

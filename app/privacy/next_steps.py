@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
-from app.core.next_steps import NextStep
+from app.core.next_steps import NextStep, counted
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy.models import ErasureJob, Objection, ObjectionStatus, PrivacyRequest, RequestStatus, RunStatus
@@ -65,14 +65,11 @@ def admin_steps(member) -> list[NextStep]:
         db.session.scalar(select(func.count(Objection.id)).where(Objection.status == ObjectionStatus.IN_EFFECT.value))
         or 0
     )
-    if objections:
-        steps.append(
-            NextStep(
-                ngettext("Review %(num)d objection", "Review %(num)d objections", objections),
-                url_for("privacy.admin_objections"),
-                count=objections,
-            )
-        )
+    steps += counted(
+        ngettext("Review %(num)d objection", "Review %(num)d objections", objections),
+        url_for("privacy.admin_objections"),
+        objections,
+    )
     jobs = dict(
         db.session.execute(
             select(ErasureJob.status, func.count(ErasureJob.id))
@@ -81,29 +78,21 @@ def admin_steps(member) -> list[NextStep]:
         ).all()
     )
     failed = jobs.get(RunStatus.FAILED.value, 0) + jobs.get(RunStatus.RUNNING.value, 0)
-    if failed:
-        steps.append(
-            NextStep(
-                ngettext("Retry %(num)d erasure that failed", "Retry %(num)d erasures that failed", failed),
-                url_for("privacy.admin_runs"),
-                count=failed,
-                is_urgent=True,
-            )
-        )
+    steps += counted(
+        ngettext("Retry %(num)d erasure that failed", "Retry %(num)d erasures that failed", failed),
+        url_for("privacy.admin_runs"),
+        failed,
+        is_urgent=True,
+    )
     held = jobs.get(RunStatus.HELD.value, 0)
-    if held:
-        steps.append(
-            NextStep(
-                ngettext(
-                    "%(num)d erasure waits for a legal hold to end",
-                    "%(num)d erasures wait for a legal hold to end",
-                    held,
-                ),
-                url_for("privacy.admin_holds"),
-                count=held,
-                is_status=True,
-            )
-        )
+    steps += counted(
+        ngettext(
+            "%(num)d erasure waits for a legal hold to end", "%(num)d erasures wait for a legal hold to end", held
+        ),
+        url_for("privacy.admin_holds"),
+        held,
+        is_status=True,
+    )
     if not steps:
         steps.append(
             NextStep(gettext("No privacy request is waiting"), url_for("privacy.admin_requests"), is_status=True)

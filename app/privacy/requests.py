@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 
-from app.core.mail import absolute_url, queue_email
+from app.core.mail import absolute_url, queue_member_email
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy.models import PrivacyRequest, RequestKind, RequestStatus
@@ -144,13 +144,10 @@ def handle_request(
             hook(request)
     user = request.user
     if notify and user is not None and user.email and (was_open != request.is_open or extend_months):
-        queue_email(
-            to=user.email,
-            template="privacy_request_update",
-            locale=user.locale,
-            subject=_l("News about your privacy request"),
-            user_id=user.id,
-            user=user,
+        queue_member_email(
+            user,
+            "privacy_request_update",
+            _l("News about your privacy request"),
             item=request,
             link=absolute_url("privacy.show_request", lang_code=user.locale, public_id=request.public_id),
         )

@@ -1,7 +1,8 @@
 """The privacy policy in force and every earlier version; one-click unsubscribe, which needs no sign-in."""
 
-from flask import abort, render_template, request
+from flask import render_template, request
 
+from app.core.errors import found_or_404
 from app.core.security import token_authorises
 from app.extensions import db
 from app.privacy import consents, services
@@ -11,9 +12,7 @@ from app.privacy.blueprint import bp
 @bp.route("/privacy")
 def policy():
     """The policy in force today."""
-    version = services.current_policy()
-    if version is None:
-        abort(404)
+    version = found_or_404(services.current_policy())
     return render_template("privacy/policy.html", version=version, is_current=True, **services.controller_context())
 
 
@@ -31,9 +30,7 @@ def policy_versions():
 @bp.route("/privacy/versions/<version>")
 def policy_version(version: str):
     """One version as it was published."""
-    found = services.find_version(version)
-    if found is None:
-        abort(404)
+    found = found_or_404(services.find_version(version))
     current = services.current_policy()
     return render_template(
         "privacy/policy.html",

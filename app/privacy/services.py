@@ -20,7 +20,7 @@ from app.auth.member import forget_rider, read_rider, read_with_session
 from app.auth.models import User
 from app.core.audit import EventKind, client_ip, record_event
 from app.core.errors import DomainError
-from app.core.mail import absolute_url, queue_email
+from app.core.mail import absolute_url, queue_member_email
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy.models import PolicyAcceptance, PolicyVersion
@@ -214,13 +214,10 @@ def notify_material_change(policy: PolicyVersion) -> int:
     """E-mail every member with an address, in their language, about a material change; returns how many."""
     count = 0
     for user in db.session.scalars(select(User).where(User.email.is_not(None)).order_by(User.id)):
-        queue_email(
-            to=user.email,
-            template="privacy_policy_change",
-            locale=user.locale,
-            subject=_l("Our privacy policy is changing"),
-            user_id=user.id,
-            user=user,
+        queue_member_email(
+            user,
+            "privacy_policy_change",
+            _l("Our privacy policy is changing"),
             policy=policy,
             summary=policy.summary(user.locale),
             link=absolute_url("privacy.policy_version", lang_code=user.locale, version=policy.version),

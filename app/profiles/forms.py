@@ -9,7 +9,6 @@ from wtforms import (
     IntegerField,
     MonthField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -17,9 +16,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import PortalForm, at_most, required
+from app.core.forms import CheckboxesField, PortalForm, at_most, required
 from app.profiles.choices import (
     SPOKEN_LANGUAGES,
     CompanyType,
@@ -33,14 +31,8 @@ from app.profiles.choices import (
 )
 
 
-class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of checkboxes (rendered inside a fieldset by the macro)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def _languages():
+def spoken_language_choices():
+    """The languages one may speak or interview in, named in the page's language (profiles and applications)."""
     from flask_babel import get_locale
 
     locale = get_locale()
@@ -107,7 +99,7 @@ class ExperienceForm(PortalForm):
 
 
 class LanguageForm(PortalForm):
-    language = SelectField(_l("Language"), choices=_languages)
+    language = SelectField(_l("Language"), choices=spoken_language_choices)
     level = SelectField(_l("Level"), choices=LanguageLevel.choices)
     submit = SubmitField(_l("Add this language"))
 
@@ -163,7 +155,7 @@ class InterviewerProfileForm(PortalForm):
     interview_types = CheckboxesField(_l("Interviews you run"), choices=InterviewType.choices)
     modes = CheckboxesField(_l("How you run them"), choices=Mode.choices)
     city = StringField(_l("City for face-to-face interviews"), validators=[Optional(), at_most(120)])
-    languages = CheckboxesField(_l("Languages you interview in"), choices=_languages)
+    languages = CheckboxesField(_l("Languages you interview in"), choices=spoken_language_choices)
     weekly_capacity = IntegerField(
         _l("Sessions you accept per week"),
         validators=[

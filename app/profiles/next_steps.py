@@ -21,23 +21,11 @@ def candidate_steps(member) -> list[NextStep]:
     else:
         completeness = services.completeness(member)
         percent, missing = completeness.percent, [str(text) for text in completeness.missing]
-    if not missing:
-        return [
-            NextStep(
-                gettext("Your profile is complete"),
-                url_for("profiles.profile"),
-                detail=gettext("Keep it up to date before each interview."),
-                is_status=True,
-            )
-        ]
-    return [
-        NextStep(
-            gettext("Your profile is %(percent)d%% complete", percent=percent),
-            url_for("profiles.profile"),
-            detail=missing[0],
-            is_status=True,
-        )
-    ]
+    if missing:
+        text, detail = gettext("Your profile is %(percent)d%% complete", percent=percent), missing[0]
+    else:
+        text, detail = gettext("Your profile is complete"), gettext("Keep it up to date before each interview.")
+    return [NextStep(text, url_for("profiles.profile"), detail=detail, is_status=True)]
 
 
 def interviewer_steps(member) -> list[NextStep]:
@@ -45,39 +33,24 @@ def interviewer_steps(member) -> list[NextStep]:
     profile = db.session.scalar(select(InterviewerProfile).where(InterviewerProfile.user_id == member.id))
     slots = db.session.scalar(select(func.count(AvailabilitySlot.id)).where(AvailabilitySlot.user_id == member.id))
     if profile is None or not profile.interview_types or not profile.languages:
-        return [
-            NextStep(
-                gettext("Fill in your interviewer profile"),
-                url_for("profiles.interviewer_profile"),
-                detail=gettext("Candidates are matched with you by your expertise, modes and languages."),
-                is_urgent=True,
-            )
-        ]
+        what = gettext("Fill in your interviewer profile")
+        why = gettext("Candidates are matched with you by your expertise, modes and languages.")
+        return _on_interviewer_profile(what, why, is_urgent=True)
     if not slots:
-        return [
-            NextStep(
-                gettext("Say when you are available"),
-                url_for("profiles.interviewer_profile"),
-                detail=gettext("Without weekly slots, no candidate is proposed to you."),
-                is_urgent=True,
-            )
-        ]
+        what = gettext("Say when you are available")
+        why = gettext("Without weekly slots, no candidate is proposed to you.")
+        return _on_interviewer_profile(what, why, is_urgent=True)
     if not profile.is_accepting:
-        return [
-            NextStep(
-                gettext("You are not accepting new requests"),
-                url_for("profiles.interviewer_profile"),
-                detail=gettext("Turn it back on when you have time for interviews."),
-                is_status=True,
-            )
-        ]
-    return [
-        NextStep(
-            ngettext("Your availability: %(num)d weekly slot", "Your availability: %(num)d weekly slots", slots),
-            url_for("profiles.interviewer_profile"),
-            detail=ngettext(
-                "Up to %(num)d interview a week", "Up to %(num)d interviews a week", profile.weekly_capacity
-            ),
-            is_status=True,
-        )
-    ]
+        what = gettext("You are not accepting new requests")
+        why = gettext("Turn it back on when you have time for interviews.")
+        return _on_interviewer_profile(what, why, is_status=True)
+    return _on_interviewer_profile(
+        ngettext("Your availability: %(num)d weekly slot", "Your availability: %(num)d weekly slots", slots),
+        ngettext("Up to %(num)d interview a week", "Up to %(num)d interviews a week", profile.weekly_capacity),
+        is_status=True,
+    )
+
+
+def _on_interviewer_profile(text: str, detail: str, **flags) -> list[NextStep]:
+    """An interviewer's one step: whatever it is, it is done on the interviewer profile page."""
+    return [NextStep(text, url_for("profiles.interviewer_profile"), detail=detail, **flags)]

@@ -4,9 +4,10 @@ availability, and the uploaded photo and CV (encrypted files)."""
 from babel.dates import get_day_names
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
 from app.core import storage
+from app.core.personal_data import erases_rows, member_rows, member_table_entry
 from app.core.registry import LegalBasis, PersonalDataEntry, register
 from app.core.values import labels_of, language_name, record_labels
 from app.extensions import db
@@ -26,21 +27,6 @@ RECIPIENTS = (
     _l("Employers that assigned you a test (the sections you share), unless you restrict processing"),
 )
 UNTIL_ERASED = _l("As long as your account exists; you can delete it at any time")
-
-
-def _rows(model, user) -> list:
-    return list(db.session.scalars(select(model).where(model.user_id == user.id).order_by(model.id)))
-
-
-def _count_query(model):
-    return lambda user: select(func.count(model.id)).where(model.user_id == user.id)
-
-
-def _erase(*models):
-    def erase(user) -> int:
-        return sum(db.session.execute(delete(model).where(model.user_id == user.id)).rowcount for model in models)
-
-    return erase
 
 
 def _month(value):
@@ -64,7 +50,7 @@ def export_candidate_profile(user) -> dict:
         "target_company_types": profile.target_company_types,
         "target_roles": profile.target_roles,
         "visibility": profile.visibility,
-        "languages": [{"language": row.language, "level": row.level} for row in _rows(SpokenLanguage, user)],
+        "languages": [{"language": row.language, "level": row.level} for row in member_rows(SpokenLanguage, user)],
     }
 
 
@@ -78,7 +64,7 @@ register(
         retention=UNTIL_ERASED,
         tables=("candidate_profile", "spoken_language"),
         export=export_candidate_profile,
-        erase=_erase(SpokenLanguage, CandidateProfile),
+        erase=erases_rows(SpokenLanguage, CandidateProfile),
         order=20,
         extra={
             "edit_endpoint": "profiles.profile",
@@ -103,22 +89,22 @@ register(
 )
 
 
-def export_education(user) -> list[dict]:
-    return [
-        {
-            "school": row.school,
-            "degree": row.degree,
-            "field": row.field,
-            "start_year": row.start_year,
-            "end_year": row.end_year,
-            "grade": row.grade,
-        }
-        for row in sorted(_rows(EducationEntry, user), key=lambda row: row.position)
-    ]
+def _education_row(row: EducationEntry) -> dict:
+    return {
+        "school": row.school,
+        "degree": row.degree,
+        "field": row.field,
+        "start_year": row.start_year,
+        "end_year": row.end_year,
+        "grade": row.grade,
+    }
 
 
 register(
-    PersonalDataEntry(
+    member_table_entry(
+        EducationEntry,
+        to_row=_education_row,
+        order_by=(EducationEntry.position, EducationEntry.id),  # as the member ordered them
         key="education",
         extra={"edit_endpoint": "profiles.profile"},
         category=_l("Education"),
@@ -126,30 +112,26 @@ register(
         legal_basis=LegalBasis.CONTRACT,
         recipients=RECIPIENTS,
         retention=UNTIL_ERASED,
-        tables=("education_entry",),
-        export=export_education,
-        erase=_erase(EducationEntry),
-        count_query=_count_query(EducationEntry),
         order=21,
     )
 )
 
 
-def export_experience(user) -> list[dict]:
-    return [
-        {
-            "employer": row.employer,
-            "title": row.title,
-            "start": _month(row.start_month),
-            "end": _month(row.end_month),
-            "description": row.description,
-        }
-        for row in sorted(_rows(ExperienceEntry, user), key=lambda row: row.position)
-    ]
+def _experience_row(row: ExperienceEntry) -> dict:
+    return {
+        "employer": row.employer,
+        "title": row.title,
+        "start": _month(row.start_month),
+        "end": _month(row.end_month),
+        "description": row.description,
+    }
 
 
 register(
-    PersonalDataEntry(
+    member_table_entry(
+        ExperienceEntry,
+        to_row=_experience_row,
+        order_by=(ExperienceEntry.position, ExperienceEntry.id),
         key="experience",
         extra={"edit_endpoint": "profiles.profile"},
         category=_l("Work experience"),
@@ -157,37 +139,34 @@ register(
         legal_basis=LegalBasis.CONTRACT,
         recipients=RECIPIENTS,
         retention=UNTIL_ERASED,
-        tables=("experience_entry",),
-        export=export_experience,
-        erase=_erase(ExperienceEntry),
-        count_query=_count_query(ExperienceEntry),
         order=22,
     )
 )
 
 
-def export_uploads(user) -> list[dict]:
-    return [
-        {
-            "kind": row.kind,
-            "name": row.label,
-            "type": row.content_type,
-            "size": row.size,
-            "uploaded": row.uploaded_dt.isoformat(),
-        }
-        for row in _rows(UploadedFile, user)
-    ]
+def _uploads(user) -> list[UploadedFile]:
+    return list(member_rows(UploadedFile, user))
+
+
+def _upload_row(row: UploadedFile) -> dict:
+    return {
+        "kind": row.kind,
+        "name": row.label,
+        "type": row.content_type,
+        "size": row.size,
+        "uploaded": row.uploaded_dt.isoformat(),
+    }
 
 
 def upload_files(user):
     """The photo and CV, decrypted, for the export."""
-    for row in _rows(UploadedFile, user):
+    for row in _uploads(user):
         extension = {"image/jpeg": "jpg", "application/pdf": "pdf"}.get(row.content_type, "docx")
         yield f"{row.kind}.{extension}", storage.read(row.storage_name)
 
 
 def erase_uploads(user) -> int:
-    rows = _rows(UploadedFile, user)
+    rows = _uploads(user)
     for row in rows:
         storage.delete(row.storage_name)
         db.session.delete(row)
@@ -195,7 +174,9 @@ def erase_uploads(user) -> int:
 
 
 register(
-    PersonalDataEntry(
+    member_table_entry(
+        UploadedFile,
+        to_row=_upload_row,
         key="uploads",
         # With labels, the dashboard lists the files: their name, size and when they came.
         extra={
@@ -207,11 +188,8 @@ register(
         legal_basis=LegalBasis.CONSENT,
         recipients=RECIPIENTS,
         retention=UNTIL_ERASED,
-        tables=("uploaded_file",),
-        export=export_uploads,
         files=upload_files,
         erase=erase_uploads,
-        count_query=_count_query(UploadedFile),
         order=23,
     )
 )
@@ -245,7 +223,7 @@ def export_interviewer_profile(user) -> dict:
                 "from": slot.start_time.isoformat("minutes"),
                 "to": slot.end_time.isoformat("minutes"),
             }
-            for slot in _rows(AvailabilitySlot, user)
+            for slot in member_rows(AvailabilitySlot, user)
         ],
     }
 
@@ -260,7 +238,7 @@ register(
         retention=UNTIL_ERASED,
         tables=("interviewer_profile", "availability_slot"),
         export=export_interviewer_profile,
-        erase=_erase(AvailabilitySlot, InterviewerProfile),
+        erase=erases_rows(AvailabilitySlot, InterviewerProfile),
         order=30,
         extra={
             "edit_endpoint": "profiles.interviewer_profile",

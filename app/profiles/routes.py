@@ -9,7 +9,8 @@ from sqlalchemy import select
 from app.auth.models import Role, User
 from app.auth.permissions import role_required
 from app.core.access_log import AccessedData, record_access
-from app.core.forms import show_domain_error
+from app.core.errors import found_or_404
+from app.core.forms import commit_or_show_refusal
 from app.core.security import form_checks_csrf
 from app.core.storage import clean_label
 from app.extensions import db
@@ -116,15 +117,14 @@ def add_entry(kind: str):
     """Add an education or experience entry."""
     model, form_class, fields = ENTRY_KINDS.get(kind) or abort(404)
     form = form_class()
-    if form.validate_on_submit():
-        try:
-            services.add_entry(model, current_user, **_entry_values(form, fields))
-        except services.ProfileError as error:
-            show_domain_error(form, error, rollback=False)
-        else:
-            db.session.commit()
-            flash(_("The entry is added."), "success")
-            return redirect(url_for("profiles.profile", _anchor=kind))
+    if form.validate_on_submit() and commit_or_show_refusal(
+        form,
+        lambda: services.add_entry(model, current_user, **_entry_values(form, fields)),
+        services.ProfileError,
+        rollback=False,
+    ):
+        flash(_("The entry is added."), "success")
+        return redirect(url_for("profiles.profile", _anchor=kind))
     return render_template("profiles/edit_entry.html", form=form, kind=kind, entry=None)
 
 
@@ -284,10 +284,7 @@ def _allowed_reason_or_404(member: User):
     """The owner, or someone with a reason to see this member's data; anyone else gets 404."""
     if member.id == current_user.id:
         return None
-    reason = viewing_reason(current_user, member)
-    if reason is None:
-        abort(404)
-    return reason
+    return found_or_404(viewing_reason(current_user, member))
 
 
 @bp.route("/members/<public_id>/files/<any(photo, cv):kind>")

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.core.mail import absolute_url, queue_email
+from app.core.mail import absolute_url, queue_member_email
 from app.extensions import db
 from app.simulations.models import InterviewSession, SessionMessage
 from app.simulations.services import SimulationError, other_party
@@ -51,13 +51,10 @@ def post_message(session: InterviewSession, author, body: str) -> SessionMessage
 def _notify(recipient, author, session: InterviewSession) -> None:
     if not recipient.email:
         return
-    queue_email(
-        to=recipient.email,
-        template="simulations/email/new_message",
-        locale=recipient.locale,
-        subject=_l("A new message about your mock interview"),
-        user_id=recipient.id,
-        user=recipient,
+    queue_member_email(
+        recipient,
+        "simulations/email/new_message",
+        _l("A new message about your mock interview"),
         author_name=author.full_name,  # the whole name: erasure redacts it from this e-mail
         link=absolute_url("simulations.session", lang_code=recipient.locale, public_id=session.public_id) + "#messages",
     )

@@ -49,6 +49,10 @@ def _name(user: User | None) -> str:
     return f"{user.first_name} {user.last_name}" if user else gettext("a former member")
 
 
+def _interview_of(session: InterviewSession) -> str:
+    return gettext("Interview of %(date)s", date=format_date(session.start_dt, "long"))
+
+
 def _session_links(session: InterviewSession) -> tuple[Link, ...]:
     links = []
     join = link_for(session.request.mode, session.meeting_details)
@@ -57,6 +61,18 @@ def _session_links(session: InterviewSession) -> tuple[Link, ...]:
     calendar = url_for("simulations.session_calendar", public_id=session.public_id)
     links.append(Link(gettext("Add to my calendar (.ics)"), calendar, is_download=True))
     return tuple(links)
+
+
+def _session_to_come(session: InterviewSession, member, text: str, now) -> NextStep:
+    """A scheduled interview: when, in the member's zone, marked urgent within a day, with its call and calendar."""
+    return NextStep(
+        text,
+        url_for("simulations.session", public_id=session.public_id),
+        detail=moment(session.start_dt, member),
+        due=session.start_dt,
+        is_urgent=session.start_dt - now < URGENT_WITHIN,
+        links=_session_links(session),
+    )
 
 
 def _upcoming(member, *, as_interviewer: bool) -> list[InterviewSession]:
@@ -86,20 +102,12 @@ def candidate_steps(member) -> list[NextStep]:
     steps = []
     upcoming = _upcoming(member, as_interviewer=False)
     for session in upcoming:
-        steps.append(
-            NextStep(
-                gettext(
-                    "Mock interview with %(name)s: %(type)s",
-                    type=_type_label(session.request.interview_type),
-                    name=_name(session.interviewer),
-                ),
-                url_for("simulations.session", public_id=session.public_id),
-                detail=moment(session.start_dt, member),
-                due=session.start_dt,
-                is_urgent=session.start_dt - utcnow() < URGENT_WITHIN,
-                links=_session_links(session),
-            )
+        text = gettext(
+            "Mock interview with %(name)s: %(type)s",
+            type=_type_label(session.request.interview_type),
+            name=_name(session.interviewer),
         )
+        steps.append(_session_to_come(session, member, text, utcnow()))
     to_read = list(
         db.session.scalars(
             select(InterviewSession)
@@ -115,13 +123,9 @@ def candidate_steps(member) -> list[NextStep]:
         )
     )
     for session in to_read:
-        steps.append(
-            NextStep(
-                gettext("Read %(name)s's feedback and rate the session", name=_name(session.interviewer)),
-                url_for("simulations.session", public_id=session.public_id, _anchor="feedback-title"),
-                detail=gettext("Interview of %(date)s", date=format_date(session.start_dt, "long")),
-            )
-        )
+        text = gettext("Read %(name)s's feedback and rate the session", name=_name(session.interviewer))
+        url = url_for("simulations.session", public_id=session.public_id, _anchor="feedback-title")
+        steps.append(NextStep(text, url, detail=_interview_of(session)))
     open_requests = list(
         db.session.execute(
             select(SimulationRequest, SimulationInvitation.id)
@@ -150,13 +154,8 @@ def candidate_steps(member) -> list[NextStep]:
             detail = gettext("Nobody is invited yet: choose among the interviewers proposed.")
         steps.append(NextStep(text, url_for("simulations.request_page", public_id=request.public_id), detail=detail))
     if not upcoming and not waiting:
-        steps.append(
-            NextStep(
-                gettext("Ask for a mock interview"),
-                url_for("simulations.new_request"),
-                detail=gettext("Give a few time windows: we propose the interviewers who suit your goal."),
-            )
-        )
+        how = gettext("Give a few time windows: we propose the interviewers who suit your goal.")
+        steps.append(NextStep(gettext("Ask for a mock interview"), url_for("simulations.new_request"), detail=how))
     return steps
 
 
@@ -204,20 +203,12 @@ def interviewer_steps(member) -> list[NextStep]:
     if len(invitations) > SHOWN:
         steps.append(NextStep(gettext("See every invitation waiting for your answer"), url_for("simulations.index")))
     for session in _upcoming(member, as_interviewer=True):
-        steps.append(
-            NextStep(
-                gettext(
-                    "Interview %(name)s: %(type)s",
-                    name=_name(session.candidate),
-                    type=_type_label(session.request.interview_type),
-                ),
-                url_for("simulations.session", public_id=session.public_id),
-                detail=moment(session.start_dt, member),
-                due=session.start_dt,
-                is_urgent=session.start_dt - now < URGENT_WITHIN,
-                links=_session_links(session),
-            )
+        text = gettext(
+            "Interview %(name)s: %(type)s",
+            name=_name(session.candidate),
+            type=_type_label(session.request.interview_type),
         )
+        steps.append(_session_to_come(session, member, text, now))
     to_write = list(
         db.session.scalars(
             select(InterviewSession)
@@ -238,7 +229,7 @@ def interviewer_steps(member) -> list[NextStep]:
             NextStep(
                 gettext("Write your feedback for %(name)s", name=_name(session.candidate)),
                 url_for("simulations.session", public_id=session.public_id, _anchor="write-title"),
-                detail=gettext("Interview of %(date)s", date=format_date(session.start_dt, "long")),
+                detail=_interview_of(session),
                 due=session.end_dt + timedelta(days=1),
                 is_urgent=now - session.end_dt > timedelta(days=1),
             )

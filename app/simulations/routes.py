@@ -10,7 +10,7 @@ from app.auth.models import Role
 from app.auth.permissions import admin_required, role_required
 from app.core import charts
 from app.core.access_log import AccessReason, may_access
-from app.core.forms import flash_domain_error, show_domain_error
+from app.core.forms import commit_or_flash_refusal, flash_domain_error, show_domain_error
 from app.core.ratelimit import form_kept_when_limited
 from app.core.security import form_checks_csrf
 from app.extensions import db, limiter
@@ -192,14 +192,10 @@ def invite_best(public_id: str):
 def cancel_request(public_id: str):
     simulation_request = _own_request_or_404(public_id)
     form = CancelRequestForm()
-    if form.validate_on_submit():
-        try:
-            services.cancel_request(simulation_request, form.reason.data or "")
-        except SimulationError as error:
-            flash_domain_error(error)
-        else:
-            db.session.commit()
-            flash(_("Your request is cancelled."), "success")
+    if form.validate_on_submit() and commit_or_flash_refusal(
+        lambda: services.cancel_request(simulation_request, form.reason.data or ""), SimulationError
+    ):
+        flash(_("Your request is cancelled."), "success")
     return redirect(url_for("simulations.request_page", public_id=public_id))
 
 
@@ -298,14 +294,10 @@ def accept(public_id: str):
 def decline(public_id: str):
     invitation = _own_invitation_or_404(public_id)
     form = DeclineForm()
-    if form.validate_on_submit():
-        try:
-            services.decline(invitation, form.reason.data or "")
-        except SimulationError as error:
-            flash_domain_error(error)
-        else:
-            db.session.commit()
-            flash(_("You declined this request. Thank you for answering."), "success")
+    if form.validate_on_submit() and commit_or_flash_refusal(
+        lambda: services.decline(invitation, form.reason.data or ""), SimulationError
+    ):
+        flash(_("You declined this request. Thank you for answering."), "success")
     return redirect(url_for("simulations.index"))
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import lazyload
 from app.auth.models import Role, User, UserRole
 from app.core.access_log import AccessedData, AccessReason, record_access
 from app.core.errors import DomainError
-from app.core.mail import Attachment, absolute_url, queue_email
+from app.core.mail import Attachment, absolute_url, queue_member_email
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy.disclosure import Recipient, disclosed_to
@@ -511,12 +511,10 @@ def _for_the_record(values: dict) -> dict:
 def _mail_invitation(invitation: SimulationInvitation, interviewer: User) -> None:
     if not interviewer.email:
         return
-    queue_email(
-        to=interviewer.email,
-        template="simulation_invitation",
-        locale=interviewer.locale,
-        subject=_l("A candidate asks you for a mock interview"),
-        user_id=interviewer.id,
+    queue_member_email(
+        interviewer,
+        "simulation_invitation",
+        _l("A candidate asks you for a mock interview"),
         interviewer=interviewer,
         request=invitation.request,
         link=absolute_url("simulations.invitation", lang_code=interviewer.locale, public_id=invitation.public_id),
@@ -740,13 +738,10 @@ def submit_feedback(
     db.session.add(feedback)
     candidate = session.candidate
     if candidate.email:
-        queue_email(
-            to=candidate.email,
-            template="feedback_ready",
-            locale=candidate.locale,
-            subject=_l("Your interviewer's feedback is ready"),
-            user_id=candidate.id,
-            user=candidate,
+        queue_member_email(
+            candidate,
+            "feedback_ready",
+            _l("Your interviewer's feedback is ready"),
             link=absolute_url("simulations.session", lang_code=candidate.locale, public_id=session.public_id),
         )
     return feedback
@@ -804,13 +799,10 @@ def _mail_session(
             sequence=sequence,
             cancelled=cancelled,
         )
-        queue_email(
-            to=person.email,
-            template=template,
-            locale=person.locale,
-            subject=subject,
-            user_id=person.id,
-            user=person,
+        queue_member_email(
+            person,
+            template,
+            subject,
             session=session,
             other=other_party(session, person),
             when=_format_in(session.start_dt, person),
@@ -856,13 +848,10 @@ def remind_feedback(now: datetime | None = None) -> int:
     for session in due:
         interviewer = session.interviewer
         if interviewer and interviewer.email:
-            queue_email(
-                to=interviewer.email,
-                template="feedback_reminder",
-                locale=interviewer.locale,
-                subject=_l("Your candidate is waiting for your feedback"),
-                user_id=interviewer.id,
-                user=interviewer,
+            queue_member_email(
+                interviewer,
+                "feedback_reminder",
+                _l("Your candidate is waiting for your feedback"),
                 link=absolute_url("simulations.session", lang_code=interviewer.locale, public_id=session.public_id),
             )
         session.feedback_reminded_dt = now

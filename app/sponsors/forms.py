@@ -79,7 +79,10 @@ class MemberDataForm(PortalForm):
         ]
 
 
-class InviteMemberForm(MemberDataForm):
+class InvitationForm(PortalForm):
+    """Where an invitation goes and its language. Defined after MemberDataForm, so that a member's invitation
+    lists these fields after the member's data."""
+
     email = EmailField(_l("E-mail address"), validators=[required(), at_most(254)])
     locale = SelectField(
         _l("Language of the invitation"),
@@ -91,16 +94,12 @@ class InviteMemberForm(MemberDataForm):
         _email(field)
 
 
-class InviteAdminForm(PortalForm):
-    email = EmailField(_l("E-mail address"), validators=[required(), at_most(254)])
-    locale = SelectField(
-        _l("Language of the invitation"),
-        choices=[SelectChoice("", _l("The person's language, or the organisation's default")), *LANGUAGE_CHOICES],
-    )
-    submit = SubmitField(_l("Send the invitation"))
+class InviteMemberForm(InvitationForm, MemberDataForm):
+    """A member's invitation: what the organisation provides about her, then the invitation itself."""
 
-    def validate_email(self, field) -> None:
-        _email(field)
+
+class InviteAdminForm(InvitationForm):
+    """Another admin's invitation."""
 
 
 class ImportForm(PortalForm):

@@ -4,14 +4,11 @@ invitations, the use of their allowance, correction requests, and who manages an
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
+from app.core.personal_data import delete_member_rows, erases_rows, iso, member_table_entry
 from app.core.registry import ErasureAction, LegalBasis, PersonalDataEntry, declare_not_personal, register
 from app.extensions import db
 from app.sponsors import services
 from app.sponsors.models import CorrectionRequest, Enrolment, ImportBatch, Invitation, SponsorAdmin, Usage
-
-
-def _iso(value):
-    return value.isoformat() if value else None
 
 
 def _enrolments(user) -> list[Enrolment]:
@@ -29,8 +26,8 @@ def export_sponsor_data(user) -> list[dict]:
         row = {
             "organisation": organisation.name,
             "organisation_kind": organisation.kind,
-            "provided": _iso(enrolment.provided_dt),
-            "corrected": _iso(enrolment.updated_dt),
+            "provided": iso(enrolment.provided_dt),
+            "corrected": iso(enrolment.updated_dt),
             "first_name": enrolment.first_name,
             "last_name": enrolment.last_name,
             "cohort": enrolment.cohort.name if enrolment.cohort else None,
@@ -41,10 +38,10 @@ def export_sponsor_data(user) -> list[dict]:
             row["level_of_hierarchy"] = enrolment.hierarchy_level
             row["recommendation"] = enrolment.recommendation
         row.update(
-            enrolled=_iso(enrolment.started_dt),
-            ended=_iso(enrolment.ended_dt),
+            enrolled=iso(enrolment.started_dt),
+            ended=iso(enrolment.ended_dt),
             end_reason=enrolment.end_reason,
-            deleted_after=_iso(enrolment.ended_dt + retention) if enrolment.ended_dt else None,
+            deleted_after=iso(enrolment.ended_dt + retention) if enrolment.ended_dt else None,
         )
         rows.append(row)
     return rows
@@ -59,17 +56,14 @@ def erase_sponsor_data(user) -> int:
     ids = list(db.session.scalars(select(Enrolment.id).where(Enrolment.user_id == user.id)))
     if not ids:
         return 0
+    # As services.purge_enrolments does for the enrolments that ended long ago.
+    options = {"synchronize_session": False}
+    anonymous = update(Usage).where(Usage.enrolment_id.in_(ids)).values(enrolment_id=None, user_id=None)
+    db.session.execute(anonymous, execution_options=options)
     db.session.execute(
-        update(Usage).where(Usage.enrolment_id.in_(ids)).values(enrolment_id=None, user_id=None),
-        execution_options={"synchronize_session": False},
+        delete(CorrectionRequest).where(CorrectionRequest.enrolment_id.in_(ids)), execution_options=options
     )
-    db.session.execute(
-        delete(CorrectionRequest).where(CorrectionRequest.enrolment_id.in_(ids)),
-        execution_options={"synchronize_session": False},
-    )
-    return db.session.execute(
-        delete(Enrolment).where(Enrolment.id.in_(ids)), execution_options={"synchronize_session": False}
-    ).rowcount
+    return db.session.execute(delete(Enrolment).where(Enrolment.id.in_(ids)), execution_options=options).rowcount
 
 
 register(
@@ -106,8 +100,8 @@ def export_invitations(user) -> list[dict]:
         {
             "organisation": invitation.organisation.name,
             "role": invitation.role,
-            "sent": _iso(invitation.created_dt),
-            "expires": _iso(invitation.expires_dt),
+            "sent": iso(invitation.created_dt),
+            "expires": iso(invitation.expires_dt),
             "first_name": invitation.first_name,
             "last_name": invitation.last_name,
             "cohort": invitation.cohort.name if invitation.cohort else None,
@@ -153,11 +147,6 @@ register(
 )
 
 
-def export_usage(user) -> list[dict]:
-    rows = db.session.scalars(select(Usage).where(Usage.user_id == user.id).order_by(Usage.created_dt))
-    return [{"organisation": row.organisation.name, "kind": row.kind, "when": _iso(row.created_dt)} for row in rows]
-
-
 def erase_usage(user) -> int:
     return db.session.execute(
         update(Usage).where(Usage.user_id == user.id).values(user_id=None, enrolment_id=None),
@@ -166,86 +155,65 @@ def erase_usage(user) -> int:
 
 
 register(
-    PersonalDataEntry(
+    member_table_entry(
+        Usage,
+        to_row=lambda row: {"organisation": row.organisation.name, "kind": row.kind, "when": iso(row.created_dt)},
+        order_by=(Usage.created_dt,),
         key="sponsor_usage",
         category=_l("Interview simulations and practice tests your sponsor paid for"),
         purpose=_l("Counting what your sponsor's seats paid for; your sponsor sees only totals"),
         legal_basis=LegalBasis.CONTRACT,
         recipients=(_l("Your sponsor, as totals only"),),
         retention=_l("Until your enrolment data is deleted; then kept without your name in your sponsor's totals"),
-        tables=("sponsor_usage",),
         erasure=ErasureAction.ANONYMISE,
         erasure_note=_l("Your sponsor's totals keep the count, without anything that names you."),
-        export=export_usage,
         erase=erase_usage,
-        count_query=lambda user: select(func.count(Usage.id)).where(Usage.user_id == user.id),
         order=42,
     )
 )
 
 
-def export_corrections(user) -> list[dict]:
-    rows = db.session.scalars(
-        select(CorrectionRequest).where(CorrectionRequest.user_id == user.id).order_by(CorrectionRequest.created_dt)
-    )
-    return [
-        {
-            "organisation": row.enrolment.organisation.name,
-            "sent": _iso(row.created_dt),
-            "message": row.message,
-            "status": row.status,
-            "corrected": _iso(row.resolved_dt),
-            "changes": row.changes or [],
-            "refusal_reason": row.refusal_reason or None,
-        }
-        for row in rows
-    ]
+def _correction_row(row: CorrectionRequest) -> dict:
+    return {
+        "organisation": row.enrolment.organisation.name,
+        "sent": iso(row.created_dt),
+        "message": row.message,
+        "status": row.status,
+        "corrected": iso(row.resolved_dt),
+        "changes": row.changes or [],
+        "refusal_reason": row.refusal_reason or None,
+    }
 
 
 register(
-    PersonalDataEntry(
+    member_table_entry(
+        CorrectionRequest,
+        to_row=_correction_row,
+        order_by=(CorrectionRequest.created_dt,),
         key="sponsor_corrections",
         category=_l("Your requests to correct the data a sponsor provided"),
         purpose=_l("Having the organisation correct the data it provided about you"),
         legal_basis=LegalBasis.LEGAL_OBLIGATION,
         recipients=(_l("The organisation concerned (its admins), and our data-protection contact"),),
         retention=_l("As long as the data it is about"),
-        tables=("sponsor_correction_request",),
         erasure=ErasureAction.DELETE,
-        export=export_corrections,
-        erase=lambda user: (
-            db.session.execute(
-                delete(CorrectionRequest).where(CorrectionRequest.user_id == user.id),
-                execution_options={"synchronize_session": False},
-            ).rowcount
-        ),
-        count_query=lambda user: select(func.count(CorrectionRequest.id)).where(CorrectionRequest.user_id == user.id),
+        erase=erases_rows(CorrectionRequest, synchronize_session=False),
         order=43,
     )
 )
 
 
-def export_admin_roles(user) -> list[dict]:
-    rows = db.session.scalars(select(SponsorAdmin).where(SponsorAdmin.user_id == user.id).order_by(SponsorAdmin.id))
-    return [{"organisation": row.organisation.name, "since": _iso(row.added_dt)} for row in rows]
-
-
 def erase_admin_roles(user) -> int:
     """Stop managing every organisation, and delete the files checked for an import not confirmed."""
-    options = {"synchronize_session": False}
-    count = db.session.execute(
-        delete(ImportBatch).where(ImportBatch.uploaded_by_id == user.id), execution_options=options
-    )
-    return (
-        count.rowcount
-        + db.session.execute(
-            delete(SponsorAdmin).where(SponsorAdmin.user_id == user.id), execution_options=options
-        ).rowcount
+    return delete_member_rows(ImportBatch, user, "uploaded_by_id", synchronize_session=False) + delete_member_rows(
+        SponsorAdmin, user, synchronize_session=False
     )
 
 
 register(
-    PersonalDataEntry(
+    member_table_entry(
+        SponsorAdmin,
+        to_row=lambda row: {"organisation": row.organisation.name, "since": iso(row.added_dt)},
         key="sponsor_admin",
         category=_l("Organisations you manage as a sponsor admin, and the files you are importing"),
         purpose=_l("Letting you manage your organisation's seats and enrolments"),
@@ -254,9 +222,7 @@ register(
         retention=_l("As long as you manage the organisation; an import not confirmed is deleted after a day"),
         tables=("sponsor_admin", "sponsor_import"),
         erasure=ErasureAction.DELETE,
-        export=export_admin_roles,
         erase=erase_admin_roles,
-        count_query=lambda user: select(func.count(SponsorAdmin.id)).where(SponsorAdmin.user_id == user.id),
         order=44,
     )
 )

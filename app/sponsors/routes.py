@@ -15,7 +15,7 @@ from app.auth import services as auth_services
 from app.auth.models import Role
 from app.auth.permissions import admin_required, role_required
 from app.core.errors import found_or_404
-from app.core.forms import flash_domain_error, show_domain_error
+from app.core.forms import commit_or_show_refusal, flash_domain_error, show_domain_error
 from app.core.i18n import current_language
 from app.core.security import form_checks_csrf
 from app.core.timeutil import utcnow
@@ -113,18 +113,24 @@ def edit_organisation(public_id: str):
     """Operators: name, kind, language, seats and allowances; admins and their invitations."""
     organisation = found_or_404(services.find_organisation(public_id))
     form = OrganisationForm(obj=organisation)
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(organisation, _settings(form))
-        except services.SponsorError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("sponsors.edit_organisation", public_id=organisation.public_id))
+    if form.validate_on_submit() and commit_or_show_refusal(
+        form, lambda: services.update_organisation(organisation, _settings(form)), services.SponsorError
+    ):
+        flash(_("Saved."), "success")
+        return redirect(url_for("sponsors.edit_organisation", public_id=organisation.public_id))
     if request.method == "POST":
         return _render_manage(organisation, form=form, status=400)
     return _render_manage(organisation, form=form)
+
+
+def _invited_admin(organisation, form: InviteAdminForm) -> bool:
+    """Send the invitation a valid form asks for (operators and the organisation's admins alike); False, with the
+    refusal shown on the form, when it cannot be sent."""
+    return commit_or_show_refusal(
+        form,
+        lambda: services.invite_admin(organisation, form.email.clean, form.locale.data or None, current_user),
+        services.SponsorError,
+    )
 
 
 @bp.route("/manage/<public_id>/admins", methods=["POST"])
@@ -134,15 +140,9 @@ def invite_organisation_admin(public_id: str):
     """Operators: invite an admin for the organisation."""
     organisation = found_or_404(services.find_organisation(public_id))
     form = InviteAdminForm()
-    if form.validate_on_submit():
-        try:
-            services.invite_admin(organisation, form.email.clean, form.locale.data or None, current_user)
-        except services.SponsorError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The invitation is sent."), "success")
-            return redirect(url_for("sponsors.edit_organisation", public_id=organisation.public_id))
+    if form.validate_on_submit() and _invited_admin(organisation, form):
+        flash(_("The invitation is sent."), "success")
+        return redirect(url_for("sponsors.edit_organisation", public_id=organisation.public_id))
     return _render_manage(organisation, invite_form=form, status=400)
 
 
@@ -468,15 +468,11 @@ def add_cohort(public_id: str):
     """Add a cohort (a class, a year, a department)."""
     organisation = _organisation_or_404(public_id)
     form = CohortForm()
-    if form.validate_on_submit():
-        try:
-            services.add_cohort(organisation, form.name.data)
-        except services.SponsorError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The cohort is added."), "success")
-            return redirect(url_for("sponsors.list_cohorts", public_id=organisation.public_id))
+    if form.validate_on_submit() and commit_or_show_refusal(
+        form, lambda: services.add_cohort(organisation, form.name.data), services.SponsorError
+    ):
+        flash(_("The cohort is added."), "success")
+        return redirect(url_for("sponsors.list_cohorts", public_id=organisation.public_id))
     return _render_cohorts(organisation, form, 400)
 
 
@@ -525,15 +521,9 @@ def invite_admin(public_id: str):
     """Invite another admin for the organisation."""
     organisation = _organisation_or_404(public_id)
     form = InviteAdminForm()
-    if form.validate_on_submit():
-        try:
-            services.invite_admin(organisation, form.email.clean, form.locale.data or None, current_user)
-        except services.SponsorError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The invitation is sent."), "success")
-            return redirect(url_for("sponsors.list_admins", public_id=organisation.public_id))
+    if form.validate_on_submit() and _invited_admin(organisation, form):
+        flash(_("The invitation is sent."), "success")
+        return redirect(url_for("sponsors.list_admins", public_id=organisation.public_id))
     return _render_admins(organisation, form, 400)
 
 

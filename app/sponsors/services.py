@@ -30,7 +30,7 @@ from app.auth.passwords import hash_password
 from app.auth.services import find_user_by_email, grant_role, remove_role
 from app.core.audit import EventKind, record_event
 from app.core.errors import DomainError
-from app.core.mail import absolute_url, queue_email, render_email
+from app.core.mail import absolute_url, queue_member_email, render_email
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.privacy.disclosure import Recipient, disclosed_to
@@ -144,6 +144,15 @@ def administered_organisation(user: User, public_id: str) -> Organisation | None
     )
 
 
+def _administered(model, user: User, public_id: str):
+    """The row of `model` with this public id if it belongs to an organisation `user` administers; None otherwise."""
+    return db.session.scalar(
+        select(model)
+        .join(SponsorAdmin, SponsorAdmin.organisation_id == model.organisation_id)
+        .where(model.public_id == public_id, SponsorAdmin.user_id == user.id)
+    )
+
+
 def is_admin_of(user: User, organisation_id: int) -> bool:
     return (
         db.session.scalar(
@@ -219,11 +228,7 @@ def add_cohort(organisation: Organisation, name: str) -> Cohort:
 
 
 def administered_cohort(user: User, public_id: str) -> Cohort | None:
-    return db.session.scalar(
-        select(Cohort)
-        .join(SponsorAdmin, SponsorAdmin.organisation_id == Cohort.organisation_id)
-        .where(Cohort.public_id == public_id, SponsorAdmin.user_id == user.id)
-    )
+    return _administered(Cohort, user, public_id)
 
 
 def delete_cohort(cohort: Cohort) -> None:
@@ -467,11 +472,7 @@ def invitations_of(organisation: Organisation, role: InvitationRole = Invitation
 
 
 def administered_invitation(user: User, public_id: str) -> Invitation | None:
-    return db.session.scalar(
-        select(Invitation)
-        .join(SponsorAdmin, SponsorAdmin.organisation_id == Invitation.organisation_id)
-        .where(Invitation.public_id == public_id, SponsorAdmin.user_id == user.id)
-    )
+    return _administered(Invitation, user, public_id)
 
 
 def revoke_invitation(invitation: Invitation) -> None:
@@ -794,12 +795,10 @@ def request_correction(enrolment: Enrolment, message: str) -> CorrectionRequest:
         admin = link.user
         if not admin.email:
             continue
-        queue_email(
-            to=admin.email,
-            template="sponsors/email/correction_request",
-            locale=admin.locale,
-            subject=_l("A member asks you to correct their data"),
-            user_id=admin.id,
+        queue_member_email(
+            admin,
+            "sponsors/email/correction_request",
+            _l("A member asks you to correct their data"),
             admin=admin,
             organisation=organisation,
             link=absolute_url("sponsors.list_corrections", lang_code=admin.locale, public_id=organisation.public_id),
@@ -829,11 +828,7 @@ def open_correction_count(organisation: Organisation) -> int:
 
 
 def administered_correction(user: User, public_id: str) -> CorrectionRequest | None:
-    return db.session.scalar(
-        select(CorrectionRequest)
-        .join(SponsorAdmin, SponsorAdmin.organisation_id == CorrectionRequest.organisation_id)
-        .where(CorrectionRequest.public_id == public_id, SponsorAdmin.user_id == user.id)
-    )
+    return _administered(CorrectionRequest, user, public_id)
 
 
 def open_corrections_of(enrolment: Enrolment) -> list[CorrectionRequest]:
@@ -898,17 +893,14 @@ def _close_correction(
         if privacy_request is not None
         else absolute_url("privacy.dashboard", lang_code=user.locale, _anchor="requests")
     )
-    queue_email(
-        to=user.email,
-        template="sponsors/email/correction_closed",
-        locale=user.locale,
-        subject=(
+    queue_member_email(
+        user,
+        "sponsors/email/correction_closed",
+        (
             _l("%(organisation)s corrected your data", organisation=organisation.name)
             if status == CorrectionStatus.DONE
             else _l("%(organisation)s did not make the correction you asked for", organisation=organisation.name)
         ),
-        user_id=user.id,
-        user=user,
         organisation=organisation,
         correction=correction,
         field_label=provided_field_label,
