@@ -167,9 +167,9 @@ def _notify_assigned(assignment: Assignment, member: User | None) -> None:
         )
 
 
-def client_label(client: User) -> str:
-    """How a client is named to candidates: its company, else the person's name."""
-    return client.company or client.full_name
+def client_label(client) -> str:
+    """How a client is named to candidates: its company, else the person's name (a User or a row of the three)."""
+    return client.company or f"{client.first_name} {client.last_name}"
 
 
 def cancel(client: User, assignment: Assignment) -> None:

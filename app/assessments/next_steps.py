@@ -25,35 +25,44 @@ RECENT = timedelta(days=14)
 
 
 def _title(test: Test) -> str:
-    return localised(test.title, current_language())
+    return _localised_title(test.title)
+
+
+def _localised_title(title: dict) -> str:
+    return localised(title, current_language())
 
 
 def candidate_steps(member) -> list[NextStep]:
     """Tests to take, earliest due first, and practice tests left open."""
     now = utcnow()
     steps = []
-    to_take = list(
-        db.session.scalars(
-            select(Assignment)
-            .options(joinedload(Assignment.test), joinedload(Assignment.client).lazyload(User.roles))
-            .where(
-                _belongs_to(member),
-                Assignment.status != AssignmentStatus.COMPLETED.value,
-                Assignment.due_dt > now,
-            )
-            .order_by(Assignment.due_dt)
-            .limit(SHOWN)
+    # Plain rows (Core): the home page shows a few columns of each, not the ORM objects and their relations.
+    to_take = db.session.execute(
+        select(
+            Assignment.public_id,
+            Assignment.status,
+            Assignment.due_dt,
+            Test.title,
+            User.company,
+            User.first_name,
+            User.last_name,
         )
-    )
+        .join(Test, Test.id == Assignment.test_id)
+        .join(User, User.id == Assignment.client_id)
+        .where(
+            _belongs_to(member),
+            Assignment.status != AssignmentStatus.COMPLETED.value,
+            Assignment.due_dt > now,
+        )
+        .order_by(Assignment.due_dt)
+        .limit(SHOWN)
+    ).all()
     for assignment in to_take:
+        test, client = _localised_title(assignment.title), client_label(assignment)
         verb = (
-            gettext(
-                "Finish “%(test)s” for %(client)s", test=_title(assignment.test), client=client_label(assignment.client)
-            )
+            gettext("Finish “%(test)s” for %(client)s", test=test, client=client)
             if assignment.status == AssignmentStatus.STARTED.value
-            else gettext(
-                "Take “%(test)s” for %(client)s", test=_title(assignment.test), client=client_label(assignment.client)
-            )
+            else gettext("Take “%(test)s” for %(client)s", test=test, client=client)
         )
         steps.append(
             NextStep(
@@ -64,24 +73,22 @@ def candidate_steps(member) -> list[NextStep]:
                 is_urgent=assignment.due_dt - now < URGENT_WITHIN,
             )
         )
-    open_practice = list(
-        db.session.scalars(
-            select(Attempt)
-            .options(joinedload(Attempt.test))
-            .where(
-                Attempt.candidate_id == member.id,
-                Attempt.assignment_id.is_(None),
-                Attempt.submitted_dt.is_(None),
-                Attempt.deadline_dt > now,
-            )
-            .order_by(Attempt.deadline_dt)
-            .limit(SHOWN)
+    open_practice = db.session.execute(
+        select(Attempt.public_id, Attempt.deadline_dt, Test.title)
+        .join(Test, Test.id == Attempt.test_id)
+        .where(
+            Attempt.candidate_id == member.id,
+            Attempt.assignment_id.is_(None),
+            Attempt.submitted_dt.is_(None),
+            Attempt.deadline_dt > now,
         )
-    )
+        .order_by(Attempt.deadline_dt)
+        .limit(SHOWN)
+    ).all()
     for attempt in open_practice:
         steps.append(
             NextStep(
-                gettext("Finish your practice test “%(test)s”", test=_title(attempt.test)),
+                gettext("Finish your practice test “%(test)s”", test=_localised_title(attempt.title)),
                 url_for("assessments.take", public_id=attempt.public_id),
                 detail=gettext("Time is up on %(date)s", date=format_date(attempt.deadline_dt, "long")),
                 due=attempt.deadline_dt,

@@ -28,7 +28,7 @@ def export_account(user) -> dict:
         "time_zone": user.timezone,
         "created": iso(user.created_dt),
         "last_sign_in": iso(user.last_login_dt),
-        "roles": sorted(link.role for link in user.roles),
+        "roles": sorted(role.value for role in user.role_set),
         "two_step_verification": user.has_totp,
         "suspended": user.is_suspended,
     }

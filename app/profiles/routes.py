@@ -46,14 +46,18 @@ def _own_entry_or_404(model, public_id: str):
 def _render_profile(**forms):
     user = current_user
     profile = services.candidate_profile(user)
-    context = {
-        "profile": profile,
+    parts = {
         "education": services.entries(EducationEntry, user),
         "experience": services.entries(ExperienceEntry, user),
         "languages": services.spoken_languages(user),
-        "photo": services.uploaded_file(user.id, FileKind.PHOTO),
         "cv": services.uploaded_file(user.id, FileKind.CV),
-        "completeness": services.completeness(user),
+        "photo": services.uploaded_file(user.id, FileKind.PHOTO),
+    }
+    present = services.PartsPresent(**{name: bool(value) for name, value in parts.items()})
+    context = {
+        "profile": profile,
+        **parts,
+        "completeness": services.completeness(profile, present),
         "language_form": forms.get("language_form") or LanguageForm(),
         "photo_form": forms.get("photo_form") or PhotoForm(),
         "cv_form": forms.get("cv_form") or CvForm(visibility=profile.visibility_of(Section.CV).value),

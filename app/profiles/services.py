@@ -246,25 +246,50 @@ class Completeness:
         return round(100 * self.done / self.total) if self.total else 100
 
 
-def completeness(user) -> Completeness:
+@dataclass(frozen=True)
+class PartsPresent:
+    """Which of the profile's other parts the member has: all completeness needs to know of them."""
+
+    education: bool
+    experience: bool
+    languages: bool
+    cv: bool
+    photo: bool
+
+
+def parts_present(user_id: int) -> PartsPresent:
+    """One statement of EXISTS tests, for a page (the home page) that shows none of these parts."""
+
+    def any_row(model, *where):
+        return select(model.id).where(model.user_id == user_id, *where).exists()
+
+    row = db.session.execute(
+        select(
+            any_row(EducationEntry),
+            any_row(ExperienceEntry),
+            any_row(SpokenLanguage),
+            any_row(UploadedFile, UploadedFile.kind == FileKind.CV.value),
+            any_row(UploadedFile, UploadedFile.kind == FileKind.PHOTO.value),
+        )
+    ).one()
+    return PartsPresent(*(bool(value) for value in row))
+
+
+def completeness(profile: CandidateProfile, parts: PartsPresent) -> Completeness:
     """What the profile has, and what is still missing for good matching, in the order that matters most."""
-    profile = candidate_profile(user)
     checks = [
         (
             bool(profile.target_sectors and profile.target_company_types),
             _l("Choose the sectors and kinds of company you aim at: matching relies on them most."),
         ),
         (bool(profile.target_roles), _l("Name the roles you are preparing for.")),
-        (bool(entries(EducationEntry, user)), _l("Add your education.")),
-        (bool(entries(ExperienceEntry, user)), _l("Add an experience (an internship counts).")),
+        (parts.education, _l("Add your education.")),
+        (parts.experience, _l("Add an experience (an internship counts).")),
         (len(profile.skills) >= 3, _l("List at least three skills.")),
-        (bool(spoken_languages(user)), _l("Say which languages you speak, so that we find an interviewer in yours.")),
+        (parts.languages, _l("Say which languages you speak, so that we find an interviewer in yours.")),
         (bool(profile.headline), _l("Write a headline that sums up your goal.")),
-        (uploaded_file(user.id, FileKind.CV) is not None, _l("Upload your CV, so that your interviewer can prepare.")),
-        (
-            uploaded_file(user.id, FileKind.PHOTO) is not None,
-            _l("Add a photo (optional, but it helps your interviewer)."),
-        ),
+        (parts.cv, _l("Upload your CV, so that your interviewer can prepare.")),
+        (parts.photo, _l("Add a photo (optional, but it helps your interviewer).")),
     ]
     return Completeness(
         done=sum(ok for ok, _ in checks), total=len(checks), missing=[text for ok, text in checks if not ok]

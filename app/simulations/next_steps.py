@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from flask import url_for
 from flask_babel import format_date, format_time, gettext, ngettext
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.core.next_steps import Link, NextStep
@@ -45,17 +45,18 @@ def _type_label(code: str) -> str:
     return InterviewType(code).label if code in InterviewType._value2member_map_ else code
 
 
-def _name(user: User | None) -> str:
-    return f"{user.first_name} {user.last_name}" if user else gettext("a former member")
+def _name(first_name: str | None, last_name: str | None) -> str:
+    """The other party's name; None when their account is gone (the session keeps no name of its own)."""
+    return f"{first_name} {last_name}" if first_name is not None else gettext("a former member")
 
 
-def _interview_of(session: InterviewSession) -> str:
-    return gettext("Interview of %(date)s", date=format_date(session.start_dt, "long"))
+def _interview_of(start_dt) -> str:
+    return gettext("Interview of %(date)s", date=format_date(start_dt, "long"))
 
 
-def _session_links(session: InterviewSession) -> tuple[Link, ...]:
+def _session_links(session) -> tuple[Link, ...]:
     links = []
-    join = link_for(session.request.mode, session.meeting_details)
+    join = link_for(session.mode, session.meeting_details)
     if join:
         links.append(Link(gettext("Join the video call"), join))
     calendar = url_for("simulations.session_calendar", public_id=session.public_id)
@@ -63,7 +64,7 @@ def _session_links(session: InterviewSession) -> tuple[Link, ...]:
     return tuple(links)
 
 
-def _session_to_come(session: InterviewSession, member, text: str, now) -> NextStep:
+def _session_to_come(session, member, text: str, now) -> NextStep:
     """A scheduled interview: when, in the member's zone, marked urgent within a day, with its call and calendar."""
     return NextStep(
         text,
@@ -75,84 +76,102 @@ def _session_to_come(session: InterviewSession, member, text: str, now) -> NextS
     )
 
 
-def _upcoming(member, *, as_interviewer: bool) -> list[InterviewSession]:
-    mine = InterviewSession.interviewer_id if as_interviewer else InterviewSession.candidate_id
-    return list(
-        db.session.scalars(
-            select(InterviewSession)
-            .options(
-                joinedload(InterviewSession.request).lazyload(SimulationRequest.windows),
-                joinedload(InterviewSession.candidate if as_interviewer else InterviewSession.interviewer).lazyload(
-                    User.roles
-                ),
-            )
-            .where(
-                mine == member.id,
-                InterviewSession.status == SessionStatus.SCHEDULED.value,
-                InterviewSession.end_dt > utcnow(),
-            )
-            .order_by(InterviewSession.start_dt)
-            .limit(SHOWN)
-        )
+# The home page reads plain rows (Core), not ORM objects with their relations: it shows a few columns of each.
+
+
+def _upcoming(member, *, as_interviewer: bool) -> list:
+    """The member's next scheduled sessions, with the request's mode and type and the other party's name."""
+    mine, other = (
+        (InterviewSession.interviewer_id, InterviewSession.candidate_id)
+        if as_interviewer
+        else (InterviewSession.candidate_id, InterviewSession.interviewer_id)
     )
+    return db.session.execute(
+        select(
+            InterviewSession.public_id,
+            InterviewSession.start_dt,
+            InterviewSession.meeting_details,
+            SimulationRequest.mode,
+            SimulationRequest.interview_type,
+            User.first_name,
+            User.last_name,
+        )
+        .join(SimulationRequest, SimulationRequest.id == InterviewSession.request_id)
+        .outerjoin(User, User.id == other)
+        .where(
+            mine == member.id,
+            InterviewSession.status == SessionStatus.SCHEDULED.value,
+            InterviewSession.end_dt > utcnow(),
+        )
+        .order_by(InterviewSession.start_dt)
+        .limit(SHOWN)
+    ).all()
+
+
+def _feedback_to_read(member) -> list:
+    return db.session.execute(
+        select(InterviewSession.public_id, InterviewSession.start_dt, User.first_name, User.last_name)
+        .join(Feedback, Feedback.session_id == InterviewSession.id)
+        .outerjoin(User, User.id == InterviewSession.interviewer_id)
+        .where(
+            InterviewSession.candidate_id == member.id,
+            Feedback.submitted_dt.is_not(None),
+            Feedback.rated_dt.is_(None),
+        )
+        .order_by(Feedback.submitted_dt.desc())
+        .limit(SHOWN)
+    ).all()
+
+
+def _open_requests(member) -> list:
+    """The member's newest open requests, each with how many interviewers are invited and yet to answer."""
+    return db.session.execute(
+        select(SimulationRequest.public_id, SimulationRequest.interview_type, func.count(SimulationInvitation.id))
+        .outerjoin(
+            SimulationInvitation,
+            (SimulationInvitation.request_id == SimulationRequest.id)
+            & (SimulationInvitation.status == InvitationStatus.PENDING.value),
+        )
+        .where(SimulationRequest.candidate_id == member.id, SimulationRequest.status == RequestStatus.OPEN.value)
+        .group_by(
+            SimulationRequest.id,
+            SimulationRequest.public_id,
+            SimulationRequest.interview_type,
+            SimulationRequest.created_dt,
+        )
+        .order_by(SimulationRequest.created_dt.desc(), SimulationRequest.id.desc())
+        .limit(SHOWN)
+    ).all()
 
 
 def candidate_steps(member) -> list[NextStep]:
     """The next interview with its link and calendar file, feedback to read and rate, requests still open."""
+    now = utcnow()
     steps = []
     upcoming = _upcoming(member, as_interviewer=False)
     for session in upcoming:
         text = gettext(
             "Mock interview with %(name)s: %(type)s",
-            type=_type_label(session.request.interview_type),
-            name=_name(session.interviewer),
+            type=_type_label(session.interview_type),
+            name=_name(session.first_name, session.last_name),
         )
-        steps.append(_session_to_come(session, member, text, utcnow()))
-    to_read = list(
-        db.session.scalars(
-            select(InterviewSession)
-            .join(Feedback, Feedback.session_id == InterviewSession.id)
-            .options(joinedload(InterviewSession.interviewer).lazyload(User.roles))
-            .where(
-                InterviewSession.candidate_id == member.id,
-                Feedback.submitted_dt.is_not(None),
-                Feedback.rated_dt.is_(None),
-            )
-            .order_by(Feedback.submitted_dt.desc())
-            .limit(SHOWN)
+        steps.append(_session_to_come(session, member, text, now))
+    for session in _feedback_to_read(member):
+        text = gettext(
+            "Read %(name)s's feedback and rate the session", name=_name(session.first_name, session.last_name)
         )
-    )
-    for session in to_read:
-        text = gettext("Read %(name)s's feedback and rate the session", name=_name(session.interviewer))
         url = url_for("simulations.session", public_id=session.public_id, _anchor="feedback-title")
-        steps.append(NextStep(text, url, detail=_interview_of(session)))
-    open_requests = list(
-        db.session.execute(
-            select(SimulationRequest, SimulationInvitation.id)
-            .outerjoin(
-                SimulationInvitation,
-                (SimulationInvitation.request_id == SimulationRequest.id)
-                & (SimulationInvitation.status == InvitationStatus.PENDING.value),
-            )
-            .options(lazyload(SimulationRequest.windows))
-            .where(SimulationRequest.candidate_id == member.id, SimulationRequest.status == RequestStatus.OPEN.value)
-            .order_by(SimulationRequest.created_dt.desc())
-            .limit(20)
-        )
-    )
-    waiting: dict[int, list] = {}
-    for request, invitation_id in open_requests:
-        entry = waiting.setdefault(request.id, [request, 0])
-        entry[1] += invitation_id is not None
-    for request, invited in list(waiting.values())[:SHOWN]:
-        kind = _type_label(request.interview_type)
+        steps.append(NextStep(text, url, detail=_interview_of(session.start_dt)))
+    waiting = _open_requests(member)
+    for public_id, interview_type, invited in waiting:
+        kind = _type_label(interview_type)
         if invited:
             text = gettext("Your request (%(type)s) is waiting for an interviewer's answer", type=kind)
             detail = ngettext("%(num)d interviewer invited", "%(num)d interviewers invited", invited)
         else:
             text = gettext("Invite interviewers for your request (%(type)s)", type=kind)
             detail = gettext("Nobody is invited yet: choose among the interviewers proposed.")
-        steps.append(NextStep(text, url_for("simulations.request_page", public_id=request.public_id), detail=detail))
+        steps.append(NextStep(text, url_for("simulations.request_page", public_id=public_id), detail=detail))
     if not upcoming and not waiting:
         how = gettext("Give a few time windows: we propose the interviewers who suit your goal.")
         steps.append(NextStep(gettext("Ask for a mock interview"), url_for("simulations.new_request"), detail=how))
@@ -205,31 +224,35 @@ def interviewer_steps(member) -> list[NextStep]:
     for session in _upcoming(member, as_interviewer=True):
         text = gettext(
             "Interview %(name)s: %(type)s",
-            name=_name(session.candidate),
-            type=_type_label(session.request.interview_type),
+            name=_name(session.first_name, session.last_name),
+            type=_type_label(session.interview_type),
         )
         steps.append(_session_to_come(session, member, text, now))
-    to_write = list(
-        db.session.scalars(
-            select(InterviewSession)
-            .outerjoin(Feedback, Feedback.session_id == InterviewSession.id)
-            .options(joinedload(InterviewSession.candidate).lazyload(User.roles))
-            .where(
-                InterviewSession.interviewer_id == member.id,
-                InterviewSession.status == SessionStatus.SCHEDULED.value,
-                InterviewSession.start_dt <= now,
-                Feedback.submitted_dt.is_(None),
-            )
-            .order_by(InterviewSession.start_dt)
-            .limit(SHOWN)
+    to_write = db.session.execute(
+        select(
+            InterviewSession.public_id,
+            InterviewSession.start_dt,
+            InterviewSession.end_dt,
+            User.first_name,
+            User.last_name,
         )
-    )
+        .outerjoin(Feedback, Feedback.session_id == InterviewSession.id)
+        .outerjoin(User, User.id == InterviewSession.candidate_id)
+        .where(
+            InterviewSession.interviewer_id == member.id,
+            InterviewSession.status == SessionStatus.SCHEDULED.value,
+            InterviewSession.start_dt <= now,
+            Feedback.submitted_dt.is_(None),
+        )
+        .order_by(InterviewSession.start_dt)
+        .limit(SHOWN)
+    ).all()
     for session in to_write:
         steps.append(
             NextStep(
-                gettext("Write your feedback for %(name)s", name=_name(session.candidate)),
+                gettext("Write your feedback for %(name)s", name=_name(session.first_name, session.last_name)),
                 url_for("simulations.session", public_id=session.public_id, _anchor="write-title"),
-                detail=_interview_of(session),
+                detail=_interview_of(session.start_dt),
                 due=session.end_dt + timedelta(days=1),
                 is_urgent=now - session.end_dt > timedelta(days=1),
             )

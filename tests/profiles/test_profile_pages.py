@@ -1,11 +1,14 @@
 """The candidate's own profile: goals, entries (add, edit, reorder, delete), languages, visibility."""
 
+import re
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select
 
 from app.auth.models import Role, User
 from app.extensions import db
-from app.profiles.models import CandidateProfile, EducationEntry, ExperienceEntry, SpokenLanguage
+from app.profiles.models import CandidateProfile, EducationEntry, ExperienceEntry, SpokenLanguage, UploadedFile
 from tests.conftest import AuthActions, csrf_from, shown
 
 
@@ -214,3 +217,34 @@ def test_completeness_grows(app, candidate):
 def test_user_without_profile_row_is_fine(app):
     with app.app_context():
         assert db.session.scalar(select(User)) is None
+
+
+def _profile_percent(text: str) -> str:
+    match = re.search(r"Your profile is (\d+)% complete|Your profile is complete", text)
+    assert match, "no completeness on the page"
+    return match.group(1) or "100"
+
+
+def test_home_page_and_profile_page_agree_on_completeness_part_by_part(app, candidate):
+    """The home page tests the parts with EXISTS, the profile page from the lists it shows: same figure, same
+    first thing to add, whichever part the member has."""
+    user_id = candidate.user_id
+    parts = [
+        EducationEntry(user_id=user_id, school="INSA", degree="Master", start_year=2020),
+        ExperienceEntry(user_id=user_id, employer="Acme", title="Intern", start_month=datetime(2023, 6, 1)),
+        SpokenLanguage(user_id=user_id, language="fr", level="native"),
+        UploadedFile(user_id=user_id, kind="cv", storage_name="a" * 32, label="cv.pdf", content_type="x", size=1),
+        UploadedFile(user_id=user_id, kind="photo", storage_name="b" * 32, label="me.jpg", content_type="x", size=1),
+    ]
+    candidate.get("/en/profile")  # creates the (empty) profile row
+    seen = []
+    for part in [None, *parts]:
+        if part is not None:
+            with app.app_context():
+                db.session.add(part)
+                db.session.commit()
+        home, profile = candidate.get("/en/dashboard").text, candidate.get("/en/profile").text
+        assert _profile_percent(home) == _profile_percent(profile)
+        seen.append(_profile_percent(home))
+    assert seen == ["0", "11", "22", "33", "44", "56"]
+    assert "Choose the sectors and kinds of company you aim at" in home
