@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as config_module
+from app.core.idle_ping import ping_after_idle
 from app.core.sqlite_writers import (
     QueuedWriterConnection,
     configure_sqlite_connection,
@@ -68,8 +69,7 @@ def _configure_paths(app: Flask) -> None:
         connect_args = options["connect_args"] = dict(options.get("connect_args") or {})
         connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
         connect_args.setdefault("factory", QueuedWriterConnection)
-    else:
-        options.setdefault("pool_pre_ping", True)
+    # A server database's pooled connections are pinged after an idle spell only (_init_extensions).
 
 
 @event.listens_for(Engine, "connect")
@@ -106,6 +106,9 @@ def _init_extensions(app: Flask) -> None:
     from app.core import charts, errors, health, i18n, observability, security, static_files, values
 
     db.init_app(app)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            ping_after_idle(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

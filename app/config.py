@@ -22,6 +22,8 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     #: SQLite: how long a request waits for another writer's lock before it answers 503.
     SQLITE_BUSY_TIMEOUT_SECONDS = 15
+    #: PostgreSQL: a pooled connection idle this long is pinged before a request uses it (app.core.idle_ping).
+    DATABASE_PING_AFTER_IDLE_SECONDS = 2.0
     #: Argon2id parameters (argon2-cffi's PasswordHasher arguments); None: the library's recommended ones.
     PASSWORD_HASH_PARAMETERS: dict | None = None
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # the largest upload (a 10 MB CV) plus the form around it

@@ -49,6 +49,7 @@ class PooledSelect:
             for listener in _listeners.get(engine, ()):
                 listener(plan.sql, values)
             cursor = None
+            alone = _alone(dialect, connection)
             try:
                 cursor = connection.cursor()
                 cursor.execute(plan.sql, values)
@@ -60,9 +61,32 @@ class PooledSelect:
                 if invalidated:  # as a Connection does: the pool replaces it rather than hand it out again
                     connection.invalidate(error)
                 raise _as_sqlalchemy_error(error, dialect, plan.sql, values, invalidated) from error
+            finally:
+                if alone:
+                    _back_to_transactions(dialect, connection)
         finally:
             connection.close()  # back to the pool, which rolls back whatever the driver began
         return plan.read(found, description)
+
+
+def _alone(dialect, connection) -> bool:
+    """PostgreSQL (psycopg): the one statement runs in autocommit, so without the BEGIN before it and the
+    ROLLBACK after it (two round trips of three). SQLite connections here begin nothing for a read anyway
+    (app.core.sqlite_writers). True when the connection was switched."""
+    if dialect.name != "postgresql":
+        return False
+    connection.dbapi_connection.autocommit = True
+    return True
+
+
+def _back_to_transactions(dialect, connection) -> None:
+    """The connection goes back to the pool as it came: the next user's statements in a transaction."""
+    if connection.dbapi_connection is None:  # invalidated: never handed out again
+        return
+    try:
+        connection.dbapi_connection.autocommit = False
+    except dialect.loaded_dbapi.Error as error:
+        connection.invalidate(error)
 
 
 class _Plan:
