@@ -187,12 +187,13 @@ def cancel(client: User, assignment: Assignment) -> None:
 def _belongs_to(user: User):
     """Assignments made to this member: linked to their account, or to their verified address before they
     registered (linked when they start)."""
-    by_address = (
-        and_(Assignment.candidate_id.is_(None), func.lower(Assignment.email) == (user.email or "").lower())
-        if user.is_email_verified
-        else False
-    )
-    return or_(Assignment.candidate_id == user.id, by_address)
+    return belonging_to(user.id, (user.email or "").lower(), by_address=user.is_email_verified)
+
+
+def belonging_to(member_id, lowered_email, *, by_address: bool):
+    """The same condition from its values, or from bound parameters for a select built once."""
+    to_address = and_(Assignment.candidate_id.is_(None), func.lower(Assignment.email) == lowered_email)
+    return or_(Assignment.candidate_id == member_id, to_address if by_address else False)
 
 
 def assignments_for_candidate(user: User) -> list[Assignment]:

@@ -5,14 +5,15 @@ from datetime import timedelta
 
 from flask import url_for
 from flask_babel import format_date, gettext, ngettext
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from app.assessments import statistics
-from app.assessments.assignments import _belongs_to, _client_visible, client_label
+from app.assessments.assignments import _client_visible, belonging_to, client_label
 from app.assessments.models import Assignment, AssignmentStatus, Attempt, Test, localised
 from app.assessments.services import in_statistics_attempts
 from app.auth.models import User
+from app.core import prebuilt
 from app.core.i18n import current_language
 from app.core.next_steps import NextStep, counted
 from app.core.timeutil import utcnow
@@ -32,12 +33,14 @@ def _localised_title(title: dict) -> str:
     return localised(title, current_language())
 
 
-def candidate_steps(member) -> list[NextStep]:
-    """Tests to take, earliest due first, and practice tests left open."""
-    now = utcnow()
-    steps = []
-    # Plain rows (Core): the home page shows a few columns of each, not the ORM objects and their relations.
-    to_take = db.session.execute(
+# The candidate's steps read plain rows (Core), with selects built once (app.core.prebuilt).
+
+
+def _tests_to_take(by_verified_address: bool):
+    """Tests assigned to the member and not completed, earliest due first: linked to the account, or (once the
+    address is verified) to the address before the member registered (linked when they start)."""
+    mine = belonging_to(bindparam("member_id"), bindparam("email"), by_address=by_verified_address)
+    return (
         select(
             Assignment.public_id,
             Assignment.status,
@@ -49,14 +52,35 @@ def candidate_steps(member) -> list[NextStep]:
         )
         .join(Test, Test.id == Assignment.test_id)
         .join(User, User.id == Assignment.client_id)
-        .where(
-            _belongs_to(member),
-            Assignment.status != AssignmentStatus.COMPLETED.value,
-            Assignment.due_dt > now,
-        )
+        .where(mine, Assignment.status != AssignmentStatus.COMPLETED.value, Assignment.due_dt > bindparam("now"))
         .order_by(Assignment.due_dt)
         .limit(SHOWN)
-    ).all()
+    )
+
+
+_TO_TAKE = {verified: _tests_to_take(verified) for verified in (False, True)}
+
+_OPEN_PRACTICE = (
+    select(Attempt.public_id, Attempt.deadline_dt, Test.title)
+    .join(Test, Test.id == Attempt.test_id)
+    .where(
+        Attempt.candidate_id == bindparam("member_id"),
+        Attempt.assignment_id.is_(None),
+        Attempt.submitted_dt.is_(None),
+        Attempt.deadline_dt > bindparam("now"),
+    )
+    .order_by(Attempt.deadline_dt)
+    .limit(SHOWN)
+)
+
+
+def candidate_steps(member) -> list[NextStep]:
+    """Tests to take, earliest due first, and practice tests left open."""
+    now = utcnow()
+    steps = []
+    to_take = prebuilt.rows(
+        _TO_TAKE[member.is_email_verified], member_id=member.id, email=(member.email or "").lower(), now=now
+    )
     for assignment in to_take:
         test, client = _localised_title(assignment.title), client_label(assignment)
         verb = (
@@ -73,18 +97,7 @@ def candidate_steps(member) -> list[NextStep]:
                 is_urgent=assignment.due_dt - now < URGENT_WITHIN,
             )
         )
-    open_practice = db.session.execute(
-        select(Attempt.public_id, Attempt.deadline_dt, Test.title)
-        .join(Test, Test.id == Attempt.test_id)
-        .where(
-            Attempt.candidate_id == member.id,
-            Attempt.assignment_id.is_(None),
-            Attempt.submitted_dt.is_(None),
-            Attempt.deadline_dt > now,
-        )
-        .order_by(Attempt.deadline_dt)
-        .limit(SHOWN)
-    ).all()
+    open_practice = prebuilt.rows(_OPEN_PRACTICE, member_id=member.id, now=now)
     for attempt in open_practice:
         steps.append(
             NextStep(

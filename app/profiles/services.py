@@ -4,9 +4,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
-from app.core import storage
+from app.core import prebuilt, storage
 from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -257,22 +257,22 @@ class PartsPresent:
     photo: bool
 
 
+def _any_row(model, *where):
+    return select(model.id).where(model.user_id == bindparam("user_id"), *where).exists()
+
+
+_PARTS_PRESENT = select(
+    _any_row(EducationEntry),
+    _any_row(ExperienceEntry),
+    _any_row(SpokenLanguage),
+    _any_row(UploadedFile, UploadedFile.kind == FileKind.CV.value),
+    _any_row(UploadedFile, UploadedFile.kind == FileKind.PHOTO.value),
+)
+
+
 def parts_present(user_id: int) -> PartsPresent:
     """One statement of EXISTS tests, for a page (the home page) that shows none of these parts."""
-
-    def any_row(model, *where):
-        return select(model.id).where(model.user_id == user_id, *where).exists()
-
-    row = db.session.execute(
-        select(
-            any_row(EducationEntry),
-            any_row(ExperienceEntry),
-            any_row(SpokenLanguage),
-            any_row(UploadedFile, UploadedFile.kind == FileKind.CV.value),
-            any_row(UploadedFile, UploadedFile.kind == FileKind.PHOTO.value),
-        )
-    ).one()
-    return PartsPresent(*(bool(value) for value in row))
+    return PartsPresent(*(bool(value) for value in prebuilt.one(_PARTS_PRESENT, user_id=user_id)))
 
 
 def completeness(profile: CandidateProfile, parts: PartsPresent) -> Completeness:

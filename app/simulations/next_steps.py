@@ -5,10 +5,11 @@ from datetime import timedelta
 
 from flask import url_for
 from flask_babel import format_date, format_time, gettext, ngettext
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
+from app.core import prebuilt
 from app.core.next_steps import Link, NextStep
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -76,17 +77,17 @@ def _session_to_come(session, member, text: str, now) -> NextStep:
     )
 
 
-# The home page reads plain rows (Core), not ORM objects with their relations: it shows a few columns of each.
+# The home page reads plain rows (Core), with selects built once (app.core.prebuilt): it shows a few columns.
 
 
-def _upcoming(member, *, as_interviewer: bool) -> list:
+def _sessions_to_come(as_interviewer: bool):
     """The member's next scheduled sessions, with the request's mode and type and the other party's name."""
     mine, other = (
         (InterviewSession.interviewer_id, InterviewSession.candidate_id)
         if as_interviewer
         else (InterviewSession.candidate_id, InterviewSession.interviewer_id)
     )
-    return db.session.execute(
+    return (
         select(
             InterviewSession.public_id,
             InterviewSession.start_dt,
@@ -99,49 +100,76 @@ def _upcoming(member, *, as_interviewer: bool) -> list:
         .join(SimulationRequest, SimulationRequest.id == InterviewSession.request_id)
         .outerjoin(User, User.id == other)
         .where(
-            mine == member.id,
+            mine == bindparam("member_id"),
             InterviewSession.status == SessionStatus.SCHEDULED.value,
-            InterviewSession.end_dt > utcnow(),
+            InterviewSession.end_dt > bindparam("now"),
         )
         .order_by(InterviewSession.start_dt)
         .limit(SHOWN)
-    ).all()
+    )
 
 
-def _feedback_to_read(member) -> list:
-    return db.session.execute(
-        select(InterviewSession.public_id, InterviewSession.start_dt, User.first_name, User.last_name)
-        .join(Feedback, Feedback.session_id == InterviewSession.id)
-        .outerjoin(User, User.id == InterviewSession.interviewer_id)
-        .where(
-            InterviewSession.candidate_id == member.id,
-            Feedback.submitted_dt.is_not(None),
-            Feedback.rated_dt.is_(None),
-        )
-        .order_by(Feedback.submitted_dt.desc())
-        .limit(SHOWN)
-    ).all()
+_TO_COME = {as_interviewer: _sessions_to_come(as_interviewer) for as_interviewer in (False, True)}
+
+_FEEDBACK_TO_READ = (
+    select(InterviewSession.public_id, InterviewSession.start_dt, User.first_name, User.last_name)
+    .join(Feedback, Feedback.session_id == InterviewSession.id)
+    .outerjoin(User, User.id == InterviewSession.interviewer_id)
+    .where(
+        InterviewSession.candidate_id == bindparam("member_id"),
+        Feedback.submitted_dt.is_not(None),
+        Feedback.rated_dt.is_(None),
+    )
+    .order_by(Feedback.submitted_dt.desc())
+    .limit(SHOWN)
+)
+
+#: The member's newest open requests, each with how many interviewers are invited and yet to answer.
+_OPEN_REQUESTS = (
+    select(SimulationRequest.public_id, SimulationRequest.interview_type, func.count(SimulationInvitation.id))
+    .outerjoin(
+        SimulationInvitation,
+        (SimulationInvitation.request_id == SimulationRequest.id)
+        & (SimulationInvitation.status == InvitationStatus.PENDING.value),
+    )
+    .where(
+        SimulationRequest.candidate_id == bindparam("member_id"),
+        SimulationRequest.status == RequestStatus.OPEN.value,
+    )
+    .group_by(
+        SimulationRequest.id,
+        SimulationRequest.public_id,
+        SimulationRequest.interview_type,
+        SimulationRequest.created_dt,
+    )
+    .order_by(SimulationRequest.created_dt.desc(), SimulationRequest.id.desc())
+    .limit(SHOWN)
+)
+
+#: Sessions that have started and whose interviewer has not submitted feedback yet.
+_FEEDBACK_TO_WRITE = (
+    select(
+        InterviewSession.public_id,
+        InterviewSession.start_dt,
+        InterviewSession.end_dt,
+        User.first_name,
+        User.last_name,
+    )
+    .outerjoin(Feedback, Feedback.session_id == InterviewSession.id)
+    .outerjoin(User, User.id == InterviewSession.candidate_id)
+    .where(
+        InterviewSession.interviewer_id == bindparam("member_id"),
+        InterviewSession.status == SessionStatus.SCHEDULED.value,
+        InterviewSession.start_dt <= bindparam("now"),
+        Feedback.submitted_dt.is_(None),
+    )
+    .order_by(InterviewSession.start_dt)
+    .limit(SHOWN)
+)
 
 
-def _open_requests(member) -> list:
-    """The member's newest open requests, each with how many interviewers are invited and yet to answer."""
-    return db.session.execute(
-        select(SimulationRequest.public_id, SimulationRequest.interview_type, func.count(SimulationInvitation.id))
-        .outerjoin(
-            SimulationInvitation,
-            (SimulationInvitation.request_id == SimulationRequest.id)
-            & (SimulationInvitation.status == InvitationStatus.PENDING.value),
-        )
-        .where(SimulationRequest.candidate_id == member.id, SimulationRequest.status == RequestStatus.OPEN.value)
-        .group_by(
-            SimulationRequest.id,
-            SimulationRequest.public_id,
-            SimulationRequest.interview_type,
-            SimulationRequest.created_dt,
-        )
-        .order_by(SimulationRequest.created_dt.desc(), SimulationRequest.id.desc())
-        .limit(SHOWN)
-    ).all()
+def _upcoming(member, *, as_interviewer: bool) -> list:
+    return prebuilt.rows(_TO_COME[as_interviewer], member_id=member.id, now=utcnow())
 
 
 def candidate_steps(member) -> list[NextStep]:
@@ -156,13 +184,13 @@ def candidate_steps(member) -> list[NextStep]:
             name=_name(session.first_name, session.last_name),
         )
         steps.append(_session_to_come(session, member, text, now))
-    for session in _feedback_to_read(member):
+    for session in prebuilt.rows(_FEEDBACK_TO_READ, member_id=member.id):
         text = gettext(
             "Read %(name)s's feedback and rate the session", name=_name(session.first_name, session.last_name)
         )
         url = url_for("simulations.session", public_id=session.public_id, _anchor="feedback-title")
         steps.append(NextStep(text, url, detail=_interview_of(session.start_dt)))
-    waiting = _open_requests(member)
+    waiting = prebuilt.rows(_OPEN_REQUESTS, member_id=member.id)
     for public_id, interview_type, invited in waiting:
         kind = _type_label(interview_type)
         if invited:
@@ -228,25 +256,7 @@ def interviewer_steps(member) -> list[NextStep]:
             type=_type_label(session.interview_type),
         )
         steps.append(_session_to_come(session, member, text, now))
-    to_write = db.session.execute(
-        select(
-            InterviewSession.public_id,
-            InterviewSession.start_dt,
-            InterviewSession.end_dt,
-            User.first_name,
-            User.last_name,
-        )
-        .outerjoin(Feedback, Feedback.session_id == InterviewSession.id)
-        .outerjoin(User, User.id == InterviewSession.candidate_id)
-        .where(
-            InterviewSession.interviewer_id == member.id,
-            InterviewSession.status == SessionStatus.SCHEDULED.value,
-            InterviewSession.start_dt <= now,
-            Feedback.submitted_dt.is_(None),
-        )
-        .order_by(InterviewSession.start_dt)
-        .limit(SHOWN)
-    ).all()
+    to_write = prebuilt.rows(_FEEDBACK_TO_WRITE, member_id=member.id, now=now)
     for session in to_write:
         steps.append(
             NextStep(
