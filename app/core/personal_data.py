@@ -3,13 +3,14 @@
 It also holds the helpers that the features' personal_data.py modules build their entries with."""
 
 import base64
+import functools
 import html
 import re
 from collections.abc import Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
 from app.core.access_log import AccessedData, AccessLogEntry, AccessReason
 from app.core.audit import LOGIN_KINDS, AuditEvent
@@ -32,11 +33,22 @@ def iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
+def rows_of_member(model, *order_by, owner: str = "user_id"):
+    """The select of a member's rows of `model`, linked to her by the column named `owner`, in the order given
+    (by default the order they were added in), the member as the bound parameter `member_id`: built once, it
+    costs a third of one built for each read (app.core.prebuilt)."""
+    return select(model).where(getattr(model, owner) == bindparam("member_id")).order_by(*(order_by or (model.id,)))
+
+
+@functools.cache
+def _in_order_added(model, owner: str):
+    return rows_of_member(model, owner=owner)
+
+
 def member_rows(model, user, *order_by, owner: str = "user_id"):
-    """The member's rows of `model`, linked to her by the column named `owner`, in the order given (by default
-    the order they were added in)."""
-    statement = select(model).where(getattr(model, owner) == user.id)
-    return db.session.scalars(statement.order_by(*(order_by or (model.id,))))
+    """The member's rows of `model` (see rows_of_member)."""
+    statement = rows_of_member(model, *order_by, owner=owner) if order_by else _in_order_added(model, owner)
+    return db.session.scalars(statement, {"member_id": user.id})
 
 
 def delete_member_rows(model, user, owner: str = "user_id", **execution_options) -> int:
@@ -54,8 +66,10 @@ def unlink_member(model, column: str, user) -> int:
 def exports_rows(model, to_row: Callable, *order_by, owner: str = "user_id") -> Callable:
     """An entry's `export`: each of the member's rows of `model`, written by `to_row`."""
 
+    statement = rows_of_member(model, *order_by, owner=owner)
+
     def export(user) -> list[dict]:
-        return [to_row(row) for row in member_rows(model, user, *order_by, owner=owner)]
+        return [to_row(row) for row in db.session.scalars(statement, {"member_id": user.id})]
 
     return export
 
@@ -106,13 +120,16 @@ LOGINS_SHOWN = 50
 def latest_logins(user) -> list[dict]:
     """The export's rows for the latest sign-ins only, oldest first like the export: an active member has
     thousands of security events, and the dashboard read them all on every view to show 50."""
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.user_id == user.id, AuditEvent.kind.in_([kind.value for kind in LOGIN_KINDS]))
-        .order_by(AuditEvent.created_dt.desc(), AuditEvent.id.desc())
-        .limit(LOGINS_SHOWN)
-    )
+    events = db.session.scalars(_LATEST_LOGINS, {"member_id": user.id})
     return [_event_row(event) for event in reversed(list(events))]
+
+
+_LATEST_LOGINS = (
+    select(AuditEvent)
+    .where(AuditEvent.user_id == bindparam("member_id"), AuditEvent.kind.in_([kind.value for kind in LOGIN_KINDS]))
+    .order_by(AuditEvent.created_dt.desc(), AuditEvent.id.desc())
+    .limit(LOGINS_SHOWN)
+)
 
 
 def erase_security_events(user) -> int:
