@@ -6,7 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.assessments import assignments, corrections, services
 from app.assessments.assignments import assignments_for_candidate, client_label
@@ -167,6 +167,10 @@ def _attempt_key() -> str:
     return f"attempt:{request.view_args.get('public_id')}:{getattr(current_user, 'id', None)}"
 
 
+#: Built once with bound parameters (app.core.prebuilt says why): read on every autosave.
+_ITEM_OF_TEST = select(Item).where(Item.test_id == bindparam("test_id"), Item.public_id == bindparam("public_id"))
+
+
 @bp.route("/attempts/<public_id>/answers", methods=["POST"])
 @role_required(Role.CANDIDATE)
 @limiter.limit("600 per hour", key_func=_attempt_key)
@@ -180,9 +184,7 @@ def autosave(public_id: str):
     payload = request_json()  # bounded in size, depth, numbers and characters: a clear 400 otherwise
     payload = payload if isinstance(payload, dict) else {}
     # One item by its public id: loading all the test's items with their content cost more than the save.
-    item = db.session.scalar(
-        select(Item).where(Item.test_id == attempt.test_id, Item.public_id == str(payload.get("item")))
-    )
+    item = db.session.scalar(_ITEM_OF_TEST, {"test_id": attempt.test_id, "public_id": str(payload.get("item"))})
     if item is None:
         abort(404)
     # The reads above took no lock; from here on the attempt is held, and read again, until the commit.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.assessments import scoring
@@ -174,8 +174,19 @@ def start_practice(user, test: Test) -> tuple[Attempt, bool]:
     return attempt, True
 
 
+# Built once with bound parameters: the autosave reads these on every answer (app.core.prebuilt says why).
+_OWN_ATTEMPT = select(Attempt).where(
+    Attempt.public_id == bindparam("public_id"), Attempt.candidate_id == bindparam("member_id")
+)
+_ANSWER_TO = select(Answer).where(Answer.attempt_id == bindparam("attempt_id"), Answer.item_id == bindparam("item_id"))
+
+
 def find_own_attempt(user, public_id: str) -> Attempt | None:
-    return db.session.scalar(select(Attempt).where(Attempt.public_id == public_id, Attempt.candidate_id == user.id))
+    return db.session.scalar(_OWN_ATTEMPT, {"public_id": public_id, "member_id": user.id})
+
+
+def _answer_to(attempt: Attempt, item: Item) -> Answer | None:
+    return db.session.scalar(_ANSWER_TO, {"attempt_id": attempt.id, "item_id": item.id})
 
 
 def attempts_of(user) -> list[Attempt]:
@@ -227,7 +238,7 @@ def save_answer(attempt: Attempt, item: Item, raw, seconds: float | None = None)
     if item.test_id != attempt.test_id:
         raise AssessmentError(_l("This question is not part of the test."))
     if raw in (None, "", []):
-        existing = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id == item.id))
+        existing = _answer_to(attempt, item)
         if existing is not None:
             db.session.delete(existing)
             db.session.flush()
@@ -235,7 +246,7 @@ def save_answer(attempt: Attempt, item: Item, raw, seconds: float | None = None)
     value = scoring.clean(item, raw)
     if value is None:
         raise AssessmentError(_l("This answer is not valid for the question."), field=item.public_id)
-    answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id == item.id))
+    answer = _answer_to(attempt, item)
     if answer is None:
         answer = Answer(attempt_id=attempt.id, item_id=item.id, value=value, saved_dt=utcnow(), seconds=seconds)
         try:
@@ -243,7 +254,7 @@ def save_answer(attempt: Attempt, item: Item, raw, seconds: float | None = None)
                 db.session.add(answer)
         except IntegrityError:
             # Another tab or request saved this item at the same moment: update theirs.
-            answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id == item.id))
+            answer = _answer_to(attempt, item)
     answer.value = value
     answer.saved_dt = utcnow()
     if answer.seconds is None:

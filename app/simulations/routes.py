@@ -105,8 +105,8 @@ def new_request():
     return render_template("simulations/new.html", form=form)
 
 
-def _own_request_or_404(public_id: str):
-    simulation_request = services.find_request(public_id)
+def _own_request_or_404(public_id: str, *, with_invitations: bool = False):
+    simulation_request = services.find_request(public_id, with_invitations=with_invitations)
     if simulation_request is None or simulation_request.candidate_id != current_user.id:
         abort(404)
     return simulation_request
@@ -116,7 +116,7 @@ def _own_request_or_404(public_id: str):
 @role_required(Role.CANDIDATE)
 def request_page(public_id: str):
     """The request: the best interviewers with the reason for each, or how to widen it; then its status."""
-    simulation_request = _own_request_or_404(public_id)
+    simulation_request = _own_request_or_404(public_id, with_invitations=True)
     if services.expire_invitations():
         # Only when some expired: a commit expires every loaded object, and the page then read them all again.
         db.session.commit()

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, String, cast, func, literal, select, union_all
-from sqlalchemy.orm import lazyload
+from sqlalchemy import Select, String, bindparam, cast, func, literal, select, union_all
+from sqlalchemy.orm import lazyload, selectinload
 
 from app.auth.models import Role, User, UserRole
 from app.core.access_log import AccessedData, AccessReason, record_access
@@ -140,8 +140,17 @@ def _charge_sponsor(candidate: User) -> str | None:
     return getattr(usage, "organisation_name", None) if usage else None
 
 
-def find_request(public_id: str) -> SimulationRequest | None:
-    return db.session.scalar(select(SimulationRequest).where(SimulationRequest.public_id == public_id))
+def find_request(public_id: str, *, with_invitations: bool = False) -> SimulationRequest | None:
+    """The request; `with_invitations`, also its invitations and their interviewers (whose names its page lists)
+    in one more statement, not one per invitation and interviewer."""
+    statement = _REQUEST_WITH_INVITATIONS if with_invitations else _REQUEST
+    return db.session.scalar(statement, {"public_id": public_id})
+
+
+_REQUEST = select(SimulationRequest).where(SimulationRequest.public_id == bindparam("public_id"))
+_REQUEST_WITH_INVITATIONS = _REQUEST.options(
+    selectinload(SimulationRequest.invitations).joinedload(SimulationInvitation.interviewer).lazyload(User.roles)
+)
 
 
 def candidate_requests(candidate: User) -> list[SimulationRequest]:
