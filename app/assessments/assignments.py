@@ -259,10 +259,10 @@ def visible_since(now: datetime | None = None) -> datetime:
 
 def _client_visible(client: User):
     """The client's own assignments, with results still within their two years."""
-    return _visible_to(client.id, visible_since())
+    return visible_to(client.id, visible_since())
 
 
-def _visible_to(client_id, since):
+def visible_to(client_id, since):
     """The client's assignments within their two years, without those of candidates whose data it may not read
     now (restriction, erasure under way: app/privacy/disclosure.py)."""
     return and_(
@@ -327,7 +327,7 @@ def _client_list_statements(*, by_test: bool):
 
     The page's ids and the total are read from the index ix_assessment_assignment_client_created alone: only
     the rows shown are joined, however deep the page."""
-    where = [_visible_to(bindparam("client_id"), bindparam("since"))]
+    where = [visible_to(bindparam("client_id"), bindparam("since"))]
     if by_test:
         where.append(Assignment.test_id.in_(select(Test.id).where(Test.slug == bindparam("test_slug"))))
     newest_first = (Assignment.created_dt.desc(), Assignment.id.desc())

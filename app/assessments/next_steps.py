@@ -6,10 +6,9 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import format_date, gettext, ngettext
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload
 
 from app.assessments import statistics
-from app.assessments.assignments import _client_visible, belonging_to, client_label
+from app.assessments.assignments import belonging_to, client_label, visible_since, visible_to
 from app.assessments.models import Assignment, AssignmentStatus, Attempt, Test, localised
 from app.assessments.services import in_statistics_attempts
 from app.auth.models import User
@@ -113,32 +112,42 @@ def candidate_steps(member) -> list[NextStep]:
     return steps
 
 
+# The client's steps too, with the client's visibility rule (assignments.visible_to) as bound parameters.
+_CLIENT_COUNTS = (
+    select(Assignment.status, func.count(Assignment.id))
+    .where(visible_to(bindparam("client_id"), bindparam("since")))
+    .group_by(Assignment.status)
+)
+
+_NEW_RESULTS = (
+    select(
+        Assignment.public_id,
+        Assignment.email,
+        Assignment.result_shared_dt,
+        Test.title,
+        User.first_name,
+        User.last_name,
+    )
+    .join(Test, Test.id == Assignment.test_id)
+    .outerjoin(User, User.id == Assignment.candidate_id)
+    .where(visible_to(bindparam("client_id"), bindparam("since")), Assignment.result_shared_dt >= bindparam("recent"))
+    .order_by(Assignment.result_shared_dt.desc())
+    .limit(SHOWN)
+)
+
+
 def client_steps(member) -> list[NextStep]:
     """Assignments by status, and the results made available lately, one click from each."""
-    now = utcnow()
-    counts = dict(
-        db.session.execute(
-            select(Assignment.status, func.count(Assignment.id))
-            .where(_client_visible(member))
-            .group_by(Assignment.status)
-        ).all()
-    )
-    new_results = list(
-        db.session.scalars(
-            select(Assignment)
-            .options(joinedload(Assignment.test), joinedload(Assignment.candidate).lazyload(User.roles))
-            .where(_client_visible(member), Assignment.result_shared_dt >= now - RECENT)
-            .order_by(Assignment.result_shared_dt.desc())
-            .limit(SHOWN)
-        )
-    )
+    visible = {"client_id": member.id, "since": visible_since()}
+    counts = dict(prebuilt.rows(_CLIENT_COUNTS, **visible))
     steps = []
-    for assignment in new_results:
-        who = assignment.candidate
-        name = f"{who.first_name} {who.last_name}" if who else assignment.email
+    for assignment in prebuilt.rows(_NEW_RESULTS, **visible, recent=utcnow() - RECENT):
+        name = (
+            f"{assignment.first_name} {assignment.last_name}" if assignment.first_name is not None else assignment.email
+        )
         steps.append(
             NextStep(
-                gettext("Read %(name)s's result on “%(test)s”", name=name, test=_title(assignment.test)),
+                gettext("Read %(name)s's result on “%(test)s”", name=name, test=_localised_title(assignment.title)),
                 url_for("assessments.client_assignment", public_id=assignment.public_id),
                 detail=gettext("Available since %(date)s", date=format_date(assignment.result_shared_dt, "long")),
             )

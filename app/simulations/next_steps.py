@@ -47,7 +47,7 @@ def _type_label(code: str) -> str:
 
 
 def _name(first_name: str | None, last_name: str | None) -> str:
-    """The other party's name; None when their account is gone (the session keeps no name of its own)."""
+    """The other party's name, or "a former member" when their account is gone (its columns read None)."""
     return f"{first_name} {last_name}" if first_name is not None else gettext("a former member")
 
 

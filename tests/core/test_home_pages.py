@@ -15,6 +15,7 @@ from app.core import next_steps
 from app.core.next_steps import NextStep
 from app.demo import DEMO_MEMBERS, DEMO_PASSWORD
 from app.extensions import db
+from app.privacy import services as privacy_services
 from tests.auth.test_two_step import set_up_two_step
 from tests.conftest import AuthActions
 
@@ -194,3 +195,16 @@ def test_steps_are_ordered_urgent_then_due_then_facts(app):
     finally:
         next_steps.unregister_next_steps("ghost", provider)
     assert next_steps.next_steps(None, "ghost") == []
+
+
+def test_the_client_home_page_no_longer_names_a_candidate_who_restricted_her_data(demo):
+    """The client's "read the result" step follows the disclosure rules, as the results list does."""
+    thomas = "thomas.petit@demo.caseinjob.fr"
+    assert "Read Camille Dupont's result on “Numerical reasoning”" in texts_of(demo, thomas, "en")
+    with demo.app_context():
+        camille = db.session.scalar(select(User).where(User.email == "camille.dupont@demo.caseinjob.fr"))
+        assert privacy_services.restrict_processing(camille)
+        db.session.commit()
+    for lang in ("en", "fr"):
+        texts = texts_of(demo, thomas, lang)
+        assert not any("Camille" in text for text in texts), texts
