@@ -319,3 +319,30 @@ def add_member(email: str, password_hash: str, *, locale: str = "en", first_name
     db.session.flush()
     grant_role(user, Role.CANDIDATE)
     return user.id
+
+
+@contextmanager
+def portal_with_camille(url: str, tmp_path, **settings):
+    """The portal (test settings) on the database at `url`, built from the models, with Camille signed in:
+    yields (app, client)."""
+    from app import create_app
+    from app.auth.passwords import hash_password
+    from app.extensions import db
+    from app.privacy import services as privacy_services
+    from tests.conftest import PASSWORD, AuthActions
+
+    config = {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": str(tmp_path / "uploads")}
+    app = create_app(config | settings)
+    try:
+        with app.app_context():
+            db.create_all()
+            privacy_services.ensure_shipped_versions()
+            add_member("camille@example.com", hash_password(PASSWORD), first_name="Camille")
+            db.session.commit()
+        client = app.test_client()
+        AuthActions(client).login("camille@example.com")
+        yield app, client
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -7,11 +7,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.auth.passwords import hash_password
 from app.extensions import db
-from app.privacy import services as privacy_services
-from tests.conftest import PASSWORD, AuthActions, csrf_from, shown
-from tests.live_servers import LOOPBACK, TcpProxy, add_member, fresh_postgres_database
+from tests.conftest import PASSWORD, csrf_from, shown
+from tests.live_servers import LOOPBACK, TcpProxy, fresh_postgres_database, portal_with_camille
 
 TITLES = {"en": "Service unavailable", "fr": "Service indisponible"}
 SAVED_IS_KEPT = {
@@ -141,29 +139,17 @@ def test_postgresql_cut_off_answers_503_then_recovers(tmp_path):
         proxy = TcpProxy(server.host or LOOPBACK, server.port or 5432)
         proxy.start()
         through_proxy = server.set(host=LOOPBACK, port=proxy.port).render_as_string(hide_password=False)
-        app = create_app(
-            {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": through_proxy, "UPLOAD_DIR": str(tmp_path / "uploads")}
-        )
         try:
-            with app.app_context():
-                db.create_all()
-                privacy_services.ensure_shipped_versions()
-                add_member("camille@example.com", hash_password(PASSWORD), first_name="Camille")
-                db.session.commit()
-            client = app.test_client()
-            AuthActions(client).login("camille@example.com")
-            assert "Camille" in client.get("/en/dashboard").text
+            with portal_with_camille(through_proxy, tmp_path) as (_, client):
+                assert "Camille" in client.get("/en/dashboard").text
 
-            proxy.stop()
-            for lang in ("en", "fr"):
-                assert_database_down_page(client.get(f"/{lang}/dashboard"), lang)
+                proxy.stop()
+                for lang in ("en", "fr"):
+                    assert_database_down_page(client.get(f"/{lang}/dashboard"), lang)
 
-            proxy.start()
-            response = client.get("/fr/dashboard")
-            assert response.status_code == 200
-            assert "Camille" in response.text
+                proxy.start()
+                response = client.get("/fr/dashboard")
+                assert response.status_code == 200
+                assert "Camille" in response.text
         finally:
             proxy.stop()
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()

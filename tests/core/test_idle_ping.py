@@ -7,13 +7,9 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from app import create_app
-from app.auth.passwords import hash_password
 from app.core.pooled_read import PooledSelect
 from app.extensions import db
-from app.privacy import services as privacy_services
-from tests.conftest import PASSWORD, AuthActions
-from tests.live_servers import add_member, fresh_postgres_database
+from tests.live_servers import fresh_postgres_database, portal_with_camille
 
 #: True in the first command of a transaction: the statement ran alone, no BEGIN was sent before it.
 FIRST_COMMAND = select(func.statement_timestamp() == func.transaction_timestamp())
@@ -21,21 +17,9 @@ FIRST_COMMAND = select(func.statement_timestamp() == func.transaction_timestamp(
 
 @contextmanager
 def portal_on_postgres(tmp_path, **settings):
-    with fresh_postgres_database("caseinjob_ping") as url:
-        app = create_app(
-            {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": str(tmp_path / "up"), **settings}
-        )
-        try:
-            with app.app_context():
-                db.create_all()
-                privacy_services.ensure_shipped_versions()
-                add_member("camille@example.com", hash_password(PASSWORD), first_name="Camille")
-                db.session.commit()
-            yield app, url
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+    """The portal on a database of its own, Camille signed in: (app, client, the database's URL)."""
+    with fresh_postgres_database("caseinjob_ping") as url, portal_with_camille(url, tmp_path, **settings) as portal:
+        yield (*portal, url)
 
 
 def drop_the_portals_connections(url: str) -> int:
@@ -56,7 +40,7 @@ def drop_the_portals_connections(url: str) -> int:
 
 
 def test_the_pooled_read_sends_no_begin_and_leaves_the_pool_in_transactions(tmp_path):
-    with portal_on_postgres(tmp_path) as (app, _), app.app_context():
+    with portal_on_postgres(tmp_path) as (app, _, _), app.app_context():
         engine = db.engine
         assert PooledSelect(FIRST_COMMAND).rows(engine, {})[0][0] is True
         # The same statement through the session comes after psycopg's BEGIN: the check tells them apart.
@@ -73,9 +57,7 @@ def test_the_pooled_read_sends_no_begin_and_leaves_the_pool_in_transactions(tmp_
 
 
 def test_a_connection_dropped_while_idle_is_pinged_and_replaced(tmp_path):
-    with portal_on_postgres(tmp_path, DATABASE_PING_AFTER_IDLE_SECONDS=0) as (app, url):
-        client = app.test_client()
-        AuthActions(client).login("camille@example.com")
+    with portal_on_postgres(tmp_path, DATABASE_PING_AFTER_IDLE_SECONDS=0) as (_, client, url):
         assert "Camille" in client.get("/en/dashboard").text
         assert drop_the_portals_connections(url) >= 1
         response = client.get("/fr/dashboard")
@@ -86,9 +68,7 @@ def test_a_connection_dropped_while_idle_is_pinged_and_replaced(tmp_path):
 def test_a_connection_used_a_moment_ago_is_not_pinged(tmp_path):
     """Within the idle spell no ping: a connection cut just then fails its one request (the database-down
     page), and the pool, replaced, serves the next."""
-    with portal_on_postgres(tmp_path, DATABASE_PING_AFTER_IDLE_SECONDS=3600) as (app, url):
-        client = app.test_client()
-        AuthActions(client).login("camille@example.com")
+    with portal_on_postgres(tmp_path, DATABASE_PING_AFTER_IDLE_SECONDS=3600) as (_, client, url):
         assert client.get("/en/dashboard").status_code == 200
         assert drop_the_portals_connections(url) >= 1
         assert client.get("/en/dashboard").status_code == 503
