@@ -98,7 +98,9 @@ def test_a_forged_or_damaged_link_is_refused(client, app, make_user):
     with app.test_request_context("/"):
         user = db.session.get(User, user_id)
         token = consents.unsubscribe_token(user, ConsentPurpose.MARKETING)
-    assert client.post(f"/en/unsubscribe/{token[:-2]}xx").status_code == 400
+    # One character of the signature changed (not the last, whose low bits base64 ignores): always another one.
+    damaged = token[:-5] + ("A" if token[-5] != "A" else "B") + token[-4:]
+    assert client.post(f"/en/unsubscribe/{damaged}").status_code == 400
     with app.app_context():
         assert db.session.scalar(select(ConsentEvent.id).where(ConsentEvent.is_granted.is_(False))) is None
 
