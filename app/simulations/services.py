@@ -197,10 +197,29 @@ def request_spec(
 
 def profile_spec(candidate_id: int) -> matching.ProfileSpec:
     """What the candidate's profile says that matching weighs (goals, schools, fields, employers), in one query."""
+    parts: dict[str, list] = {"goals": [], "education": [], "experience": []}
+    for part, position, first, second in db.session.execute(_profile_parts(), {"candidate_id": candidate_id}):
+        parts[part].append((position, first, second))
+    sectors, company_types, skills = json.loads(parts["goals"][0][1]) if parts["goals"] else ([], [], [])
+    education_rows = sorted(parts["education"])
+    return matching.ProfileSpec(
+        sectors=tuple(sectors),
+        company_types=tuple(company_types),
+        employers=_distinct(employer for _, employer, _ in sorted(parts["experience"])),
+        skills=_distinct(skills),
+        schools=_distinct(school for _, school, _ in education_rows),
+        fields=_distinct(field_of_study for _, _, field_of_study in education_rows),
+    )
+
+
+@functools.cache
+def _profile_parts():
+    """The union profile_spec reads, built once (app.core.prebuilt says why), the candidate bound at execution."""
 
     def text(value):  # typed, so that PostgreSQL can unite the parts
         return cast(literal(value), String)
 
+    candidate_id = bindparam("candidate_id")
     goals = select(
         text("goals").label("part"),
         literal(0).label("position"),
@@ -213,19 +232,7 @@ def profile_spec(candidate_id: int) -> matching.ProfileSpec:
     experience = select(text("experience"), ExperienceEntry.position, ExperienceEntry.employer, text("")).where(
         ExperienceEntry.user_id == candidate_id
     )
-    parts: dict[str, list] = {"goals": [], "education": [], "experience": []}
-    for part, position, first, second in db.session.execute(union_all(goals, education, experience)):
-        parts[part].append((position, first, second))
-    sectors, company_types, skills = json.loads(parts["goals"][0][1]) if parts["goals"] else ([], [], [])
-    education_rows = sorted(parts["education"])
-    return matching.ProfileSpec(
-        sectors=tuple(sectors),
-        company_types=tuple(company_types),
-        employers=_distinct(employer for _, employer, _ in sorted(parts["experience"])),
-        skills=_distinct(skills),
-        schools=_distinct(school for _, school, _ in education_rows),
-        fields=_distinct(field_of_study for _, _, field_of_study in education_rows),
-    )
+    return union_all(goals, education, experience)
 
 
 def _distinct(values: Iterable[str]) -> tuple[str, ...]:
