@@ -45,10 +45,9 @@ def _in_order_added(model, owner: str):
     return rows_of_member(model, owner=owner)
 
 
-def member_rows(model, user, *order_by, owner: str = "user_id"):
-    """The member's rows of `model` (see rows_of_member)."""
-    statement = rows_of_member(model, *order_by, owner=owner) if order_by else _in_order_added(model, owner)
-    return db.session.scalars(statement, {"member_id": user.id})
+def member_rows(model, user, owner: str = "user_id"):
+    """The member's rows of `model`, in the order they were added in (see rows_of_member)."""
+    return db.session.scalars(_in_order_added(model, owner), {"member_id": user.id})
 
 
 def delete_member_rows(model, user, owner: str = "user_id", **execution_options) -> int:
