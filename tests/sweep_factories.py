@@ -986,11 +986,16 @@ def snapshot(app: Flask) -> dict:
     before and after each of its thousands of requests.
     """
     with app.app_context(), db.engine.connect() as connection:
-        return {
-            # repr of plain tuples: SQLAlchemy's Row.__repr__ took a tenth of a sweep's time
-            name: sorted(map(repr, map(tuple, connection.exec_driver_sql(sql).fetchall())))
-            for name, sql in _snapshot_statements(db.engine.dialect.name)
-        }
+        # The driver's own cursor: SQLAlchemy's execution context took a third of the access sweep's time, once per
+        # table, for rows the snapshot only compares (and repr of plain tuples: Row.__repr__ cost a tenth more).
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            return {
+                name: sorted(map(repr, cursor.execute(sql).fetchall()))
+                for name, sql in _snapshot_statements(db.engine.dialect.name)
+            }
+        finally:
+            cursor.close()
 
 
 @functools.cache
