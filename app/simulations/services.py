@@ -20,6 +20,7 @@ from sqlalchemy import Select, String, bindparam, cast, func, literal, select, u
 from sqlalchemy.orm import lazyload, selectinload
 
 from app.auth.models import Role, User, UserRole
+from app.core import prebuilt
 from app.core.access_log import AccessedData, AccessReason, record_access
 from app.core.errors import DomainError
 from app.core.mail import Attachment, absolute_url, queue_member_email
@@ -198,7 +199,7 @@ def request_spec(
 def profile_spec(candidate_id: int) -> matching.ProfileSpec:
     """What the candidate's profile says that matching weighs (goals, schools, fields, employers), in one query."""
     parts: dict[str, list] = {"goals": [], "education": [], "experience": []}
-    for part, position, first, second in db.session.execute(_profile_parts(), {"candidate_id": candidate_id}):
+    for part, position, first, second in prebuilt.rows(_profile_parts(), candidate_id=candidate_id):
         parts[part].append((position, first, second))
     sectors, company_types, skills = json.loads(parts["goals"][0][1]) if parts["goals"] else ([], [], [])
     education_rows = sorted(parts["education"])
