@@ -325,8 +325,8 @@ def _client_list_statements(*, by_test: bool):
     """The list's query and its count, built once per process: building them costs more than running them.
     Their values come at execution: client_id, since, limit, offset and, by test, test_slug.
 
-    The page's ids and the total are read from the index ix_assessment_assignment_client_created alone: only
-    the rows shown are joined, however deep the page."""
+    The page's ids and the total are read from the index ix_assessment_assignment_client_created alone (with the
+    candidate's id that the disclosure check reads): only the rows shown are joined, however deep the page."""
     where = [visible_to(bindparam("client_id"), bindparam("since"))]
     if by_test:
         where.append(Assignment.test_id.in_(select(Test.id).where(Test.slug == bindparam("test_slug"))))

@@ -132,8 +132,9 @@ class Assignment(PublicIdMixin, db.Model):
 
     __tablename__ = "assessment_assignment"
     __table_args__ = (
-        # The client's list, newest first, in index order; with the last two columns, its count, its page of ids
-        # and its tests are read from the index alone. Also serves every other lookup by client_id.
+        # The client's list, newest first, in index order; with the last three columns, its count, its page of
+        # ids and its tests are read from the index alone (the count checks each candidate's disclosure by her
+        # id: without it in the index, 2,000 rows of the table read again). Also every other lookup by client_id.
         Index(
             "ix_assessment_assignment_client_created",
             "client_id",
@@ -141,6 +142,7 @@ class Assignment(PublicIdMixin, db.Model):
             "id",
             "result_shared_dt",
             "test_id",
+            "candidate_id",
         ),
     )
 

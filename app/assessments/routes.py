@@ -92,7 +92,7 @@ def start(public_id: str):
 @form_checks_csrf
 def take(public_id: str):
     """The attempt's current page. Each submit saves the page (no JavaScript needed), then moves or submits."""
-    attempt = found_or_404(services.find_own_attempt(current_user, public_id))
+    attempt = found_or_404(services.find_own_attempt(current_user, public_id, with_test=True))
     if attempt.submitted_dt is not None or utcnow() >= attempt.deadline_dt:
         return redirect(url_for("assessments.result", public_id=public_id))
     test = attempt.test

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.assessments import scoring
 from app.assessments.models import (
@@ -22,6 +23,7 @@ from app.assessments.models import (
     TestKind,
     localised,
 )
+from app.core import prebuilt
 from app.core.errors import DomainError
 from app.core.mail import absolute_url, queue_member_email
 from app.core.timeutil import utcnow
@@ -181,8 +183,13 @@ _OWN_ATTEMPT = select(Attempt).where(
 _ANSWER_TO = select(Answer).where(Answer.attempt_id == bindparam("attempt_id"), Answer.item_id == bindparam("item_id"))
 
 
-def find_own_attempt(user, public_id: str) -> Attempt | None:
-    return db.session.scalar(_OWN_ATTEMPT, {"public_id": public_id, "member_id": user.id})
+#: The test page reads the attempt's test too: in the same statement rather than by a second one.
+_OWN_ATTEMPT_WITH_TEST = _OWN_ATTEMPT.options(joinedload(Attempt.test))
+
+
+def find_own_attempt(user, public_id: str, *, with_test: bool = False) -> Attempt | None:
+    statement = _OWN_ATTEMPT_WITH_TEST if with_test else _OWN_ATTEMPT
+    return db.session.scalar(statement, {"public_id": public_id, "member_id": user.id})
 
 
 def _answer_to(attempt: Attempt, item: Item) -> Answer | None:
@@ -199,9 +206,12 @@ def attempts_of(user) -> list[Attempt]:
     )
 
 
+_SAVED_ANSWERS = select(Answer.item_id, Answer.value).where(Answer.attempt_id == bindparam("attempt_id"))
+
+
 def saved_answers(attempt: Attempt) -> dict[int, object]:
-    """{item id: value} as saved on the server."""
-    return dict(db.session.execute(select(Answer.item_id, Answer.value).where(Answer.attempt_id == attempt.id)).all())
+    """{item id: value} as saved on the server (read on every view of a test page)."""
+    return dict(prebuilt.rows(_SAVED_ANSWERS, attempt_id=attempt.id))
 
 
 def close_if_due(attempt: Attempt) -> bool:

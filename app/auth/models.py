@@ -47,14 +47,16 @@ class User(PublicIdMixin, db.Model):
     created_dt: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     last_login_dt: Mapped[datetime | None]
     is_suspended: Mapped[bool] = mapped_column(default=False)
-    suspended_reason: Mapped[str | None] = mapped_column(String(500))
+    #: Indexed, as is_processing_restricted: lists find the few members withheld from them by these two
+    #: (app.privacy.disclosure), rather than checking every member they list.
+    suspended_reason: Mapped[str | None] = mapped_column(String(500), index=True)
     suspended_dt: Mapped[datetime | None]
     #: The TOTP secret, encrypted with the file key (core.crypto); None until two-step is set up.
     totp_secret_encrypted: Mapped[str | None] = mapped_column(String(300))
     totp_enabled_dt: Mapped[datetime | None]
     #: Restriction of processing (GDPR art. 18): while set, the member's data is only stored: no matching,
     #: hidden from clients and sponsors, no marketing. Features ask app.privacy.services.is_restricted(user).
-    is_processing_restricted: Mapped[bool] = mapped_column(default=False)
+    is_processing_restricted: Mapped[bool] = mapped_column(default=False, index=True)
     restricted_dt: Mapped[datetime | None]
 
     roles: Mapped[list["UserRole"]] = relationship(

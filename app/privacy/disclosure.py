@@ -17,8 +17,7 @@ The rules (the policy's right to restriction and right to object):
 
 import enum
 
-from sqlalchemy import and_, exists, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, exists, or_, select, true, union
 
 from app.auth.models import User
 from app.core.access_log import AccessReason, register_disclosure_check
@@ -128,9 +127,32 @@ def disclosed_to(recipient: Recipient, member_id=None):
     """
     if member_id is None:
         return and_(true(), *_rules(recipient))
-    member = aliased(User)  # the outer query may have its own User (the client, the interviewer)
-    allowed = select(member.id).where(member.id == member_id, *_rules(recipient, member)).exists()
-    return or_(member_id.is_(None), allowed)
+    withheld = withheld_from(recipient)
+    if withheld is None:
+        return true()
+    return or_(member_id.is_(None), member_id.not_in(withheld))
+
+
+def withheld_from(recipient: Recipient):
+    """The ids of the members whose data `recipient` may not read now (the complement of `_rules`), or None
+    when there are none (an administrator).
+
+    They are few (being erased, restricted, objecting to statistics) and found through their own indexes: a
+    list that checked each of its rows' members against `_rules` read a member row per row (a client's 2,000
+    assignments: 4.5 ms of its 5.4 ms count). Every id is a member's (foreign keys), never NULL.
+    """
+    if recipient == Recipient.ADMIN:
+        return None
+    withheld = [select(User.id).where(User.suspended_reason == ERASURE_SUSPENSION, User.is_suspended.is_(True))]
+    if recipient not in KEPT_WHILE_RESTRICTED:
+        withheld.append(select(User.id).where(User.is_processing_restricted.is_(True)))
+    if recipient == Recipient.STATISTICS:
+        withheld.append(
+            select(Objection.user_id).where(
+                Objection.topic == ObjectionTopic.STATISTICS.value, Objection.status.in_(_ACTIVE_OBJECTION)
+            )
+        )
+    return union(*withheld) if len(withheld) > 1 else withheld[0]
 
 
 # --- the access log asks before anything is shown --------------------------------------------------
