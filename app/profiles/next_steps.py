@@ -13,14 +13,13 @@ from app.profiles.models import AvailabilitySlot, InterviewerProfile
 
 def candidate_steps(member) -> list[NextStep]:
     """Profile completeness, with the next thing to add (a GET creates no profile row)."""
-    profile = services.find_candidate_profile(member.id)
-    if profile is None:
+    completeness = services.completeness_of(member.id)
+    if completeness is None:
         percent, missing = (
             0,
             [gettext("Choose the sectors and kinds of company you aim at: matching relies on them most.")],
         )
     else:
-        completeness = services.completeness(profile, services.parts_present(member.id))
         percent, missing = completeness.percent, [str(text) for text in completeness.missing]
     if missing:
         text, detail = gettext("Your profile is %(percent)d%% complete", percent=percent), missing[0]
