@@ -26,6 +26,7 @@ from app.assessments.models import (
 )
 from app.assessments.services import AssessmentError, close_if_due, email_language, new_attempt
 from app.auth.models import Role, User
+from app.core import prebuilt
 from app.core.access_log import AccessReason
 from app.core.mail import absolute_url, queue_email, queue_member_email
 from app.core.timeutil import utcnow
@@ -447,25 +448,31 @@ def _invitation_never_taken_up(now: datetime):
     )
 
 
+#: Only what the dashboard shows of each share: loading the assignments with their tests as objects read each
+#: test's whole content too.
+_SHARES = (
+    select(Test.title, User.company, User.first_name, User.last_name, Assignment.result_shared_dt)
+    .join(Test, Test.id == Assignment.test_id)
+    .join(User, User.id == Assignment.client_id)
+    .where(
+        Assignment.candidate_id == bindparam("member_id"),
+        Assignment.result_shared_dt.is_not(None),
+        Assignment.result_shared_dt >= bindparam("since"),
+    )
+    .order_by(Assignment.result_shared_dt, Assignment.id)
+)
+
+
 def shares_of(user: User) -> list[dict]:
     """For the privacy dashboard: which client sees which result, and until when."""
-    rows = db.session.scalars(
-        select(Assignment)
-        .options(joinedload(Assignment.test), joinedload(Assignment.client))
-        .where(
-            Assignment.candidate_id == user.id,
-            Assignment.result_shared_dt.is_not(None),
-            Assignment.result_shared_dt >= visible_since(),
-        )
-    )
     lang = email_language(user)
     return [
         {
-            "what": localised(row.test.title, lang),
-            "client": client_label(row.client),
+            "what": localised(row.title, lang),
+            "client": client_label(row),
             "until": (row.result_shared_dt + result_visibility()).date(),
         }
-        for row in rows
+        for row in prebuilt.rows(_SHARES, member_id=user.id, since=visible_since())
     ]
 
 

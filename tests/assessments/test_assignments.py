@@ -334,6 +334,12 @@ def test_results_are_visible_to_the_client_for_two_years_then_purged(app, bank, 
     attempt_id = take_and_submit(app, candidate, assignment.public_id)
     dashboard = shown(candidate.get("/fr/privacy/dashboard"))
     assert "Données partagées avec des clients" in dashboard and "Acme" in dashboard
+    with app.app_context():
+        shared = db.session.get(Assignment, assignment.id)
+        title, until = shared.test.title["fr"], shared.result_shared_dt + app.config["CLIENT_RESULT_RETENTION"]
+    # The share's line: the test in French, the client, and the end of the two years.
+    line = dashboard.split("Données partagées avec des clients", 1)[1].split("</table>", 1)[0]
+    assert title in line and "Acme" in line and str(until.year) in line
 
     with freeze_time(utcnow() + timedelta(days=731)):
         client_user = signed_in(app, "hr@acme.example")  # sessions from two years ago have expired
