@@ -288,3 +288,71 @@ def test_the_lang_code_endpoints_are_kept_in_the_apps_extensions_not_on_its_url_
         assert url_for("static", filename="app.css").startswith("/static/")
     assert app.extensions[i18n._LANG_CODE_ENDPOINTS] == {"privacy.dashboard": True, "static": False}
     assert "_lang_code_endpoints" not in vars(app.url_map)
+
+
+# --- the main menu ------------------------------------------------------------------------------------
+
+MENU_ENTRIES = {
+    "en": {"dashboard": "Dashboard", "tests": "Tests", "client": "Assigned tests", "authoring": "Test authoring"},
+    "fr": {
+        "dashboard": "Tableau de bord",
+        "tests": "Tests",
+        "client": "Tests assignés",
+        "authoring": "Rédaction de tests",
+    },
+}
+MENU_ALWAYS = {"en": ("My privacy", "My account"), "fr": ("Ma confidentialité", "Mon compte")}
+#: page path -> the entry it marks as the current page
+MENU_PAGES = {"/dashboard": "dashboard", "/privacy/dashboard": "My privacy", "/account": "My account"}
+MENU_LINK = re.compile(r'<a href="([^"]*)"\s*(aria-current="page")?\s*>([^<]*)</a>')
+TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _menu_of(page: str) -> tuple[dict[str, str], set[str], str | None]:
+    """({link text: href}, the texts marked current, the sign-out form's token) of the page's main menu."""
+    menu = page.split('<nav class="main-nav"', 1)[1].split("</nav>", 1)[0]
+    links = MENU_LINK.findall(menu)
+    token = TOKEN_FIELD.search(menu)
+    return (
+        {text: href for href, _current, text in links},
+        {text for _href, current, text in links if current},
+        token.group(1) if token else None,
+    )
+
+
+def test_the_main_menu_shows_each_member_her_own_entries_current_page_and_token_interleaved(app, make_user):
+    """Kept per locale, language, roles and section: a candidate who also writes tests and a client, in both
+    languages and on three sections, interleaved, each see only the entries of their own roles, the page they
+    are on marked, and a sign-out token that signs them out (their own session's)."""
+    people = {"candidate": (Role.CANDIDATE, Role.TEST_AUTHOR), "client": (Role.CLIENT,)}
+    entries = {"candidate": ("tests", "authoring"), "client": ("client",)}
+    members = {}
+    for name, roles in people.items():
+        make_user(f"{name}-menu@example.com", roles=roles)
+        member = app.test_client()
+        AuthActions(member).login(f"{name}-menu@example.com")
+        members[name] = member
+    visits = [(name, lang, path) for lang in ("en", "fr", "en") for path in MENU_PAGES for name in people]
+    tokens = {}
+    for name, lang, path in visits:
+        page = shown(members[name].get(f"/{lang}{path}"))
+        links, current, token = _menu_of(page)
+        labels = MENU_ENTRIES[lang]
+        expected = {labels["dashboard"], *(labels[entry] for entry in entries[name]), *MENU_ALWAYS[lang]}
+        assert set(links) == expected, (name, lang, path)
+        assert all(href.startswith(f"/{lang}/") for href in links.values()), (name, lang, links)
+        marked = MENU_PAGES[path]
+        marked = labels["dashboard"] if marked == "dashboard" else MENU_ALWAYS[lang][marked == "My account"]
+        assert current == {marked}, (name, lang, path)
+        # The token is the one every other form of her page carries (her session's), never another member's.
+        assert token in TOKEN_FIELD.findall(page.split("</nav>", 1)[1]), (name, lang, path)
+        tokens.setdefault(name, set()).add(token)
+    assert not tokens["candidate"] & tokens["client"]
+    # The kept token signs her out.
+    answer = members["client"].post("/en/logout", data={"csrf_token": next(iter(tokens["client"]))})
+    assert answer.status_code == 302
+    assert members["client"].get("/en/dashboard").status_code in (302, 401)
+    # Signed out, the menu offers to sign in, marked on the sign-in page, and no form with a token.
+    for lang, sign_in in (("en", "Sign in"), ("fr", "Se connecter")):
+        links, current, token = _menu_of(shown(members["client"].get(f"/{lang}/login")))
+        assert sign_in in links and current == {sign_in} and token is None, lang
