@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.assessments import scoring
@@ -237,7 +236,7 @@ def _check_open(attempt: Attempt) -> None:
         raise AssessmentError(_l("This test is already submitted: answers can no longer change."))
 
 
-def save_answer(attempt: Attempt, item: Item, raw, seconds: float | None = None) -> Answer | None:
+def save_answer(attempt: Attempt, item: Item, raw, seconds: float | None = None) -> None:
     """Save (or replace) one answer, refused after the deadline or the submission. An empty `raw` clears it.
 
     `seconds` (see `answer_seconds`) is kept from the first answer to the item only: a page submit saves again every
@@ -252,25 +251,23 @@ def save_answer(attempt: Attempt, item: Item, raw, seconds: float | None = None)
         if existing is not None:
             db.session.delete(existing)
             db.session.flush()
-        return None
+        return
     value = scoring.clean(item, raw)
     if value is None:
         raise AssessmentError(_l("This answer is not valid for the question."), field=item.public_id)
-    answer = _answer_to(attempt, item)
-    if answer is None:
-        answer = Answer(attempt_id=attempt.id, item_id=item.id, value=value, saved_dt=utcnow(), seconds=seconds)
-        try:
-            with db.session.begin_nested():
-                db.session.add(answer)
-        except IntegrityError:
-            # Another tab or request saved this item at the same moment: update theirs.
-            answer = _answer_to(attempt, item)
-    answer.value = value
-    answer.saved_dt = utcnow()
-    if answer.seconds is None:
-        answer.seconds = seconds
-    db.session.flush()
-    return answer
+    # One statement, whether the item had an answer or not, and whatever another tab saved at the same moment.
+    _SAVE_ANSWER.run(attempt_id=attempt.id, item_id=item.id, value=value, saved_dt=utcnow(), seconds=seconds)
+
+
+_SAVE_ANSWER = prebuilt.Upsert(
+    Answer,
+    ("attempt_id", "item_id"),
+    lambda answer, new: {
+        "value": new.value,
+        "saved_dt": new.saved_dt,
+        "seconds": func.coalesce(answer.seconds, new.seconds),
+    },
+)
 
 
 def save_page(attempt: Attempt, values: dict[int, object], page: int, seconds: float | None = None) -> None:
