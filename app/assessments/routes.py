@@ -2,11 +2,10 @@
 
 import math
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import bindparam, select
 
 from app.assessments import assignments, corrections, services
 from app.assessments.assignments import assignments_for_candidate, client_label
@@ -19,7 +18,7 @@ from app.assessments.forms import (
     field_name,
     page_form_class,
 )
-from app.assessments.models import Assignment, Item, ItemKind
+from app.assessments.models import Assignment, ItemKind
 from app.assessments.services import AssessmentError
 from app.auth.models import Role
 from app.auth.permissions import role_required
@@ -120,6 +119,7 @@ def take(public_id: str):
     elif form.validate_on_submit():
         values = {item.id: getattr(form, field_name(item)).data for item in items}
         target = page - 1 if form.previous.data else page + 1
+        services.hold_attempt(attempt)  # before any answer is written (services.hold_attempt says why)
         try:
             services.save_page(
                 attempt, values, target, seconds=services.seconds_since_shown(attempt, form.shown_at.data)
@@ -167,10 +167,6 @@ def _attempt_key() -> str:
     return f"attempt:{request.view_args.get('public_id')}:{getattr(current_user, 'id', None)}"
 
 
-#: Built once with bound parameters (app.core.prebuilt says why): read on every autosave.
-_ITEM_OF_TEST = select(Item).where(Item.test_id == bindparam("test_id"), Item.public_id == bindparam("public_id"))
-
-
 @bp.route("/attempts/<public_id>/answers", methods=["POST"])
 @role_required(Role.CANDIDATE)
 @limiter.limit("600 per hour", key_func=_attempt_key)
@@ -180,15 +176,12 @@ def autosave(public_id: str):
     Optional: "elapsed", the seconds since the page was shown; "sent", the browser's time; "gap", the stretch
     during which the page could not save, reported with the first request that reaches us again.
     """
-    attempt = found_or_404(services.find_own_attempt(current_user, public_id))
     payload = request_json()  # bounded in size, depth, numbers and characters: a clear 400 otherwise
     payload = payload if isinstance(payload, dict) else {}
     # One item by its public id: loading all the test's items with their content cost more than the save.
-    item = db.session.scalar(_ITEM_OF_TEST, {"test_id": attempt.test_id, "public_id": str(payload.get("item"))})
-    if item is None:
-        abort(404)
-    # The reads above took no lock; from here on the attempt is held, and read again, until the commit.
-    services.hold_attempt(attempt)
+    ids = found_or_404(services.find_own_item(current_user, public_id, str(payload.get("item"))))
+    # That read took no lock; from here on the attempt is held, and read as it now is, until the commit.
+    attempt, item = services.hold_attempt_and_item(*ids)
     # Recorded even when the answer is refused: the result then tells that answers waited until the test closed.
     services.record_gap(attempt, payload.get("gap"), sent=payload.get("sent"))
     try:

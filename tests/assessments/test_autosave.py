@@ -4,15 +4,18 @@ the result page in the member's time zone, answers refused after the deadline, a
 """
 
 import re
+import threading
+import time
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_time
 from freezegun import freeze_time
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.dialects import postgresql
 
-from app.assessments.models import Answer, AutosaveGap, Item
+from app.assessments.models import Answer, Attempt, AutosaveGap, Item
 from app.auth.models import Role
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -387,11 +390,31 @@ def test_a_submission_between_the_autosaves_reads_and_its_write_refuses_the_answ
 
     attempt_id = start(candidate, bank[TEST])
     tab = Tab(candidate, attempt_id, lang="en")
-    hold = services.hold_attempt
-    monkeypatch.setattr(services, "hold_attempt", lambda attempt: (submit_elsewhere(app, attempt_id), hold(attempt)))
+    hold = services.hold_attempt_and_item
+    monkeypatch.setattr(
+        services, "hold_attempt_and_item", lambda *ids: (submit_elsewhere(app, attempt_id), hold(*ids))[1]
+    )
     late = tab.save(items[0], "92")
     assert late.status_code == 409
     assert "already submitted" in late.json["error"]
+    assert answers(app) == {}
+
+
+def test_a_submission_between_a_page_submits_read_and_its_write_refuses_the_page(
+    app, bank, candidate, items, monkeypatch
+):
+    """The page submit, too, reads the attempt again once it holds it: a second tab's "Submit" in between
+    keeps the page's answers out of the scored attempt, and the candidate is told so."""
+    from app.assessments import services
+
+    attempt_id = start(candidate, bank[TEST])
+    url = f"/en/tests/attempts/{attempt_id}"
+    page = candidate.get(url).text
+    hold = services.hold_attempt
+    monkeypatch.setattr(services, "hold_attempt", lambda attempt: (submit_elsewhere(app, attempt_id), hold(attempt)))
+    response = candidate.post(url, data={item_fields(page)[0]: "92", "next": "1", "csrf_token": csrf_from(page)})
+    assert response.headers["Location"].endswith(f"/tests/attempts/{attempt_id}/result")
+    assert "already submitted" in candidate.get(response.headers["Location"]).text
     assert answers(app) == {}
 
 
@@ -410,15 +433,64 @@ def test_the_autosave_reads_without_holding_the_write_lock(app, bank, candidate,
     path = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
     written_meanwhile = []
 
-    def another_writer_then_hold(attempt):
+    def another_writer_then_hold(*ids):
         other = sqlite3.connect(path, isolation_level=None, timeout=0.1)
         other.execute("UPDATE user_account SET last_name = last_name")  # fails if the autosave held the lock
         other.close()
         written_meanwhile.append(True)
-        hold(attempt)
+        return hold(*ids)
 
-    hold = services.hold_attempt
-    monkeypatch.setattr(services, "hold_attempt", another_writer_then_hold)
+    hold = services.hold_attempt_and_item
+    monkeypatch.setattr(services, "hold_attempt_and_item", another_writer_then_hold)
     assert tab.save(items[0], "92").status_code == 200
     assert written_meanwhile == [True]
     assert items[0] in answers(app)
+
+
+def test_a_page_submit_waits_for_an_autosave_that_holds_the_attempt_instead_of_deadlocking(app, bank, candidate, items):
+    """An autosave holds the attempt, then writes its answer. A page submit sent meanwhile waits for the attempt
+    before it writes any answer: taken in the other order (its answers, then its attempt), each request waits on
+    the other, PostgreSQL ends one of them as a deadlock, and the candidate sees "Service unavailable"."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL's row locks (SQLite has one write lock, so no deadlock)")
+    attempt_id = start(candidate, bank[TEST])
+    url = f"/fr/tests/attempts/{attempt_id}"
+    page = candidate.get(url).text
+    attempt = attempt_row(app, attempt_id)
+    with app.app_context():
+        first_item = db.session.scalar(select(Item.id).where(Item.public_id == items[0]))
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    submitted = {}
+
+    def submit_the_page():
+        data = {item_fields(page)[0]: "92", "next": "1", "csrf_token": csrf_from(page)}
+        submitted["response"] = candidate.post(url, data=data)
+
+    try:
+        with engine.connect() as autosave:
+            autosave.execute(select(Attempt.id).where(Attempt.id == attempt.id).with_for_update())
+            submit = threading.Thread(target=submit_the_page)
+            submit.start()
+            wait_for_a_lock_wait(engine)
+            save = postgresql.insert(Answer.__table__).values(
+                attempt_id=attempt.id, item_id=first_item, value=90, saved_dt=utcnow()
+            )
+            # Raises DeadlockDetected (after PostgreSQL's deadlock_timeout) if the page submit holds the answer.
+            autosave.execute(save.on_conflict_do_update(index_elements=["attempt_id", "item_id"], set_={"value": 91}))
+            autosave.commit()
+            submit.join(30)
+    finally:
+        engine.dispose()
+    assert submitted["response"].status_code == 302
+    assert answers(app)[items[0]][0] == 92  # the page submit, which waited, wrote last
+
+
+def wait_for_a_lock_wait(engine, seconds=15.0):
+    """Until a request of the app waits on a lock held by the test (the statistics view, read in autocommit: in
+    a transaction it would show the same snapshot each time)."""
+    waiting = select(func.count()).select_from(text("pg_stat_activity")).where(text("wait_event_type = 'Lock'"))
+    deadline = time.monotonic() + seconds
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
+        while watcher.scalar(waiting) == 0:
+            assert time.monotonic() < deadline, "the page submit never waited on the autosave's lock"
+            time.sleep(0.02)
