@@ -644,9 +644,19 @@ def _meeting_refusal(mode: str):
     return _l("Give the video link as a full web address without spaces, such as https://meet.example.com/abc.")
 
 
+#: Asked on every view of a request page, where usually no invitation has expired: as one Core row, not objects.
+_ANY_EXPIRED = (
+    select(SimulationInvitation.id)
+    .where(SimulationInvitation.status == bindparam("pending"), SimulationInvitation.expires_dt <= bindparam("now"))
+    .limit(1)
+)
+
+
 def expire_invitations(now: datetime | None = None) -> int:
     """Invitations past their time expire; requests with auto-invite move on to the next match."""
     now = now or utcnow()
+    if not prebuilt.rows(_ANY_EXPIRED, pending=InvitationStatus.PENDING.value, now=now):
+        return 0
     expired = list(
         db.session.scalars(
             select(SimulationInvitation).where(

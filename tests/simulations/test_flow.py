@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Role
 from app.core.access_log import AccessLogEntry
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.simulations import services
 from app.simulations.models import InterviewSession, RequestStatus, SimulationInvitation, SimulationRequest
@@ -205,6 +206,27 @@ def test_decline_moves_on_to_the_next_match(app, candidate, make_interviewer):
     )
     assert invitation_of(app, "first.choice@example.com").status == "declined"
     assert invitation_of(app, "second.choice@example.com").status == "pending"
+
+
+def test_the_request_page_shows_an_invitation_past_its_time_as_expired_and_invites_the_next(
+    app, candidate, make_interviewer
+):
+    """Without waiting for the scheduled `simulations expire`: the candidate's page is never behind the clock."""
+    make_interviewer("slow.one@example.com")
+    make_interviewer("next.one@example.com")
+    request_id = create_request(candidate)
+    invite_all(candidate, request_id, app, ["slow.one@example.com"])
+    assert candidate.get(f"/en/simulations/requests/{request_id}").status_code == 200
+    assert invitation_of(app, "slow.one@example.com").status == "pending"
+    slow = invitation_of(app, "slow.one@example.com").public_id
+    with app.app_context():  # its 72 hours are over (the session's idle limit is shorter: no clock jump here)
+        invitation = db.session.scalar(select(SimulationInvitation).where(SimulationInvitation.public_id == slow))
+        invitation.expires_dt = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    page = candidate.get(f"/fr/simulations/requests/{request_id}")
+    assert page.status_code == 200
+    assert invitation_of(app, "slow.one@example.com").status == "expired"
+    assert invitation_of(app, "next.one@example.com").status == "pending"
 
 
 def test_invitations_expire_after_72_hours_and_move_on(app, candidate, make_interviewer, runner):
