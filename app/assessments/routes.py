@@ -6,6 +6,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from app.assessments import assignments, corrections, services
 from app.assessments.assignments import assignments_for_candidate, client_label
@@ -176,7 +177,12 @@ def autosave(public_id: str):
     Optional: "elapsed", the seconds since the page was shown; "sent", the browser's time; "gap", the stretch
     during which the page could not save, reported with the first request that reaches us again.
     """
-    payload = request_json()  # bounded in size, depth, numbers and characters: a clear 400 otherwise
+    try:
+        payload = request_json()  # bounded in size, depth, numbers and characters: a clear 400 otherwise
+    except HTTPException:
+        # Somebody else's attempt is a 404 whatever is sent: only its owner hears that the body was refused.
+        found_or_404(services.find_own_attempt(current_user, public_id))
+        raise
     payload = payload if isinstance(payload, dict) else {}
     # One item by its public id: loading all the test's items with their content cost more than the save.
     ids = found_or_404(services.find_own_item(current_user, public_id, str(payload.get("item"))))
