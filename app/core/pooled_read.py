@@ -29,6 +29,11 @@ def remove(engine: Engine, listener: Callable[[str, Any], None]) -> None:
     _listeners[engine].remove(listener)
 
 
+class NotPoolable(ValueError):
+    """The select has parameters rendered into its SQL on each execution (IN lists, literal LIMIT): a compiled
+    string cannot be kept for it."""
+
+
 class PooledSelect:
     """`rows(engine, parameters)`: the select's rows, as tuples that also read by column name."""
 
@@ -95,7 +100,7 @@ class _Plan:
     def __init__(self, statement: Select, dialect):
         compiled = statement.compile(dialect=dialect)
         if compiled.literal_execute_params or compiled.post_compile_params:  # rendered per execution: not here
-            raise ValueError("a PooledSelect cannot have expanding or literal_execute parameters")
+            raise NotPoolable("a PooledSelect cannot have expanding or literal_execute parameters")
         self.dialect = dialect
         self.sql = compiled.string
         self.compiled = compiled
