@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.assessments import assignments, corrections, routes, services
@@ -30,6 +31,7 @@ from app.assessments.models import AssignmentStatus
 from app.assessments.services import AssessmentError
 from app.auth.models import Role, User
 from app.auth.permissions import admin_required, role_required
+from app.core import charts
 from app.core.access_log import AccessedData, AccessReason, record_access
 from app.core.errors import found_or_404
 from app.core.forms import commit_or_show_refusal, flash_domain_error, show_domain_error
@@ -85,14 +87,14 @@ class ListLine(NamedTuple):
     has_extra_time: bool
     result: str
     #: The percentage of the points, drawn as a compact bar beside the result (None: nothing to draw).
-    percentage: float | None = None
+    meter: Markup | None = None
 
 
 def _list_lines(rows: list[assignments.ListedAssignment], tests) -> list[ListLine]:
     lang = current_language()
     titles = {test.id: services.localised_title(test, lang) for test in tests}
     detail_url = url_for_each("assessments.client_assignment")
-    status_labels = {status.value: status.label for status in AssignmentStatus}
+    status_labels = AssignmentStatus.labels_by_code()
     due, result = _due_date_formatter(), _result_formatter()
     return [
         ListLine(
@@ -104,16 +106,24 @@ def _list_lines(rows: list[assignments.ListedAssignment], tests) -> list[ListLin
             status=status_labels.get(row.status, row.status),
             has_extra_time=row.has_accommodation,
             result=result(row),
-            percentage=_drawn_percentage(row),
+            meter=_meter(row),
         )
         for row in rows
     ]
 
 
-def _drawn_percentage(row: assignments.ListedAssignment) -> float | None:
+def _meter(row: assignments.ListedAssignment) -> Markup | None:
+    """The bar beside a completed test's score; none for a personality profile, which has no score."""
     if row.status != AssignmentStatus.COMPLETED or row.is_personality:
         return None
-    return row.percentage or 0
+    return _meter_markup(charts.meter(row.percentage or 0).width)
+
+
+@lru_cache(maxsize=1024)
+def _meter_markup(width: float) -> Markup:
+    """A bar's SVG reads nothing but its width (tenths of a unit, no text): drawn once per width and process,
+    rather than by a macro call on each of the list's 50 rows."""
+    return get_template_attribute("macros/charts.html", "meter")(charts.Meter(width=width, empty=False))
 
 
 def _due_date_formatter():

@@ -28,7 +28,6 @@ def init_app(app) -> None:
         chart_bars=bars,
         chart_profile=profile,
         chart_lines=lines,
-        chart_meter=meter,
         chart_number=_number,
     )
 

@@ -3,6 +3,7 @@
 import enum
 import functools
 
+from flask_babel import get_locale
 from wtforms.fields.choices import SelectChoice
 
 
@@ -30,6 +31,12 @@ class LabelledEnum(enum.StrEnum):
         return {member: member._label for member in cls}
 
     @classmethod
+    def labels_by_code(cls) -> dict[str, str]:
+        """{stored code: label} in the page's language: a list shows the same few labels on every row, and
+        translating one costs a dozen calls, so each language's are translated once per process."""
+        return _translated_labels(cls, str(get_locale()))
+
+    @classmethod
     def choices(cls) -> list[SelectChoice]:
         return [SelectChoice(member.value, member.label) for member in cls]
 
@@ -38,6 +45,12 @@ class LabelledEnum(enum.StrEnum):
 def _labels_of(enum_class: type[LabelledEnum]) -> dict:
     """Built once per class: the strings are lazy, so one mapping serves every language."""
     return enum_class.labels()
+
+
+@functools.cache
+def _translated_labels(enum_class: type[LabelledEnum], locale: str) -> dict[str, str]:
+    """Called in `locale` (the page's): its labels, keyed by the only thing they read besides the code."""
+    return {member.value: str(label) for member, label in _labels_of(enum_class).items()}
 
 
 def label_of(enum_class: type[LabelledEnum]):

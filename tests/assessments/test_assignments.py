@@ -141,6 +141,10 @@ def test_the_candidate_takes_it_once_and_the_client_sees_the_result(app, bank, c
 
     listing = shown(client_user.get("/en/tests/assignments/"))
     assert "Completed" in listing and "25%" in listing  # 4 of 16 points
+    drawn = client_user.get("/en/tests/assignments/").text  # the bar beside the score, a quarter filled
+    assert drawn.count('class="meter"') == 1 and '<rect class="meter-fill" width="25.0" height="10"' in drawn
+    in_french = shown(client_user.get("/fr/tests/assignments/"))
+    assert "Terminé" in in_french and "Completed" not in in_french
     detail = shown(client_user.get(f"/en/tests/assignments/{assignment.public_id}"))
     assert "Score: 4 out of 16" in detail
     with app.app_context():
