@@ -648,6 +648,10 @@ def _meeting_refusal(mode: str):
 _ANY_EXPIRED = (
     select(SimulationInvitation.id)
     .where(SimulationInvitation.status == bindparam("pending"), SimulationInvitation.expires_dt <= bindparam("now"))
+    # In the index's order: unordered, PostgreSQL takes the two conditions as independent (most invitations are
+    # past their time, some are pending), expects a match early in the table and scans all of it when none is
+    # there, on every request page (5.9 ms on the volume data; 0.4 ms on ix_simulation_invitation_status_expires).
+    .order_by(SimulationInvitation.expires_dt)
     .limit(1)
 )
 
